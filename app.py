@@ -1,0 +1,31 @@
+"""LSTM Lab: the entry point. `streamlit run app.py`
+
+Routes between the pages in pages/ with st.navigation. Torch threads are set once per process so
+that many classroom sessions share the machine's cores fairly.
+"""
+
+import streamlit as st
+import torch
+
+st.set_page_config(page_title="LSTM Lab", page_icon="🧠", layout="wide")
+
+
+@st.cache_resource
+def _set_threads_once() -> int:
+    """One torch thread per rerun: sessions run side by side instead of fighting over cores."""
+    torch.set_num_threads(1)
+    return torch.get_num_threads()
+
+
+_set_threads_once()
+
+PAGES = [
+    st.Page("pages/home.py", title="LSTM Lab", icon="🏠", default=True),
+    st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon="🔬", url_path="cell-anatomy"),
+    st.Page("pages/gates_over_time.py", title="Gates over time", icon="🚦", url_path="gates-over-time"),
+    st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon="📉", url_path="vanishing-gradients"),
+    st.Page("pages/train_compare.py", title="Train and compare", icon="🏋️", url_path="train-and-compare"),
+    st.Page("pages/number_units.py", title="Number units", icon="🔢", url_path="number-units"),
+]
+
+st.navigation(PAGES).run()

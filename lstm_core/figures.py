@@ -1,0 +1,253 @@
+"""Plotly figures for LSTM Lab. Pure functions: NumPy arrays in, ``plotly.graph_objects.Figure`` out.
+
+One colour-blind-safe palette (Okabe & Ito 2008) everywhere:
+
+    GATE_COLORS[name]   name in input_gate, forget_gate, candidate, output_gate, cell, hidden,
+                        reset_gate, update_gate (GRU)
+    ARCH_COLORS[kind]   kind in lstm, rnn, gru
+    GATE_LABELS[name]   short math label, e.g. "f (forget gate)"
+    GATE_SCALES[name]   a sequential / diverging colourscale for heatmaps of that quantity
+
+Time axes are positions 0..T-1 (numeric, so repeated tokens stay distinct and a cursor can sit on
+them); the tick text shows the tokens, and hover shows "t:token".
+
+    token_labels(tokens) -> list[str]                         ["0:the", "1:keys", ...]
+    unit_token_heatmap(values (H, T), tokens, *, name="cell", title=None, units=None,
+                       zmin=None, zmax=None, cursor=None) -> Figure
+        one row per unit (units = labels or indices), one column per token.
+    trajectories(series {label: (T,)}, tokens, *, title, yaxis_title, colors=None, dashes=None,
+                 cursor=None) -> Figure
+        lines over tokens, e.g. c and h of chosen units.
+    log_curves_vs_distance(series {label: (D,)}, *, title, yaxis_title, colors=None, dashes=None,
+                           xaxis_title="distance from the loss (steps)") -> Figure
+        index d = distance from the loss; log y. Values <= 0 or non-finite are gaps.
+    grad_norm_vs_distance(series {label: (D,)}, *, title=..., colors=None, dashes=None) -> Figure
+        log_curves_vs_distance with the gradient-norm axis title.
+    add_time_cursor(fig, t, *, label=None) -> Figure        a vertical dashed line at x = t (in place)
+    probability_bars(probs {label: p}, *, title, xaxis_title, colors=None) -> Figure
+        horizontal bars in [0, 1], e.g. P(plural) for LSTM vs RNN.
+
+Heatmaps and token lines are sent as float32 (smaller, faster). Log-scale curves stay float64:
+float32 would turn gradients below 1e-38 into zeros — exactly the values the vanishing-gradient
+page exists to show.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+# Okabe–Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+GATE_COLORS = {
+    "input_gate": OKABE_ITO["bluish_green"],
+    "forget_gate": OKABE_ITO["orange"],
+    "candidate": OKABE_ITO["reddish_purple"],
+    "output_gate": OKABE_ITO["sky_blue"],
+    "cell": OKABE_ITO["blue"],
+    "hidden": OKABE_ITO["vermillion"],
+    "reset_gate": OKABE_ITO["yellow"],
+    "update_gate": OKABE_ITO["orange"],
+}
+
+ARCH_COLORS = {
+    "lstm": OKABE_ITO["blue"],
+    "rnn": OKABE_ITO["vermillion"],
+    "gru": OKABE_ITO["bluish_green"],
+}
+
+GATE_LABELS = {
+    "input_gate": "i (input gate)",
+    "forget_gate": "f (forget gate)",
+    "candidate": "g (candidate)",
+    "output_gate": "o (output gate)",
+    "cell": "c (cell state)",
+    "hidden": "h (hidden state)",
+    "reset_gate": "r (reset gate)",
+    "update_gate": "z (update gate)",
+}
+
+
+def _sequential(color: str) -> list:
+    return [[0.0, "#FFFFFF"], [1.0, color]]
+
+
+def _diverging(color: str) -> list:
+    # negative -> vermillion-free purple side would clash; use orange/white/blue (Okabe-Ito safe)
+    return [[0.0, OKABE_ITO["orange"]], [0.5, "#FFFFFF"], [1.0, color]]
+
+
+# gates in (0, 1) get white -> gate colour; signed quantities get orange -> white -> blue
+GATE_SCALES = {
+    "input_gate": _sequential(GATE_COLORS["input_gate"]),
+    "forget_gate": _sequential(GATE_COLORS["forget_gate"]),
+    "output_gate": _sequential(GATE_COLORS["output_gate"]),
+    "reset_gate": _sequential("#B8A800"),        # the yellow is too light for a full scale
+    "update_gate": _sequential(GATE_COLORS["update_gate"]),
+    "candidate": _diverging(OKABE_ITO["blue"]),
+    "cell": _diverging(OKABE_ITO["blue"]),
+    "hidden": _diverging(OKABE_ITO["blue"]),
+}
+_GATE_RANGE = {"input_gate", "forget_gate", "output_gate", "reset_gate", "update_gate"}
+_SIGNED_UNIT = {"candidate", "hidden"}           # in (-1, 1)
+
+_LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=60, b=50), font=dict(size=13),
+               legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="right", x=1.0))
+
+MAX_TICKS = 40   # beyond this many tokens only every k-th tick label is drawn
+
+
+# ----------------------------------------------------------------------------- tokens / axes
+
+
+def token_labels(tokens) -> list[str]:
+    """Positional labels "t:token": distinct even when a token repeats."""
+    return [f"{t}:{tok}" for t, tok in enumerate(tokens)]
+
+
+def _token_axis(tokens) -> dict:
+    """x-axis settings: numeric positions, token tick text (thinned beyond MAX_TICKS)."""
+    T = len(tokens)
+    every = max(1, int(np.ceil(T / MAX_TICKS)))
+    ticks = list(range(0, T, every))
+    return dict(tickmode="array", tickvals=ticks, ticktext=[str(tokens[t]) for t in ticks],
+                range=[-0.5, T - 0.5], title="token (time →)", tickangle=-45 if T > 12 else 0)
+
+
+def _check_tokens(values: np.ndarray, tokens, axis: int) -> list:
+    tokens = [str(t) for t in tokens]
+    if values.shape[axis] != len(tokens):
+        raise ValueError(f"{values.shape[axis]} time steps but {len(tokens)} tokens")
+    return tokens
+
+
+def _f32(a) -> np.ndarray:
+    return np.asarray(a, dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------- figures
+
+
+def unit_token_heatmap(values, tokens, *, name: str = "cell", title: str | None = None, units=None,
+                       zmin=None, zmax=None, cursor: int | None = None) -> go.Figure:
+    """Heatmap of one quantity: rows = units, columns = tokens. values (H, T)."""
+    values = _f32(values)
+    if values.ndim != 2:
+        raise ValueError(f"heatmap values must be (units, time), got shape {values.shape}")
+    tokens = _check_tokens(values, tokens, 1)
+    H, T = values.shape
+    units = [str(u) for u in (units if units is not None else range(H))]
+    if len(units) != H:
+        raise ValueError(f"{H} rows but {len(units)} unit labels")
+    if zmin is None and zmax is None:
+        if name in _GATE_RANGE:
+            zmin, zmax = 0.0, 1.0
+        elif name in _SIGNED_UNIT:
+            zmin, zmax = -1.0, 1.0
+        else:
+            finite = values[np.isfinite(values)]
+            m = float(np.abs(finite).max()) if finite.size else 1.0
+            zmin, zmax = -max(m, 1e-6), max(m, 1e-6)
+    label = GATE_LABELS.get(name, name)
+    hover_tokens = np.broadcast_to(np.array(token_labels(tokens), dtype=object), (H, T))
+    fig = go.Figure(go.Heatmap(
+        z=values, x=np.arange(T), y=units, zmin=zmin, zmax=zmax,
+        colorscale=GATE_SCALES.get(name, _diverging(OKABE_ITO["blue"])),
+        colorbar=dict(title=dict(text=label.split(" ")[0]), thickness=12), name=label, showlegend=False,
+        customdata=hover_tokens, hovertemplate="unit %{y}<br>%{customdata}<br>" + label + " = %{z:.3f}<extra></extra>",
+    ))
+    fig.update_layout(title=title or f"{label}: unit × token", xaxis=_token_axis(tokens),
+                      yaxis=dict(title="unit", type="category", autorange="reversed"), **_LAYOUT)
+    # a heatmap has no legend entries; say what the colour means in the legend area instead
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"colour = {label}",
+                             marker=dict(color=GATE_COLORS.get(name, OKABE_ITO["blue"]), symbol="square", size=12)))
+    if cursor is not None:
+        add_time_cursor(fig, cursor)
+    return fig
+
+
+def trajectories(series: dict, tokens, *, title: str, yaxis_title: str, colors: dict | None = None,
+                 dashes: dict | None = None, cursor: int | None = None) -> go.Figure:
+    """Lines over tokens. series {label: (T,)}; colors / dashes {label: ...} optional."""
+    fig = go.Figure()
+    tokens = [str(t) for t in tokens]
+    hover = token_labels(tokens)
+    palette = list(OKABE_ITO.values())[1:]
+    for k, (label, y) in enumerate(series.items()):
+        y = _f32(y).reshape(-1)
+        _check_tokens(y, tokens, 0)
+        color = (colors or {}).get(label, palette[k % len(palette)])
+        fig.add_trace(go.Scatter(
+            x=np.arange(len(y)), y=y, mode="lines+markers" if len(y) <= 60 else "lines", name=str(label),
+            line=dict(color=color, dash=(dashes or {}).get(label, "solid"), width=2), customdata=hover,
+            hovertemplate=f"{label}<br>%{{customdata}}<br>%{{y:.4f}}<extra></extra>"))
+    fig.update_layout(title=title, xaxis=_token_axis(tokens), yaxis=dict(title=yaxis_title), showlegend=True,
+                      **_LAYOUT)
+    if cursor is not None:
+        add_time_cursor(fig, cursor)
+    return fig
+
+
+def log_curves_vs_distance(series: dict, *, title: str, yaxis_title: str, colors: dict | None = None,
+                           dashes: dict | None = None,
+                           xaxis_title: str = "distance from the loss (steps back in time)") -> go.Figure:
+    """Curves on a log y-axis against distance d = 0, 1, ... series {label: (D,)}, index = distance.
+
+    Non-positive or non-finite values cannot sit on a log axis: they become gaps (and the hover says so).
+    """
+    fig = go.Figure()
+    palette = list(OKABE_ITO.values())[1:]
+    for k, (label, y) in enumerate(series.items()):
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
+        color = (colors or {}).get(label, palette[k % len(palette)])
+        fig.add_trace(go.Scatter(
+            x=np.arange(len(y)), y=y, mode="lines", name=str(label),
+            line=dict(color=color, dash=(dashes or {}).get(label, "solid"), width=2.5),
+            hovertemplate=f"{label}<br>distance %{{x}}<br>%{{y:.3e}}<extra></extra>"))
+    fig.update_layout(title=title, xaxis=dict(title=xaxis_title), showlegend=True,
+                      yaxis=dict(title=yaxis_title, type="log", exponentformat="power"), **_LAYOUT)
+    return fig
+
+
+def grad_norm_vs_distance(series: dict, *, title: str = "Gradient norm vs distance from the loss",
+                          colors: dict | None = None, dashes: dict | None = None,
+                          yaxis_title: str = "‖∂L/∂state‖ (log scale)") -> go.Figure:
+    """||dL/dh_t|| (and ||dL/dc_t||) against distance from the loss, one curve per model/state."""
+    return log_curves_vs_distance(series, title=title, yaxis_title=yaxis_title, colors=colors, dashes=dashes)
+
+
+def add_time_cursor(fig: go.Figure, t: int, *, label: str | None = None) -> go.Figure:
+    """Draw the shared time cursor: a dashed vertical line at x = t (in place; returns fig)."""
+    fig.add_vline(x=int(t), line=dict(color=OKABE_ITO["black"], dash="dash", width=1.5),
+                  annotation_text=label, annotation_position="top")
+    return fig
+
+
+def probability_bars(probs: dict, *, title: str, xaxis_title: str, colors: dict | None = None) -> go.Figure:
+    """Horizontal bars of probabilities in [0, 1]. probs {label: p}."""
+    labels = [str(k) for k in probs]
+    p = _f32([float(v) for v in probs.values()])
+    if np.any(~np.isfinite(p)) or np.any((p < 0) | (p > 1)):
+        raise ValueError(f"probabilities must be in [0, 1], got {p.tolist()}")
+    palette = list(OKABE_ITO.values())[1:]
+    bar_colors = [(colors or {}).get(k, palette[i % len(palette)]) for i, k in enumerate(labels)]
+    fig = go.Figure()
+    for label, value, color in zip(labels, p, bar_colors):
+        fig.add_trace(go.Bar(x=[value], y=[label], orientation="h", name=label, marker_color=color,
+                             text=[f"{value:.2f}"], textposition="auto",
+                             hovertemplate=f"{label}: %{{x:.3f}}<extra></extra>"))
+    fig.update_layout(title=title, xaxis=dict(title=xaxis_title, range=[0, 1]), yaxis=dict(title=""),
+                      barmode="group", showlegend=True, **_LAYOUT)
+    return fig

@@ -1,0 +1,1 @@
+"""LSTM Lab pages (run through st.navigation in app.py); shared helpers in pages/_ui.py."""

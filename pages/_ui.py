@@ -1,0 +1,274 @@
+"""Shared Streamlit helpers for every LSTM Lab page. Import as ``from pages._ui import ...``.
+
+URL-bound widgets (shareable links). Each ``bound_*`` helper creates a Streamlit widget with
+``bind="query-params"`` and ``key`` = the URL parameter name, so a teacher's link reproduces the
+view. Before the widget is created it reads the RAW URL value from ``st.query_params`` and
+validates it: wrong type, out of range, empty or repeated values are replaced by a safe value
+(clamped into range, or the default) and a visible ``st.warning`` names the parameter. Streamlit
+itself would silently drop such values; these helpers make that visible. Valid values are left
+to Streamlit's own binding.
+
+    bound_slider(label, min_value, max_value, default, key, step=None, *, help=None,
+                 format=None, container=None) -> int | float
+        int slider if min/max/default/step are all ints, else float slider.
+    bound_select(label, options, default, key, *, help=None, format_func=str,
+                 container=None, radio=False) -> option
+        options: a list of str (the URL carries the option string).
+    bound_toggle(label, default, key, *, help=None, container=None) -> bool
+        URL values "true" / "false" (any case).
+    bound_text(label, default, key, *, max_chars=200, help=None, container=None,
+               area=False) -> str
+        Over-long values are cut to max_chars with a note; control characters are removed.
+
+    url_notes() -> list[str]      the notes shown by bound_* on this run (for tests / summaries)
+    caption(text)                 the "what to look at" note beside a chart
+    show_error(exc, what="")      a clear message for a bad setting (ValueError) or a generic one
+                                  for anything else (details go to the server log, never a traceback)
+    plot(fig, key=None)           st.plotly_chart with the app's settings (full width, no logo)
+
+``container`` is any Streamlit container (st.sidebar, a column); default the main area.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import unicodedata
+
+import streamlit as st
+
+_LOG = logging.getLogger("lstm_lab")
+_NOTES_KEY = "_ui_url_notes"
+
+
+# ----------------------------------------------------------------------------- notes
+
+
+def url_notes() -> list[str]:
+    """Notes about rejected / clamped URL parameters shown on the current run."""
+    return list(st.session_state.get(_NOTES_KEY, {}).values())
+
+
+def _note(container, key: str, text: str) -> None:
+    """Show a visible warning about URL parameter ``key`` and remember it for url_notes()."""
+    notes = st.session_state.setdefault(_NOTES_KEY, {})
+    notes[key] = text
+    (container or st).warning(text, icon="🔗")
+
+
+def _clear_note(key: str) -> None:
+    st.session_state.get(_NOTES_KEY, {}).pop(key, None)
+
+
+def _raw(key: str) -> list[str] | None:
+    """The raw URL values of parameter ``key`` (a list; None when the URL does not have it)."""
+    try:
+        values = st.query_params.get_all(key)
+    except Exception:  # noqa: BLE001 - a broken query string must never take the page down
+        return None
+    return list(values) if values else None
+
+
+def _show(text: str, limit: int = 40) -> str:
+    """A URL value made safe to print inside a note: short, no markdown or control characters."""
+    text = "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C")
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return text.replace("`", "'")
+
+
+# ----------------------------------------------------------------------------- number sliders
+
+
+def _parse_number(raw: str, is_int: bool):
+    """raw URL string -> finite float, or None. (Integers are checked by the caller.)"""
+    try:
+        value = float(raw.strip())
+    except (ValueError, AttributeError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def check_number(values: list[str], lo, hi, default, is_int: bool, step=None):
+    """Validate raw URL values for a number. Returns (safe value, problem or None).
+
+    Pure function (no Streamlit), so the rules are unit-testable:
+    repeated -> the last one is used; not a number -> default; out of [lo, hi] -> clamped;
+    not a whole number for an integer setting -> rounded; off the step grid -> snapped.
+    """
+    problems = []
+    if len(values) > 1:
+        problems.append(f"is repeated {len(values)} times (using the last one)")
+    raw = values[-1]
+    value = _parse_number(raw, is_int)
+    if value is None:
+        kind = "a whole number" if is_int else "a number"
+        problems.append(f"'{_show(raw)}' is not {kind}")
+        return default, "; ".join(problems)
+    if value < lo or value > hi:
+        problems.append(f"{_show(raw)} is outside {lo}–{hi}")
+        value = min(max(value, lo), hi)
+    if is_int:
+        if value != int(value):
+            problems.append(f"{_show(raw)} is not a whole number")
+        value = int(round(value))
+    elif step:
+        snapped = lo + round((value - lo) / step) * step
+        snapped = min(max(round(snapped, 10), lo), hi)
+        if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
+            problems.append(f"{_show(raw)} is not on the slider's {step} grid")
+        value = snapped
+    if isinstance(lo, int) and isinstance(hi, int) and is_int:
+        value = int(value)
+    return value, ("; ".join(problems) or None)
+
+
+def bound_slider(label: str, min_value, max_value, default, key: str, step=None, *, help=None,
+                 format=None, container=None):
+    """A slider bound to URL parameter ``key``; hostile URL values are clamped with a note."""
+    is_int = all(isinstance(v, int) and not isinstance(v, bool) for v in (min_value, max_value, default)) and (
+        step is None or isinstance(step, int))
+    if not is_int:
+        min_value, max_value, default = float(min_value), float(max_value), float(default)
+        step = float(step) if step is not None else None
+    raw = _raw(key)
+    problem = None
+    if raw is not None:
+        safe, problem = check_number(raw, min_value, max_value, default, is_int, step)
+        if problem:
+            st.session_state[key] = safe
+    where = container or st
+    value = where.slider(label, min_value, max_value, default, step=step, key=key, help=help, format=format,
+                         bind="query-params")
+    if problem:
+        _note(container, key, f"URL parameter `{key}`: {problem}. Using {key}={value}.")
+    else:
+        _clear_note(key)
+    return value
+
+
+# ----------------------------------------------------------------------------- select / toggle / text
+
+
+def bound_select(label: str, options, default, key: str, *, help=None, format_func=str, container=None,
+                 radio: bool = False):
+    """A selectbox (or radio) bound to URL parameter ``key``. Unknown URL values fall back to default."""
+    options = list(options)
+    if default not in options:
+        raise ValueError(f"default {default!r} is not one of the options {options}")
+    raw = _raw(key)
+    problem = None
+    if raw is not None:
+        names = [str(o) for o in options]
+        problems = []
+        if len(raw) > 1:
+            problems.append(f"is repeated {len(raw)} times (using the last one)")
+        if raw[-1] in names:
+            safe = options[names.index(raw[-1])]
+        else:
+            shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+            problems.append(f"'{_show(raw[-1])}' is not one of: {shown}")
+            safe = default
+        if problems:
+            problem = "; ".join(problems)
+            st.session_state[key] = safe
+    where = container or st
+    widget = where.radio if radio else where.selectbox
+    value = widget(label, options, index=options.index(default), key=key, help=help, format_func=format_func,
+                   bind="query-params")
+    if problem:
+        _note(container, key, f"URL parameter `{key}`: {problem}. Using {key}={value}.")
+    else:
+        _clear_note(key)
+    return value
+
+
+def bound_toggle(label: str, default: bool, key: str, *, help=None, container=None) -> bool:
+    """A toggle bound to URL parameter ``key`` (values true/false)."""
+    raw = _raw(key)
+    problem = None
+    if raw is not None:
+        problems = []
+        if len(raw) > 1:
+            problems.append(f"is repeated {len(raw)} times (using the last one)")
+        word = raw[-1].strip().lower()
+        if word in ("true", "false"):
+            safe = word == "true"
+        else:
+            problems.append(f"'{_show(raw[-1])}' is not true or false")
+            safe = bool(default)
+        if problems:
+            problem = "; ".join(problems)
+            st.session_state[key] = safe
+    where = container or st
+    value = where.toggle(label, value=bool(default), key=key, help=help, bind="query-params")
+    if problem:
+        _note(container, key, f"URL parameter `{key}`: {problem}. Using {key}={str(value).lower()}.")
+    else:
+        _clear_note(key)
+    return value
+
+
+def clean_text(text: str, max_chars: int) -> tuple[str, list[str]]:
+    """Remove control characters and cut to max_chars. Returns (clean text, problems). Pure."""
+    problems = []
+    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    if kept != text:
+        problems.append("control characters were removed")
+    if len(kept) > max_chars:
+        problems.append(f"it is {len(kept)} characters long (cut to {max_chars})")
+        kept = kept[:max_chars]
+    return kept, problems
+
+
+def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help=None, container=None,
+               area: bool = False) -> str:
+    """A text input bound to URL parameter ``key``; over-long or control-character values are cleaned."""
+    raw = _raw(key)
+    problem = None
+    if raw is not None:
+        problems = []
+        if len(raw) > 1:
+            problems.append(f"is repeated {len(raw)} times (using the last one)")
+        safe, text_problems = clean_text(raw[-1], max_chars)
+        problems += text_problems
+        if problems:
+            problem = "; ".join(problems)
+            st.session_state[key] = safe
+    where = container or st
+    widget = where.text_area if area else where.text_input
+    value = widget(label, value=default, key=key, max_chars=max_chars, help=help, bind="query-params")
+    value, _ = clean_text(value or "", max_chars)
+    if problem:
+        _note(container, key, f"URL parameter `{key}`: {problem}.")
+    else:
+        _clear_note(key)
+    return value
+
+
+# ----------------------------------------------------------------------------- captions, errors, plots
+
+
+def caption(text: str, container=None) -> None:
+    """The short "what to look at" note beside a chart."""
+    (container or st).caption("👀 " + text)
+
+
+def show_error(exc: BaseException, what: str = "", container=None) -> None:
+    """A clear on-page message instead of a traceback.
+
+    ValueError (our core's "bad setting" errors, whose messages name the problem) is shown as is;
+    anything else is logged with its traceback on the server and shown as a generic message.
+    """
+    where = container or st
+    prefix = f"{what}: " if what else ""
+    if isinstance(exc, ValueError):
+        where.error(f"{prefix}{exc}", icon="⚠️")
+    else:
+        _LOG.exception("unexpected error%s", f" in {what}" if what else "", exc_info=exc)
+        where.error(f"{prefix}something went wrong ({type(exc).__name__}). Try other settings; "
+                    "the details are in the server log.", icon="⚠️")
+
+
+def plot(fig, key: str | None = None, container=None) -> None:
+    """st.plotly_chart with the app's settings: full width, no plotly logo."""
+    (container or st).plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False})
