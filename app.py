@@ -20,12 +20,12 @@ def _set_threads_once() -> int:
 _set_threads_once()
 
 PAGES = [
-    st.Page("pages/home.py", title="LSTM Lab", icon="🏠", default=True),
-    st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon="🔬", url_path="cell-anatomy"),
-    st.Page("pages/gates_over_time.py", title="Gates over time", icon="🚦", url_path="gates-over-time"),
-    st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon="📉", url_path="vanishing-gradients"),
-    st.Page("pages/train_compare.py", title="Train and compare", icon="🏋️", url_path="train-and-compare"),
-    st.Page("pages/number_units.py", title="Number units", icon="🔢", url_path="number-units"),
+    st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),
+    st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon=":material/biotech:", url_path="cell-anatomy"),
+    st.Page("pages/gates_over_time.py", title="Gates over time", icon=":material/traffic:", url_path="gates-over-time"),
+    st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon=":material/trending_down:", url_path="vanishing-gradients"),
+    st.Page("pages/train_compare.py", title="Train and compare", icon=":material/fitness_center:", url_path="train-and-compare"),
+    st.Page("pages/number_units.py", title="Number units", icon=":material/pin:", url_path="number-units"),
 ]
 
 st.navigation(PAGES).run()

@@ -13,7 +13,7 @@ to Streamlit's own binding.
         int slider if min/max/default/step are all ints, else float slider.
     bound_select(label, options, default, key, *, help=None, format_func=str,
                  container=None, radio=False) -> option
-        options: a list of str (the URL carries the option string).
+        the URL carries format_func(option) (default str(option)); keep those short and readable.
     bound_toggle(label, default, key, *, help=None, container=None) -> bool
         URL values "true" / "false" (any case).
     bound_text(label, default, key, *, max_chars=200, help=None, container=None,
@@ -24,7 +24,8 @@ to Streamlit's own binding.
     caption(text)                 the "what to look at" note beside a chart
     show_error(exc, what="")      a clear message for a bad setting (ValueError) or a generic one
                                   for anything else (details go to the server log, never a traceback)
-    plot(fig, key=None)           st.plotly_chart with the app's settings (full width, no logo)
+    plot(fig, key=None)           st.plotly_chart with the app's settings (full width, no logo);
+                                  the element key becomes "chart_<key>" (never clashes with URL keys)
 
 ``container`` is any Streamlit container (st.sidebar, a column); default the main area.
 """
@@ -53,7 +54,7 @@ def _note(container, key: str, text: str) -> None:
     """Show a visible warning about URL parameter ``key`` and remember it for url_notes()."""
     notes = st.session_state.setdefault(_NOTES_KEY, {})
     notes[key] = text
-    (container or st).warning(text, icon="🔗")
+    (container or st).warning(text, icon=":material/link:")
 
 
 def _clear_note(key: str) -> None:
@@ -158,7 +159,7 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
     raw = _raw(key)
     problem = None
     if raw is not None:
-        names = [str(o) for o in options]
+        names = [str(format_func(o)) for o in options]      # the URL carries format_func(option)
         problems = []
         if len(raw) > 1:
             problems.append(f"is repeated {len(raw)} times (using the last one)")
@@ -250,7 +251,7 @@ def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help
 
 def caption(text: str, container=None) -> None:
     """The short "what to look at" note beside a chart."""
-    (container or st).caption("👀 " + text)
+    (container or st).caption(":material/visibility: " + text)
 
 
 def show_error(exc: BaseException, what: str = "", container=None) -> None:
@@ -262,13 +263,17 @@ def show_error(exc: BaseException, what: str = "", container=None) -> None:
     where = container or st
     prefix = f"{what}: " if what else ""
     if isinstance(exc, ValueError):
-        where.error(f"{prefix}{exc}", icon="⚠️")
+        where.error(f"{prefix}{exc}", icon=":material/error:")
     else:
         _LOG.exception("unexpected error%s", f" in {what}" if what else "", exc_info=exc)
         where.error(f"{prefix}something went wrong ({type(exc).__name__}). Try other settings; "
-                    "the details are in the server log.", icon="⚠️")
+                    "the details are in the server log.", icon=":material/error:")
 
 
 def plot(fig, key: str | None = None, container=None) -> None:
-    """st.plotly_chart with the app's settings: full width, no plotly logo."""
-    (container or st).plotly_chart(fig, key=key, width="stretch", config={"displaylogo": False})
+    """st.plotly_chart with the app's settings: full width, no plotly logo.
+
+    ``key`` is prefixed with "chart_" so it can never collide with a widget's URL parameter name.
+    """
+    (container or st).plotly_chart(fig, key=f"chart_{key}" if key else None, width="stretch",
+                                   config={"displaylogo": False})
