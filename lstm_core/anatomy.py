@@ -86,8 +86,10 @@ PRESET_NOTES = {
 
 
 def preset_query(name: str) -> dict:
-    """A preset as URL query parameters {setting name: string}."""
-    return {k: (("true" if v else "false") if isinstance(v, bool) else str(v)) for k, v in PRESETS[name].items()}
+    """A preset as URL query parameters {setting name: string}: only the settings its cell size shows."""
+    preset = PRESETS[name]
+    shown = set(keys(int(preset.get("H", DEFAULTS["H"])))) | {"H", "forget_gate", "clamp"}
+    return {k: (("true" if v else "false") if isinstance(v, bool) else str(v)) for k, v in preset.items() if k in shown}
 
 
 def full_settings(settings: dict | None = None) -> dict:

@@ -27,10 +27,9 @@ import numpy as np
 import torch
 
 from .cells import GlassGRU, GlassLSTM, GlassRNN
+from .limits import MAX_HIDDEN, MAX_T   # the app-wide caps: sequence length, hidden units
 from .why import forget_gain, rnn_jacobian_norms
 
-MAX_T = 1000          # same caps as the rest of the app (sequence length, hidden units)
-MAX_HIDDEN = 256
 MAX_SCALE = 4.0       # RNN recurrent weight scale
 MAX_FORGET_BIAS = 8.0
 INPUT_SIZE = 4        # features per step of the synthetic input

@@ -70,6 +70,11 @@ def _raw(key: str) -> list[str] | None:
     return list(values) if values else None
 
 
+def _code(text: str) -> str:
+    """A URL value shown literally (as inline code), whatever it contains."""
+    return f"`{_show(text)}`" if str(text) else "(empty)"
+
+
 def _show(text: str, limit: int = 40) -> str:
     """A URL value made safe to print inside a note: short, no markdown or control characters."""
     text = "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C")
@@ -103,20 +108,20 @@ def check_number(values: list[str], lo, hi, default, is_int: bool, step=None):
     value = _parse_number(raw, is_int)
     if value is None:
         kind = "a whole number" if is_int else "a number"
-        problems.append(f"'{_show(raw)}' is not {kind}")
+        problems.append(f"{_code(raw)} is not {kind}")
         return default, "; ".join(problems)
     if value < lo or value > hi:
-        problems.append(f"{_show(raw)} is outside {lo}–{hi}")
+        problems.append(f"{_code(raw)} is outside {lo}–{hi}")
         value = min(max(value, lo), hi)
     if is_int:
         if value != int(value):
-            problems.append(f"{_show(raw)} is not a whole number")
+            problems.append(f"{_code(raw)} is not a whole number")
         value = int(round(value))
     elif step:
         snapped = lo + round((value - lo) / step) * step
         snapped = min(max(round(snapped, 10), lo), hi)
         if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
-            problems.append(f"{_show(raw)} is not on the slider's {step} grid")
+            problems.append(f"{_code(raw)} is not on the slider's {step} grid")
         value = snapped
     if isinstance(lo, int) and isinstance(hi, int) and is_int:
         value = int(value)
@@ -166,8 +171,8 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
         if raw[-1] in names:
             safe = options[names.index(raw[-1])]
         else:
-            shown = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
-            problems.append(f"'{_show(raw[-1])}' is not one of: {shown}")
+            shown = ", ".join(_code(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
+            problems.append(f"{_code(raw[-1])} is not one of: {shown}")
             safe = default
         if problems:
             problem = "; ".join(problems)
@@ -195,7 +200,7 @@ def bound_toggle(label: str, default: bool, key: str, *, help=None, container=No
         if word in ("true", "false"):
             safe = word == "true"
         else:
-            problems.append(f"'{_show(raw[-1])}' is not true or false")
+            problems.append(f"{_code(raw[-1])} is not `true` or `false`")
             safe = bool(default)
         if problems:
             problem = "; ".join(problems)

@@ -1,0 +1,253 @@
+"""AppTest for the Home, Cell anatomy and Vanishing gradients pages: render, react, survive hostile URLs,
+and reproduce a shared URL's view."""
+
+import os
+from urllib.parse import parse_qs
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lstm_core import anatomy, gradients
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+APP = os.path.join(ROOT, "app.py")
+ANATOMY = "pages/cell_anatomy.py"
+GRADIENTS = "pages/vanishing_gradients.py"
+
+
+def open_page(path=None, params=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if path:
+        at.switch_page(path)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at
+
+
+def charts(at) -> list[str]:
+    return [c.proto.spec for c in at.get("plotly_chart")]
+
+
+def view(at) -> tuple:
+    """Everything the page shows that comes from the computation: figures, equations, sentences."""
+    return (tuple(charts(at)), tuple(x.value for x in at.latex), tuple(m.value for m in at.markdown))
+
+
+def no_errors(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def warnings(at) -> str:
+    return " ".join(w.value for w in at.warning)
+
+
+def far_value(widget, lo, hi):
+    """A value far from the widget's current one (so every slider move is a real change)."""
+    return lo if abs(widget.value - lo) > abs(widget.value - hi) else hi
+
+
+# ----------------------------------------------------------------------------- home
+
+
+def test_home_links_every_page_and_presets():
+    at = open_page()
+    no_errors(at)
+    links = [(p.proto.page, p.proto.label, p.proto.query_string) for p in at.get("page_link")]
+    targets = {page for page, _, _ in links}
+    assert {"cell-anatomy", "gates-over-time", "vanishing-gradients", "train-and-compare", "number-units"} <= targets
+    for name in anatomy.PRESETS:
+        assert any(page == "cell-anatomy" and name in label and parse_qs(q) == {k: [v] for k, v in
+                   anatomy.preset_query(name).items()} for page, label, q in links), name
+    for name in gradients.PRESETS:
+        assert any(page == "vanishing-gradients" and label == name for page, label, _ in links), name
+    text = " ".join(m.value for m in at.markdown) + " ".join(h.value for h in at.subheader)
+    for step in ("The RNN", "Vanishing gradients", "gates", "constant error carousel"):
+        assert step in text
+
+
+def test_home_preset_links_open_their_settings():
+    at = open_page()
+    for link in at.get("page_link"):
+        if link.proto.page not in ("cell-anatomy", "vanishing-gradients") or not link.proto.query_string:
+            continue
+        params = {k: v[-1] for k, v in parse_qs(link.proto.query_string).items()}
+        page = open_page(ANATOMY if link.proto.page == "cell-anatomy" else GRADIENTS, params)
+        no_errors(page)
+        assert not page.warning, f"{link.proto.label}: {warnings(page)}"
+        for key, raw in params.items():
+            widget = next(w for kind in ("slider", "radio", "selectbox", "toggle")
+                          for w in getattr(page, kind) if w.key == key)
+            value = widget.value
+            expected = raw == "true" if isinstance(value, bool) else type(value)(raw) if not isinstance(
+                value, str) else raw
+            assert value == expected, f"{link.proto.label}: {key}={value!r}, link says {raw!r}"
+
+
+# ----------------------------------------------------------------------------- cell anatomy
+
+
+def test_anatomy_defaults():
+    at = open_page(ANATOMY)
+    no_errors(at)
+    assert len(charts(at)) == 1 and len(at.latex) == 7 and not at.warning
+    step = anatomy.step()
+    assert any(f"c_t = {step.c[0]:.3f}" in m.value for m in at.markdown), "the verdict shows the traced c_t"
+
+
+def test_anatomy_every_widget_changes_the_view():
+    at = open_page(ANATOMY)
+    keys = [s.key for s in at.slider]
+    assert set(keys) == set(anatomy.keys(1))
+    for key in keys:                      # each move starts from the defaults (then is undone)
+        before = view(at)
+        lo, hi = (anatomy.STATE_RANGE if key[0] in "xhc" else anatomy.WEIGHT_RANGE)
+        at.slider(key=key).set_value(far_value(at.slider(key=key), lo, hi)).run()
+        no_errors(at)
+        assert charts(at) != list(before[0]), f"moving {key} did not change the diagram"
+        assert view(at)[1] != before[1], f"moving {key} did not change the equations"
+        at.slider(key=key).set_value(anatomy.DEFAULTS[key]).run()
+        assert view(at) == before
+    before = view(at)
+    at.selectbox(key="clamp").set_value("i=1, f=0").run()
+    assert charts(at) != list(before[0])
+    before = view(at)
+    at.toggle(key="forget_gate").set_value(False).run()
+    assert charts(at) != list(before[0])
+    before = view(at)
+    at.radio(key="H").set_value(2).run()
+    no_errors(at)
+    assert charts(at) != list(before[0]) and len(at.slider) == len(anatomy.keys(2))
+    before = view(at)
+    at.radio(key="unit").set_value(1).run()
+    assert view(at) != before
+
+
+def test_anatomy_presets_and_the_rnn_answer():
+    at = open_page(ANATOMY)
+    at.button(key="preset_is i=1, f=0 really a simple RNN?").click().run()
+    no_errors(at)
+    assert at.selectbox(key="clamp").value == "i=1, f=0, o=1"
+    step = anatomy.step(anatomy.PRESETS["is i=1, f=0 really a simple RNN?"])
+    text = " ".join(m.value for m in at.markdown)
+    assert "only half" in text and f"{step.rnn_h[0]:.3f}" in text and f"{step.h[0]:.3f}" in text
+    at.button(key="preset_remember").click().run()
+    assert at.selectbox(key="clamp").value == "none", "a preset resets what it does not set"
+    assert at.slider(key="bf0").value == 6.0 and at.slider(key="bi0").value == -6.0
+    assert any("Preset: remember" in i.value for i in at.info)
+
+
+def test_anatomy_hostile_url_is_clamped_with_a_note():
+    at = open_page(ANATOMY, {"x": "abc", "Wf0": "999", "bi0": "nan", "H": "7", "clamp": "<script>alert(1)</script>",
+                             "forget_gate": "maybe", "h_prev0": ["0.5", "-2.5"], "c_prev0": "1e309"})
+    no_errors(at)
+    text = warnings(at)
+    for key in ("`x`", "`Wf0`", "`bi0`", "`H`", "`clamp`", "`forget_gate`", "`h_prev0`", "`c_prev0`"):
+        assert key in text, f"no note for {key}: {text}"
+    assert at.slider(key="x").value == anatomy.DEFAULTS["x"]
+    assert at.slider(key="Wf0").value == anatomy.WEIGHT_RANGE[1]
+    assert at.slider(key="h_prev0").value == -2.5, "repeated: the last one"
+    assert at.radio(key="H").value == 1 and at.selectbox(key="clamp").value == "none"
+    assert at.toggle(key="forget_gate").value is True
+    assert "`<script>alert(1)</script>`" in text, "hostile text is shown literally, as code"
+    assert len(charts(at)) == 1
+
+
+def test_anatomy_shared_url_reproduces_the_view():
+    at = open_page(ANATOMY)
+    at.slider(key="x").set_value(-1.5).run()
+    at.slider(key="bf0").set_value(3.0).run()
+    at.selectbox(key="clamp").set_value("i=1, f=0").run()
+    shared = open_page(ANATOMY, {"x": "-1.5", "bf0": "3.0", "clamp": "i=1, f=0"})
+    no_errors(shared)
+    assert view(shared) == view(at)
+
+
+# ----------------------------------------------------------------------------- vanishing gradients
+
+
+def test_gradients_defaults_show_the_computed_sentences():
+    at = open_page(GRADIENTS)
+    no_errors(at)
+    assert len(charts(at)) == 3 and not at.warning
+    shown = [m.value for m in at.markdown]
+    for sentence in gradients.compare(gradients.Settings()).sentences:
+        assert f"- {sentence}" in shown
+
+
+def test_gradients_every_widget_changes_the_figures():
+    K = gradients.URL_KEYS
+    at = open_page(GRADIENTS, {K["T"]: "20", K["H"]: "6"})
+    moves = [("slider", K["T"], 30), ("slider", K["H"], 9), ("selectbox", K["init"], "orthogonal"),
+             ("slider", K["scale"], 1.5), ("selectbox", K["activation"], "relu"), ("slider", K["forget_bias"], 2.0),
+             ("slider", K["seed"], 5)]
+    for kind, key, value in moves:
+        before = charts(at)
+        getattr(at, kind)(key=key).set_value(value).run()
+        no_errors(at)
+        after = charts(at)
+        assert after[0] != before[0], f"moving {key} did not change the gradient figure"
+    before = charts(at)
+    at.toggle(key=K["clip"]).set_value(True).run()
+    assert charts(at)[2] != before[2], "clipping adds the clipped curves"
+    before = charts(at)
+    at.slider(key=K["max_norm"]).set_value(0.2).run()
+    no_errors(at)
+    assert charts(at)[2] != before[2], "a new max norm changes the clipped curves"
+    assert any("clipping scaled it by" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("params, notes", [
+    ({"T": "abc", "H": "4"}, ["`T`"]),
+    ({"T": "999999", "H": "4"}, ["`T`"]),
+    ({"T": ["10", "20"], "H": "-3"}, ["`T`", "`H`"]),
+    ({"scale": "inf", "act": "sigmoid", "init": "", "clip": "yes", "fbias": "1e9", "seed": "4.7"},
+     ["`scale`", "`act`", "`init`", "`clip`", "`fbias`", "`seed`"]),
+])
+def test_gradients_hostile_url(params, notes):
+    at = open_page(GRADIENTS, params)
+    no_errors(at)
+    text = warnings(at)
+    for note in notes:
+        assert note in text, f"no note for {note}: {text}"
+    assert len(charts(at)) == 3
+    if params.get("T") == "999999":
+        assert at.slider(key="T").value == gradients.MAX_T
+    if params.get("T") == ["10", "20"]:
+        assert at.slider(key="T").value == 20 and at.slider(key="H").value == 1
+
+
+def test_gradients_shared_url_reproduces_the_view():
+    K = gradients.URL_KEYS
+    at = open_page(GRADIENTS)
+    at.slider(key=K["T"]).set_value(40).run()
+    at.selectbox(key=K["init"]).set_value("orthogonal").run()
+    at.slider(key=K["scale"]).set_value(1.5).run()
+    at.toggle(key=K["clip"]).set_value(True).run()
+    shared = open_page(GRADIENTS, {K["T"]: "40", K["init"]: "orthogonal", K["scale"]: "1.5", K["clip"]: "true"})
+    no_errors(shared)
+    assert view(shared) == view(at)
+
+
+# ----------------------------------------------------------------------------- the URL rules themselves
+
+
+def test_url_value_rules():
+    from pages._ui import check_number, clean_text
+
+    assert check_number(["50"], 2, 1000, 50, True) == (50, None)
+    assert check_number(["999999"], 2, 1000, 50, True)[0] == 1000
+    assert check_number(["-4"], 2, 1000, 50, True)[0] == 2
+    assert check_number(["abc"], 2, 1000, 50, True)[0] == 50
+    for bad in ("nan", "inf", "1e309", "", " "):
+        value, problem = check_number([bad], 0.0, 4.0, 1.0, False, 0.05)
+        assert value == 1.0 and problem and "not a number" in problem
+    value, problem = check_number(["10", "20"], 2, 1000, 50, True)
+    assert value == 20 and "repeated 2 times" in problem
+    value, problem = check_number(["1.23"], 0.0, 4.0, 1.0, False, 0.05)
+    assert value == pytest.approx(1.25) and "grid" in problem
+    value, problem = check_number(["7.5"], 2, 1000, 50, True)
+    assert value in (7, 8) and "whole number" in problem
+    text, problems = clean_text("a\x00b" + "x" * 300, 200)
+    assert len(text) == 200 and text.startswith("ab") and len(problems) == 2
