@@ -1,4 +1,278 @@
+"""Page 2 — Gates over time: a trained LSTM and a trained RNN read the same sentence; every gate
+and state of the LSTM per unit and token, the RNN's hidden state, and both predictions side by
+side. One call into lstm_core.inspect (cached); figures from lstm_core.figures_train; a shared
+time cursor in a fragment so moving it reruns only the plots."""
+import hashlib
+
 import streamlit as st
 
+from lstm_core import inspect as insp
+from lstm_core import limits
+from lstm_core import figures_train as FT
+from lstm_core.figures import ARCH_COLORS, GATE_LABELS, OKABE_ITO
+from pages._ui import bound_select, bound_slider, bound_text, caption, plot, show_error
+
+RESULT = "tc_result"                      # page 4's results (lstm_core.compare.CompareResult)
+PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
+UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
+MAX_CHARS = 1000                          # typed sentence
+SOURCES = {"pretrained": "shipped pretrained", "trained": "my trained models (page 4)",
+           "uploaded": "uploaded checkpoint"}
+KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
+
+
+@st.cache_resource(show_spinner="Loading the pretrained models…")
+def pretrained():
+    """arch -> (SeqModel, description): shipped checkpoints, loaded once per server."""
+    return insp.pretrained_models()
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def inspection(model_key: str, sentence_key: tuple, _models: dict, _sentence, _sources: dict):
+    """Cached per (models, sentence): the glass-core traces of both models."""
+    return insp.inspect_sentence(_models, _sentence, _sources)
+
+
 st.title("Gates over time")
-st.info("This page is being built")
+st.markdown("A trained **LSTM** and a trained simple **RNN** read a sentence and must tell whether "
+            "its verb is singular or plural: the number of the subject, which can be many words "
+            "back, behind nouns of the other number (*attractors*). Below: every gate and state "
+            "of the LSTM at every token, the RNN's hidden state, and what each model predicts.")
+
+# ---------------------------------------------------------------------------- models
+c1, c2 = st.columns([1, 2])
+source = bound_select("Models", list(SOURCES), "pretrained", key="models", container=c1,
+                      help="; ".join(f"{k}: {v}" for k, v in SOURCES.items()))
+try:
+    base = pretrained()
+except Exception as e:  # noqa: BLE001 - a broken install must not show a traceback
+    show_error(e, "Loading the pretrained models")
+    st.stop()
+models = {a: base[a][0] for a in ("lstm", "rnn")}
+descs = {a: base[a][1] for a in ("lstm", "rnn")}
+model_key = "pretrained"
+if source == "trained":
+    res = st.session_state.get(RESULT)
+    if res is None:
+        c1.info("No trained models in this session yet: train some on **Train and compare**. "
+                "Showing the shipped pretrained models.")
+    elif res.config.task != "agreement":
+        c1.info(f"Your trained models learned the '{res.config.task}' task, not sentences. "
+                "Train on 'agreement' to read them here. Showing the shipped pretrained models.")
+    else:
+        for a, (m, d) in insp.trained_models(res).items():
+            models[a], descs[a] = m, d
+        model_key = f"trained:{res.id}"
+elif source == "uploaded":
+    files = c1.file_uploader("Checkpoint: .safetensors + .json metadata (one pair per model)",
+                             type=["safetensors", "json"], accept_multiple_files=True,
+                             key="p2_files", max_upload_size=limits.MAX_CHECKPOINT_BYTES // 1_000_000)
+    if files:
+        blobs = [(f.name, f.getvalue()) for f in files]
+        digest = hashlib.sha256(b"".join(n.encode() + b"\0" + hashlib.sha256(b).digest()
+                                         for n, b in blobs)).hexdigest()[:16]
+        cache = st.session_state.setdefault(UPLOADS, {})
+        if digest not in cache:
+            cache.clear()                                    # keep one upload per session
+            cache[digest] = insp.load_uploads(blobs)
+        loaded, problems = cache[digest]
+        for p in problems:
+            c1.error(p, icon=":material/block:")
+        for a, (m, d) in loaded.items():
+            models[a], descs[a] = m, d
+        if loaded:
+            model_key = f"upload:{digest}"
+    else:
+        c1.caption("Uploads stay in this session only (they cannot be part of a shared link). "
+                   "Until then: the shipped pretrained models.")
+c1.caption("  \n".join(f"**{a.upper()}**: {descs[a]}" for a in models))
+
+# ---------------------------------------------------------------------------- sentence
+kind = bound_select("Sentence", list(KINDS), "example", key="src", container=c2, radio=True,
+                    help="; ".join(f"{k}: {v}" for k, v in KINDS.items()))
+try:
+    if kind == "example":
+        ex = bound_select("Example", insp.EXAMPLES, insp.EXAMPLES[0], key="ex", container=c2,
+                          help="Hand-written sentences of the training grammar.")
+        sentence = insp.sentence_from_text(ex)
+    elif kind == "generate":
+        g1, g2, g3 = c2.columns(3)
+        dist = bound_slider("Distance (subject → verb)", 0, insp.MAX_DISTANCE, 12, key="dist",
+                            container=g1)
+        want = bound_slider("Attractors", 0, 10, 1, key="attr", container=g2,
+                            help="Nouns of the other number between subject and verb.")
+        seed = bound_slider("Sentence seed", 0, 99, 0, key="seed", container=g3)
+        n_attr, note = insp.fit_attractors(dist, want)
+        if note:
+            c2.info(note)
+        sentence = insp.generate_sentence(dist, n_attr, seed)
+    else:
+        text = bound_text("Your sentence (up to the verb, or with it)",
+                          "the keys to the old cabinet are", key="text", max_chars=MAX_CHARS,
+                          container=c2)
+        if len(text) >= MAX_CHARS:                     # cut by the text box: drop a cut word
+            text = text.rsplit(None, 1)[0] if len(text.split()) > 1 else text
+            c2.warning(f"Your text was cut to the text box's limit of {MAX_CHARS} characters.")
+        sentence = insp.sentence_from_text(text)
+except ValueError as e:
+    show_error(e, "Sentence")
+    st.stop()
+
+s = sentence
+if s.note:
+    st.info(f"Sentence: {s.note}.")
+words = []
+for t, w in enumerate(s.tokens):
+    if t == s.subject_pos:
+        words.append(f"**:blue[{w}]**")
+    elif t in s.attractor_positions:
+        words.append(f":orange[{w}]")
+    else:
+        words.append(w)
+verb = f" → **{s.verb}**" if s.verb else " → **?**"
+st.markdown("#### " + " ".join(words) + verb)
+facts = [f"{len(s.tokens)} tokens read"]
+if s.subject_pos is not None:
+    facts.append(f"subject (blue) '{s.tokens[s.subject_pos]}' is {insp.NUMBER[s.label]}")
+    facts.append(f"{s.distance} tokens between it and the verb")
+    facts.append(f"{len(s.attractor_positions)} attractor(s) (orange)")
+if s.verb:
+    facts.append(f"the verb written is '{s.verb}' ({insp.NUMBER[insp.tasks.VERB_WORDS[s.verb]]})")
+st.caption(" · ".join(facts))
+
+sentence_key = (kind, s.text, s.subject_pos, tuple(s.attractor_positions))
+try:
+    ins = inspection(model_key, sentence_key, models, s, descs)
+except ValueError as e:
+    show_error(e, "Models")
+    st.stop()
+
+# ---------------------------------------------------------------------------- predictions
+cols = st.columns(len(ins.traces))
+for col, (arch, tr) in zip(cols, ins.traces.items()):
+    col.metric(f"{arch.upper()} predicts", tr.prediction, f"probability {tr.probability:.2f}",
+               delta_color="off", delta_arrow="off", border=True)
+    col.markdown(ins.verdict(arch))
+
+
+# ---------------------------------------------------------------------------- time cursor + plots
+def toggle_play():
+    st.session_state[PLAY] = not st.session_state.get(PLAY, False)
+    if st.session_state[PLAY] and st.session_state.get("t", -1) >= len(ins.tokens) - 1:
+        st.session_state["t"] = 0
+
+
+T = len(ins.tokens)
+lstm, rnn = ins.traces["lstm"], ins.traces["rnn"]
+marks = {"subject": s.subject_pos, "attractors": s.attractor_positions}
+playing = bool(st.session_state.get(PLAY)) and T > 1
+if T > 1:
+    st.button("Pause" if playing else "Play: move the cursor through the sentence",
+              icon=":material/pause:" if playing else ":material/play_arrow:",
+              on_click=toggle_play, key="p2_play_button")
+
+
+def unit_lines(units, t):
+    """c (solid) and h (dashed) of the chosen LSTM units, one colour per unit."""
+    series, colors, dashes = {}, {}, {}
+    palette = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple",
+                                      "orange", "sky_blue", "black", "grey")]
+    for k, u in enumerate(units):
+        for q, dash in (("cell", "solid"), ("hidden", "dash")):
+            name = f"unit {u} {'c' if q == 'cell' else 'h'}"
+            series[name] = lstm.arrays[q][:, u]
+            colors[name], dashes[name] = palette[k % len(palette)], dash
+    return FT.token_lines(series, ins.tokens, title="LSTM: c (solid) and h (dashed) of the chosen "
+                          "units", yaxis_title="value", colors=colors, dashes=dashes, cursor=t,
+                          marks=marks)
+
+
+def figure(name: str, view: tuple, t: int, build):
+    """This session's figure `name` for `view`, built once and then only its cursor moved:
+    a cursor step costs a fraction of a ms instead of rebuilding ~10 ms figures."""
+    memo = st.session_state.get(FIGS)
+    if memo is None or memo.get("view") != view[:2]:
+        memo = st.session_state[FIGS] = {"view": view[:2]}
+    if memo.get(name, (None,))[0] != view:
+        memo[name] = (view, build())
+    return FT.set_cursor(memo[name][1], t)
+
+
+@st.fragment(run_every=PLAY_EVERY if playing else None)
+def time_view():
+    if st.session_state.get(PLAY) and T > 1:
+        t_now = int(st.session_state.get("t", 0))
+        if t_now >= T - 1:
+            st.session_state[PLAY] = False
+            st.rerun()                                 # full rerun: stop the timer
+        st.session_state["t"] = min(t_now + 1, T - 1)
+    if T > 1:
+        if st.session_state.get("t") is not None and not 0 <= st.session_state["t"] < T:
+            st.session_state["t"] = T - 1              # a shorter sentence than before
+        t = bound_slider("Time cursor: token position", 0, T - 1, T - 1, key="t")
+    else:
+        t = 0
+    st.markdown(f"Cursor at token **{t}: '{ins.tokens[t]}'** · "
+                + " · ".join(f"{a.upper()} P(plural) = {tr.p_plural[t]:.2f}"
+                             for a, tr in ins.traces.items()))
+
+    H = lstm.hidden_size
+    raw = st.query_params.get_all("units")
+    if raw:
+        units, note = insp.clean_units(raw, H)
+        if note:
+            st.session_state["units"] = units
+            st.warning(f"URL parameter `units`: {note}.", icon=":material/link:")
+    chosen = st.session_state.get("units")
+    if chosen is not None and any(not 0 <= u < H for u in chosen):     # a smaller model now
+        st.session_state["units"] = [u for u in chosen if 0 <= u < H]
+    units = st.multiselect("LSTM units to follow (preselected: the two that push the final "
+                           "prediction hardest)", list(range(H)), default=lstm.top_units(2),
+                           key="units", max_selections=8, bind="query-params")
+
+    view = (model_key, sentence_key)
+    plot(figure("gates", view, t, lambda: FT.gate_grid(
+        lstm.arrays, ins.tokens, insp.LSTM_FIELDS, cursor=t, marks=marks, prefix="LSTM ")),
+        key="p2_gates")
+    caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in "
+            "bold, attractors in vermillion); the dashed line is the cursor. Gates run from 0 "
+            "(white) to 1; g, c and h are signed (orange negative, blue positive). Look for units "
+            "whose forget gate stays near 1 after the subject while their cell state holds "
+            "its value: that is the memory.")
+
+    left, right = st.columns(2)
+    with left:
+        if units:
+            plot(figure("units", view + (tuple(units),), t, lambda: unit_lines(units, t)),
+                 key="p2_units")
+            caption(" ".join(insp.describe_unit(ins, u) for u in units[:3]))
+        else:
+            st.info("Pick one or more units above to follow their c and h.")
+    with right:
+        plot(figure("prob", view, t, lambda: FT.token_lines(
+            {a.upper(): tr.p_plural for a, tr in ins.traces.items()}, ins.tokens,
+            title="P(plural) if the verb came after this token", yaxis_title="P(plural)",
+            cursor=t, marks=marks, yrange=[0, 1], hline=0.5,
+            colors={a.upper(): ARCH_COLORS[a] for a in ins.traces})), key="p2_prob")
+        caption("The readout applied to h_t at every token. " + insp.probability_story(ins)
+                + " Look at whether each curve keeps the subject's number across the attractors.")
+
+    plot(figure("rnn", view, t, lambda: FT.gate_grid(
+        rnn.arrays, ins.tokens, ["hidden"], cursor=t, marks=marks, cols=1, prefix="RNN ",
+        panel_height=300)), key="p2_rnn")
+    caption("The RNN has only h: one row per unit. Its state is rewritten at every token by "
+            "tanh(W_ih x_t + W_hh h_(t-1) + b), with no gate to protect a value; compare how long "
+            "the pattern set at the subject survives here and in the LSTM's c panel.")
+
+    if units:
+        rows = {GATE_LABELS[q]: [round(float(lstm.arrays[q][t, u]), 3) for u in units]
+                for q in insp.LSTM_FIELDS}
+        st.table({"quantity": list(rows)} | {f"unit {u}": [rows[q][k] for q in rows]
+                                             for k, u in enumerate(units)})
+        caption(f"The chosen units' exact values at the cursor (token {t}, '{ins.tokens[t]}').")
+
+
+time_view()
+
+st.download_button("Download these traces (CSV)", lambda: insp.traces_csv(ins),
+                   file_name="gates_over_time.csv", mime="text/csv", on_click="ignore")

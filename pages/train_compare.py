@@ -1,4 +1,238 @@
+"""Page 4 — Train and compare: an LSTM and a simple RNN (GRU optional) trained on the same task,
+data and seed, live, then measured the same way. One call into lstm_core.compare; the result
+lives in st.session_state["tc_result"], so it survives page switches and pages 2 and 3 can
+inspect the trained models."""
+import time
+
 import streamlit as st
 
+from lstm_core import compare, limits
+from lstm_core import figures_train as FT
+from pages._ui import bound_select, bound_slider, bound_toggle, caption, plot, show_error
+
+RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with pages 2 and 3
+LRS = ["0.0001", "0.0003", "0.001", "0.003", "0.005", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
+CLIPS = ["off", "0.25", "1", "5"]
+
 st.title("Train and compare")
-st.info("This page is being built")
+st.markdown(
+    "Train an **LSTM** and a simple **RNN** on the same long-dependency task, with the same "
+    "data stream, seed, optimizer and number of steps, and watch what happens. Training runs on "
+    "this server: one training at a time, others wait in a queue. Moving a setting while a "
+    "training runs stops it (your previous results are kept).")
+
+# ---------------------------------------------------------------------------- settings
+c1, c2, c3 = st.columns(3)
+task = bound_select("Task", list(compare.TASK_LABELS), "agreement", key="task",
+                    format_func=compare.TASK_LABELS.get, container=c1)
+span = bound_slider(compare.SPAN_LABELS[task].capitalize(), compare.SPAN_MIN[task],
+                    compare.PAGE_MAX_T, 30, key="d", container=c1,
+                    help="Agreement: training mixes distances 0..d, the test uses exactly d.")
+hidden = bound_slider("Hidden size (units)", 4, limits.MAX_HIDDEN, 64, key="H", container=c2)
+steps = bound_slider("Training steps (batches of 64)", 10, limits.MAX_STEPS, 300, key="steps",
+                     step=10, container=c2)
+lr = bound_select("Learning rate", LRS, "0.005", key="lr", container=c3)
+opt = bound_select("Optimizer", ["adam", "sgd"], "adam", key="opt", container=c3,
+                   format_func={"adam": "Adam", "sgd": "SGD (momentum 0.9)"}.get)
+clip = bound_select("Gradient clipping (max norm)", CLIPS, "1", key="clip", container=c3)
+c4, c5, c6 = st.columns(3)
+seed = bound_slider("Seed", 0, 99, 0, key="seed", container=c4)
+with_gru = bound_toggle("Also train a GRU", False, key="gru", container=c5)
+match = bound_toggle("Match parameter counts", False, key="match", container=c6,
+                     help="Give the RNN (and GRU) the hidden size whose parameter count is "
+                          "closest to the LSTM's.")
+
+cfg = compare.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr),
+                            optimizer=opt, clip=None if clip == "off" else float(clip), seed=seed,
+                            archs=("lstm", "rnn", "gru") if with_gru else ("lstm", "rnn"),
+                            match_params=match)
+try:
+    cfg = cfg.resolved()
+    estimate = compare.estimate_seconds(cfg)
+    sizes = {a: cfg.hidden_for(a) for a in cfg.archs}
+    counts = {a: compare.param_count(a, task, sizes[a]) for a in cfg.archs}
+    st.markdown("**Models:** " + " · ".join(
+        f"{a.upper()} {sizes[a]} units, {counts[a]:,} parameters" for a in cfg.archs)
+        + f" · estimated training time ≈ {estimate:.0f} s"
+        + f" (limit {compare.MAX_TRAIN_SECONDS:.0f} s)")
+    over = estimate > compare.MAX_TRAIN_SECONDS
+    if over:
+        show_error(ValueError(f"these settings would take about {estimate:.0f} s, over the "
+                              f"limit of {compare.MAX_TRAIN_SECONDS:.0f} s: lower the steps, "
+                              "the hidden size or the distance"), "Too much work")
+except ValueError as e:
+    show_error(e, "Settings")
+    over = True
+clicked = st.button(f"Train {' and '.join(a.upper() for a in cfg.archs)}", type="primary",
+                    disabled=over, key="tc_train", help="One training at a time on this server.")
+slots = compare.SLOTS.state()
+if slots["running"] or slots["waiting"]:
+    st.caption(f"Right now {slots['running']} training running and {slots['waiting']} waiting "
+               "on this server: yours would queue.")
+
+
+# ---------------------------------------------------------------------------- training
+def live_training(cfg):
+    """Run the comparison with live progress in an st.status; returns the result or None."""
+    curves = {a: ([], [], []) for a in cfg.archs}
+    where = {"arch": None, "step": 0}
+    with st.status("Waiting for a training slot…", expanded=True) as status:
+        queued_line, bar, line = st.empty(), st.progress(0.0), st.empty()
+        chart = st.empty()
+        last_draw = [0.0, 0]
+
+        def draw(force=False):
+            if force or time.perf_counter() - last_draw[0] > 0.4:
+                last_draw[0] = time.perf_counter()
+                last_draw[1] += 1
+                acc = task != "adding"
+                with chart:
+                    plot(FT.training_curves({a: (s, l, (y if acc else None))
+                                             for a, (s, l, y) in curves.items() if s},
+                                            chance=compare.CHANCE.get(task) if acc else None,
+                                            height=300), key=f"tc_live_{last_draw[1]}")
+
+        def progress(e):
+            kind = e["event"]
+            if kind == "queued":
+                msg = (f"Queued: {e['running']} training running, you are number "
+                       f"{e['position']} in line (waited {e['waited']:.0f} s).")
+                status.update(label=msg, state="running")
+                queued_line.info(msg, icon=":material/hourglass_top:")
+            elif kind == "start":
+                where["arch"] = e["arch"]
+                status.update(label=f"Training {e['arch'].upper()} ({e['index'] + 1} of "
+                                    f"{e['of']})…", state="running")
+            elif kind == "step":
+                a = e["arch"]
+                where["step"] = e["step"]
+                s, l, y = curves[a]
+                s.append(e["step"])
+                l.append(e["loss"])
+                y.append(e["accuracy"])
+                i = cfg.archs.index(a)
+                bar.progress((i + e["step"] / e["steps"]) / len(cfg.archs))
+                acc = "" if e["accuracy"] is None else f", batch accuracy {e['accuracy']:.2f}"
+                line.caption(f"{a.upper()} step {e['step']}/{e['steps']}: loss "
+                             f"{e['loss']:.4g}{acc}, {e['elapsed']:.1f} s")
+                draw(e["step"] == e["steps"])
+            elif kind == "done":
+                line.caption(f"{e['arch'].upper()}: {e['status']}")
+            elif kind == "sweep":
+                status.update(label=f"Testing {e['arch'].upper()} at several distances…")
+
+        try:
+            res = compare.run_comparison(cfg, progress=progress)
+        except compare.QueueTimeout as e:
+            status.update(label="Server busy", state="error")
+            show_error(ValueError(str(e)), "Not trained")
+            return None
+        except ValueError as e:
+            status.update(label="Settings rejected", state="error")
+            show_error(e, "Not trained")
+            return None
+        except Exception as e:  # noqa: BLE001 - never a traceback on the page
+            status.update(label="Training failed", state="error")
+            show_error(e, "Training")
+            return None
+        except BaseException:
+            # a rerun (a widget moved) or the session closing: keep the previous results
+            st.session_state[NOTE] = (
+                f"Training was interrupted at {(where['arch'] or 'the queue').upper()}"
+                + (f" step {where['step']}" if where["arch"] else "")
+                + " because the page reran (a setting changed). The previous results, if any,"
+                  " are kept.")
+            raise
+        draw(True)
+        state = "error" if any(r.diverged for r in res.runs.values()) else "complete"
+        status.update(label=f"Done in {res.seconds:.1f} s"
+                            + (f" after {res.queued_seconds:.0f} s in the queue"
+                               if res.queued_seconds >= 1 else ""), state=state, expanded=False)
+    return res
+
+
+if clicked and not over:
+    st.session_state.pop(NOTE, None)
+    res = live_training(cfg)
+    if res is not None:
+        st.session_state[RESULT] = res
+
+if st.session_state.get(NOTE):
+    st.warning(st.session_state[NOTE], icon=":material/stop_circle:")
+
+# ---------------------------------------------------------------------------- results
+res = st.session_state.get(RESULT)
+if res is None:
+    st.info("No results yet: choose settings and press the button. The defaults train in a few "
+            "seconds and show the headline: on agreement at distance 30 the LSTM learns and the "
+            "simple RNN does not.")
+    st.stop()
+
+rc = res.config
+st.header("Results")
+st.caption(f"Trained with: {compare.TASK_LABELS[rc.task]}, {compare.SPAN_SHORT[rc.task]} "
+           f"{rc.distance}, hidden {rc.hidden}{' (parameter-matched)' if rc.match_params else ''}, "
+           f"{rc.steps} steps, {rc.optimizer} lr {rc.lr:g}, clipping "
+           f"{'off' if rc.clip is None else rc.clip}, seed {rc.seed}. "
+           "These results stay while you visit other pages.")
+for s in res.status_lines():
+    if "diverged" in s:
+        st.error(s, icon=":material/error:")
+    else:
+        st.markdown(s)
+st.markdown(res.summary())
+for w in res.warnings():
+    st.warning(w, icon=":material/warning:")
+params = res.params()
+st.markdown("**Parameters:** " + " · ".join(
+    f"{a.upper()} {params[a]:,} ({r.config.hidden} units)" for a, r in res.runs.items()))
+
+acc = rc.task != "adding"
+plot(FT.training_curves({a: ([h["step"] for h in r.history], [h["loss"] for h in r.history],
+                             [h["accuracy"] for h in r.history] if acc else None)
+                         for a, r in res.runs.items()},
+                        chance=compare.CHANCE[rc.task] if acc else None), key="tc_curves")
+caption("Training loss (left, log scale) and accuracy on each training batch (right; dotted: "
+        "chance). Look for the step where a curve leaves the chance line, if it ever does.")
+sw = {a: (d["x"], d["y"]) for a, d in res.by_distance.items()}
+plot(FT.metric_vs_distance(sw, metric=res.metric, chance=compare.CHANCE[rc.task],
+                           trained_at=rc.distance, xaxis_title=compare.SPAN_LABELS[rc.task]),
+     key="tc_sweep")
+caption("The test metric on fresh examples at shorter and longer distances than the one trained "
+        "on (dashed line). " + res.sweep_story())
+
+grads = {}
+for a, r in res.runs.items():
+    if r.grad_hidden is not None and r.grad_hidden.size:
+        grads[f"{a.upper()} ‖∂L/∂h_t‖"] = (r.grad_steps, r.grad_hidden)
+    if r.grad_cell is not None and r.grad_cell.size:
+        grads[f"{a.upper()} ‖∂L/∂c_t‖"] = (r.grad_steps, r.grad_cell)
+if grads:
+    plot(FT.grad_heatmaps(grads), key="tc_grads")
+    caption("Gradient norm reaching each time step of a fixed probe batch (the loss is read at "
+            "the right edge), measured during training (one row per measurement). Look at how "
+            "far to the left the colour survives in each model. " + res.grad_story())
+
+st.subheader("Download")
+d1, d2 = st.columns(2)
+with d1:
+    st.download_button("Training curves (CSV)", res.history_csv(), file_name=f"curves_{res.id}.csv",
+                       mime="text/csv", on_click="ignore")
+    st.download_button("Gradient norms (CSV)", res.grad_csv(), file_name=f"grad_norms_{res.id}.csv",
+                       mime="text/csv", on_click="ignore")
+with d2:
+    for a in res.runs:
+        try:
+            weights, meta = res.export_weights(a)
+        except Exception as e:  # noqa: BLE001
+            show_error(e, f"{a.upper()} export")
+            continue
+        st.download_button(f"{a.upper()} weights (.safetensors)", weights,
+                           file_name=f"{a}_{rc.task}_{res.id}.safetensors",
+                           mime="application/octet-stream", on_click="ignore")
+        st.download_button(f"{a.upper()} metadata (.json)", meta,
+                           file_name=f"{a}_{rc.task}_{res.id}.json", mime="application/json",
+                           on_click="ignore")
+if rc.task == "agreement":
+    st.page_link("pages/gates_over_time.py", label="See these models read a sentence: Gates over time",
+                 icon=":material/traffic:", query_params={"models": "trained"})

@@ -1,0 +1,341 @@
+"""AppTest of pages 2 (Gates over time) and 4 (Train and compare): defaults render, every main
+widget moves the figures, bad sentences and uploads get clear messages, a shared URL
+reproduces the view, training completes (tiny), survives page switches, shows divergence,
+interruption and the queue honestly."""
+import json
+import pickle
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+from lstm_core import checkpoint, compare, inspect as insp
+from lstm_core.train import TrainConfig, build_model
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+GATES, TRAIN = "pages/gates_over_time.py", "pages/train_compare.py"
+TIMEOUT = 120
+TINY = dict(steps=20, H=8, d=10)        # page 4 settings for a training of a second or two
+
+
+def open_page(page, params=None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if params:
+        at.query_params = dict(params)
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def walk(node):
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk(child)
+
+
+def texts(at) -> str:
+    """Every text the page shows (markdown, captions, alerts, metrics), one per line."""
+    out = []
+    for n in walk(at.main):
+        for attr in ("value", "label"):
+            v = getattr(n, attr, None)
+            if isinstance(v, str):
+                out.append(v)
+    return "\n".join(out)
+
+
+def charts(at) -> dict:
+    """key -> plotly spec (dict) of every chart on the page."""
+    out = {}
+    for e in at.get("plotly_chart"):
+        key = e.proto.id.rsplit("-", 1)[-1].removeprefix("chart_")
+        out[key] = json.loads(e.proto.spec)
+    return out
+
+
+def assert_clean(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback (most recent call last)" not in texts(at)
+
+
+def train_tiny(at, **settings):
+    for k, v in {**TINY, **settings}.items():
+        widget = at.slider(key=k) if k in ("steps", "H", "d", "seed") else (
+            at.toggle(key=k) if k in ("gru", "match") else at.selectbox(key=k))
+        widget.set_value(v)
+    at.run()
+    at.button[0].click()
+    at.run()
+    assert_clean(at)
+    return at.session_state["tc_result"] if "tc_result" in at.session_state else None
+
+
+# ---------------------------------------------------------------------------- page 2
+
+def test_gates_page_renders_on_defaults():
+    at = open_page(GATES)
+    assert_clean(at)
+    c = charts(at)
+    assert set(c) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    gates = c["p2_gates"]
+    assert [t["name"] for t in gates["data"]] == [f"LSTM {n}" for n in
+        ("i (input gate)", "f (forget gate)", "g (candidate)", "o (output gate)", "c (cell state)", "h (hidden state)")]
+    assert gates["layout"]["xaxis"]["ticktext"][1] == "<b>keys</b>"          # tokens on the time axis
+    labels = [m.label for m in at.metric]
+    assert labels == ["LSTM predicts", "RNN predicts"]
+    assert all(m.value in ("singular", "plural") for m in at.metric)
+    shown = texts(at)
+    assert "LSTM predicts **" in shown and "RNN predicts **" in shown
+
+
+def _data(spec):
+    return json.dumps(spec["data"], sort_keys=True)
+
+
+def _moves():
+    """(name, how to get there from the defaults, chart whose data must change)."""
+    return [
+        ("example", lambda at: at.selectbox(key="ex").set_value(insp.EXAMPLES[2]), "p2_gates"),
+        ("generate", lambda at: at.radio(key="src").set_value("generate"), "p2_gates"),
+        ("type", lambda at: at.radio(key="src").set_value("type"), None),
+        ("units", lambda at: at.multiselect(key="units").set_value([0, 3, 5]), "p2_units"),
+    ]
+
+
+@pytest.mark.parametrize("name, move, chart", _moves(), ids=[m[0] for m in _moves()])
+def test_each_source_widget_changes_the_figures(name, move, chart):
+    at = open_page(GATES)
+    before = charts(at)
+    move(at)
+    at.run()
+    assert_clean(at)
+    after = charts(at)
+    if chart is None:   # "type your own" starts on the first example's text: same sentence
+        at.text_input(key="text").set_value("the cat near the dogs is").run()
+        assert_clean(at)
+        after, chart = charts(at), "p2_gates"
+    assert _data(after[chart]) != _data(before[chart])
+
+
+@pytest.mark.parametrize("key, value", [("dist", 25), ("attr", 3), ("seed", 7)])
+def test_generator_sliders_change_the_figures(key, value):
+    at = open_page(GATES, {"src": "generate"})
+    before = charts(at)["p2_gates"]
+    at.slider(key=key).set_value(value).run()
+    assert_clean(at)
+    assert _data(charts(at)["p2_gates"]) != _data(before)
+
+
+def test_time_cursor_moves_on_every_plot():
+    at = open_page(GATES)
+    T = len(insp.sentence_from_text(insp.EXAMPLES[0]).tokens)
+    assert at.slider(key="t").value == T - 1
+    at.slider(key="t").set_value(2).run()
+    assert_clean(at)
+    for key, spec in charts(at).items():
+        xs = {s["x0"] for s in spec["layout"]["shapes"] if s.get("yref", "").endswith("domain")}
+        assert xs == {2}, key
+    assert "Cursor at token **2: 'to'**" in texts(at)
+
+
+def test_unknown_words_show_a_message_not_a_traceback():
+    at = open_page(GATES, {"src": "type"})
+    at.text_input(key="text").set_value("the kees near the dorr are").run()
+    assert_clean(at)
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "'kees'" in errors[0] and "'dorr'" in errors[0]
+    assert "did you mean 'keys'" in errors[0]
+    assert charts(at) == {}
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("", "empty"),
+    ("the keys " * 10_000, "at most"),
+    ("<script>alert(1)</script>", "unknown words"),
+    ("🧠🧠🧠", "empty"),
+], ids=["empty", "10000 words", "html", "emoji"])
+def test_hostile_sentences_get_messages(text, needle):
+    at = open_page(GATES, {"src": "type"})
+    at.text_input(key="text").set_value(text).run()
+    assert_clean(at)
+    assert any(needle in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_shared_url_reproduces_the_view():
+    params = {"src": "generate", "dist": "20", "attr": "2", "seed": "5", "t": "3", "units": ["1", "4"]}
+    shared = open_page(GATES, params)
+    assert_clean(shared)
+    by_hand = open_page(GATES)
+    by_hand.radio(key="src").set_value("generate").run()
+    for k, v in (("dist", 20), ("attr", 2), ("seed", 5)):
+        by_hand.slider(key=k).set_value(v).run()
+    by_hand.slider(key="t").set_value(3).run()
+    by_hand.multiselect(key="units").set_value([1, 4]).run()
+    a, b = charts(shared), charts(by_hand)
+    assert set(a) == set(b) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    for k in a:
+        assert _data(a[k]) == _data(b[k]), k
+        assert a[k]["layout"]["shapes"] == b[k]["layout"]["shapes"], k
+    assert [t["name"] for t in a["p2_units"]["data"]] == ["unit 1 c", "unit 1 h", "unit 4 c", "unit 4 h"]
+
+
+def test_hostile_url_params_are_clamped_with_a_note():
+    at = open_page(GATES, {"src": "generate", "dist": "9999", "t": "-5", "units": ["999", "x", "2"]})
+    assert_clean(at)
+    warnings = "\n".join(w.value for w in at.warning)
+    assert "dist" in warnings and "units" in warnings and "'999'" in warnings
+    assert at.slider(key="dist").value == insp.MAX_DISTANCE
+    assert at.multiselect(key="units").value == [2]
+
+
+def _pair(model, cfg, stem):
+    w, m = checkpoint.to_bytes(model, cfg, {"test_accuracy": 0.5})
+    return [(f"{stem}.safetensors", w, "application/octet-stream"), (f"{stem}.json", m, "application/json")]
+
+
+def test_uploads_good_and_hostile():
+    cfg = TrainConfig(arch="lstm", hidden=8)
+    good = build_model(cfg)
+    w, m = checkpoint.to_bytes(good, cfg, {})
+    evil = pickle.dumps({"x": 1})
+    state = {k: v.clone() for k, v in good.state_dict().items()}
+    state["readout.weight"][0, 0] = float("nan")
+    from safetensors.torch import save
+    wide_cfg = TrainConfig(arch="lstm", hidden=9)
+    wide_w, _ = checkpoint.to_bytes(build_model(wide_cfg), wide_cfg, {})
+    oct_ = "application/octet-stream"
+    files = _pair(good, cfg, "mine") + [
+        ("evil.safetensors", evil, oct_), ("evil.json", m, "application/json"),
+        ("cut.safetensors", w[:100], oct_), ("cut.json", m, "application/json"),
+        ("shape.safetensors", wide_w, oct_), ("shape.json", m, "application/json"),
+        ("nan.safetensors", save(state), oct_), ("nan.json", m, "application/json")]
+    at = open_page(GATES, {"models": "uploaded"})
+    assert_clean(at)
+    before = charts(at)
+    at.file_uploader(key="p2_files").set_value(files).run()
+    assert_clean(at)
+    errors = "\n".join(e.value for e in at.error)
+    assert "evil: rejected" in errors and "pickle" in errors
+    assert "cut: rejected" in errors
+    assert "shape: rejected" in errors and "shape" in errors
+    assert "nan: rejected" in errors and "NaN" in errors
+    assert "uploaded mine" in texts(at)
+    assert _data(charts(at)["p2_gates"]) != _data(before["p2_gates"])      # the upload is shown
+
+
+# ---------------------------------------------------------------------------- page 4
+
+def test_train_page_renders_on_defaults():
+    at = open_page(TRAIN)
+    assert_clean(at)
+    assert at.button[0].label == "Train LSTM and RNN" and not at.button[0].disabled
+    assert "No results yet" in texts(at)
+    n = {a: compare.param_count(a, "agreement", 64) for a in ("lstm", "rnn")}
+    assert f"LSTM 64 units, {n['lstm']:,} parameters" in texts(at)
+
+
+def test_training_completes_survives_page_switches_and_feeds_page_2():
+    at = open_page(TRAIN)
+    res = train_tiny(at)
+    assert res is not None and list(res.runs) == ["lstm", "rnn"]
+    shown = texts(at)
+    assert res.summary() in shown
+    for line in res.status_lines():
+        assert line in shown
+    assert all(w in shown for w in res.warnings())
+    assert {"tc_curves", "tc_sweep", "tc_grads"} <= set(charts(at))
+    assert [b.label for b in at.get("download_button")][:2] == ["Training curves (CSV)", "Gradient norms (CSV)"]
+    # page 2 reads the trained models, then page 4 still has the same results
+    at.query_params = {"models": "trained"}
+    at.switch_page(GATES)
+    at.run()
+    assert_clean(at)
+    assert "trained on page 4" in texts(at)
+    assert "tc_result" in at.session_state and at.session_state["tc_result"].id == res.id
+    at.query_params = {}
+    at.switch_page(TRAIN)
+    at.run()
+    assert_clean(at)
+    assert res.summary() in texts(at) and at.session_state["tc_result"].id == res.id
+    # a new session does not see them (sessions are isolated)
+    other = open_page(GATES, {"models": "trained"})
+    assert "No trained models in this session yet" in texts(other)
+
+
+def test_training_settings_change_the_figures():
+    at = open_page(TRAIN)
+    first = train_tiny(at)
+    a = charts(at)
+    second = train_tiny(at, H=4)
+    b = charts(at)
+    assert first.id != second.id and second.runs["lstm"].config.hidden == 4
+    for k in ("tc_curves", "tc_sweep", "tc_grads"):
+        assert _data(a[k]) != _data(b[k]), k
+    assert "hidden 4," in texts(at)
+
+
+def test_divergence_shows_the_status_and_keeps_the_last_good_model():
+    at = open_page(TRAIN)
+    res = train_tiny(at, task="adding", opt="sgd", lr="10", clip="off", steps=40, d=20)
+    assert res is not None
+    bad = [a for a, r in res.runs.items() if r.diverged]
+    assert bad
+    errors = "\n".join(e.value for e in at.error)
+    for a in bad:
+        r = res.runs[a]
+        assert r.status in errors and f"the weights after step {r.steps_done}" in errors
+        assert all(torch.isfinite(p).all() for p in r.model.parameters())
+    assert any("under-trained" in w.value for w in at.warning)
+
+
+def test_queued_state_is_shown():
+    at = open_page(TRAIN)
+    for k, v in TINY.items():
+        at.slider(key=k).set_value(v)
+    at.run()
+    held = threading.Event()
+
+    def occupy():
+        with compare.SLOTS.hold():
+            held.set()
+            time.sleep(2.0)
+    t = threading.Thread(target=occupy)
+    t.start()
+    held.wait(10)
+    at.button[0].click()
+    at.run()
+    t.join()
+    assert_clean(at)
+    assert "Queued: 1 training running, you are number 1 in line" in texts(at)
+    assert at.session_state["tc_result"].queued_seconds >= 1.0
+
+
+def test_interrupted_training_keeps_the_previous_results(monkeypatch):
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+    at = open_page(TRAIN)
+    first = train_tiny(at)
+
+    def interrupted(cfg, progress=None, **kw):
+        progress(dict(event="start", arch="lstm", index=0, of=2, hidden=8, params=1))
+        for step in range(1, 6):
+            progress(dict(event="step", arch="lstm", step=step, steps=20, loss=0.7, accuracy=0.5, elapsed=0.1))
+        raise StopException()        # what Streamlit raises when the page reruns mid-script
+    monkeypatch.setattr(compare, "run_comparison", interrupted)
+    at.button[0].click()
+    at.run()
+    at.run()
+    assert_clean(at)
+    assert any("interrupted at LSTM step 5" in w.value for w in at.warning)
+    assert at.session_state["tc_result"].id == first.id
+    assert first.summary() in texts(at)
+
+
+def test_over_budget_settings_cannot_train():
+    at = open_page(TRAIN, {"task": "adding", "d": "200", "H": "256", "steps": "5000"})
+    assert_clean(at)
+    assert at.button[0].disabled
+    assert any("over the limit" in e.value for e in at.error)
