@@ -287,26 +287,28 @@ def equations(s: Step, unit: int = 0) -> list[str]:
         w_x = f"{_n(s.W[j][u])} \\cdot {_n(s.x)}"
         u_h = " + ".join(f"{_n(s.U[j][u][v])} \\cdot {_n(s.h_prev[v])}" for v in range(s.H))
         if k in s.clamped:
-            gate = f"{_SYM[k]} &= {_n(s.gate[k][u])} \\quad \\text{{(held by an intervention)}}"
+            gate = f"{_SYM[k]} &= {_a(s.gate[k][u])} \\quad \\text{{(held by an intervention)}}"
         else:
-            gate = f"{_SYM[k]} &= {_ACT[k]}(\\tilde{{{k}}}_t) = {_ACT[k]}({_a(s.pre[k][u])}) = {_n(s.gate[k][u])}"
+            gate = f"{_SYM[k]} &= {_ACT[k]}(\\tilde{{{k}}}_t) = {_ACT[k]}({_a(s.pre[k][u])}) = {_a(s.gate[k][u])}"
         blocks.append(
             "\\begin{aligned}"
             f"\\tilde{{{k}}}_t &= W_{k} x_t + U_{k} {h_sym} + b_{k} \\\\ "
-            f"&= {w_x} + {u_h} + {_n(s.bias[k][u])} = {_n(s.pre[k][u])} \\\\ "
+            + (f"&= {w_x} + {u_h} + {_n(s.bias[k][u])} \\\\ " if s.H == 1 else
+               f"&= {w_x} \\\\ &\\quad + {u_h} + {_n(s.bias[k][u])} \\\\ ")
+            + f"&= {_a(s.pre[k][u])} \\\\ "
             f"{gate}"
             "\\end{aligned}")
     blocks.append(
         "\\begin{aligned}"
         "c_t &= f_t\\,c_{t-1} + i_t\\,g_t \\\\ "
         f"&= {_n(s.gate['f'][u])} \\cdot {_n(s.c_prev[u])} + {_n(s.gate['i'][u])} \\cdot {_n(s.gate['g'][u])} \\\\ "
-        f"&= {_n(s.forget_part[u])} + {_n(s.input_part[u])} = {_n(s.c[u])}"
+        f"&= {_n(s.forget_part[u])} + {_n(s.input_part[u])} = {_a(s.c[u])}"
         "\\end{aligned}")
     blocks.append(
         "\\begin{aligned}"
         "h_t &= o_t \\tanh(c_t) \\\\ "
-        f"&= {_n(s.gate['o'][u])} \\cdot \\tanh({_a(s.c[u])}) = {_n(s.gate['o'][u])} \\cdot {_n(s.tanh_c[u])} "
-        f"= {_n(s.h[u])}"
+        f"&= {_n(s.gate['o'][u])} \\cdot \\tanh({_a(s.c[u])}) \\\\ &= {_n(s.gate['o'][u])} \\cdot {_n(s.tanh_c[u])} "
+        f"= {_a(s.h[u])}"
         "\\end{aligned}")
     return blocks
 
@@ -316,5 +318,5 @@ def rnn_equations(s: Step, unit: int = 0) -> list[str]:
     u = unit
     return ["\\begin{aligned}"
             f"h^{{RNN}}_t &= \\tanh(W_g x_t + U_g h_{{t-1}} + b_g) \\\\ "
-            f"&= \\tanh({_a(s.rnn_pre[u])}) = {_n(s.rnn_h[u])}"
+            f"&= \\tanh({_a(s.rnn_pre[u])}) = {_a(s.rnn_h[u])}"
             "\\end{aligned}"]

@@ -358,7 +358,7 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> 
         fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=GATE_LABELS[name],
                                  marker=dict(color=GATE_COLORS[name], symbol="square", size=12)))
     fig.update_layout(
-        shapes=shapes, annotations=notes, title=title, showlegend=True, height=460, **{k: v_ for k, v_ in _LAYOUT.items() if k != "legend"},
+        shapes=shapes, annotations=notes, title=title, showlegend=True, height=520, **{k: v_ for k, v_ in _LAYOUT.items() if k != "legend"},
         legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5),
         xaxis=dict(range=[-0.3, 12.5], visible=True, showgrid=False, zeroline=False, showticklabels=False,
                    title="← from step t-1          one step of the cell          to step t →"),

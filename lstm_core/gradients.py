@@ -291,7 +291,7 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
         problem = None
         bad = ~np.isfinite(np.asarray(tr.hidden)[0]).all(-1)
         if bad.any():
-            problem = (f"the {label}'s hidden state overflowed to inf/nan at step {int(np.argmax(bad))} of {T}: "
+            problem = (f"The {label}'s hidden state overflowed to inf/nan at step {int(np.argmax(bad))} of {T}: "
                        "the forward pass itself exploded, so its gradients are meaningless")
         by_dist = lambda a: np.asarray(a, dtype=np.float64)[0, : end + 1][::-1].copy()    # (T,) -> distance
         grad_h = by_dist(np.linalg.norm(np.asarray(tr.grad_hidden, dtype=np.float64), axis=-1))

@@ -21,6 +21,9 @@ to Streamlit's own binding.
         Over-long values are cut to max_chars with a note; control characters are removed.
 
     url_notes() -> list[str]      the notes shown by bound_* on this run (for tests / summaries)
+    url_notes_banner(container=None)  one line in the main area when any URL value was adjusted
+                                  (the detailed notes sit beside the widgets, e.g. in the sidebar)
+    begin_page()                  call first in a page that uses url_notes() / url_notes_banner()
     caption(text)                 the "what to look at" note beside a chart
     show_error(exc, what="")      a clear message for a bad setting (ValueError) or a generic one
                                   for anything else (details go to the server log, never a traceback)
@@ -48,6 +51,21 @@ _NOTES_KEY = "_ui_url_notes"
 def url_notes() -> list[str]:
     """Notes about rejected / clamped URL parameters shown on the current run."""
     return list(st.session_state.get(_NOTES_KEY, {}).values())
+
+
+def begin_page() -> None:
+    """Call first thing in a page script: starts this run's list of URL notes (so notes about another
+    page's URL, or an earlier run, are never shown). Pages that never call url_notes() may skip it."""
+    st.session_state[_NOTES_KEY] = {}
+
+
+def url_notes_banner(container=None) -> None:
+    """If any bound widget adjusted its URL value on this run, say so in the main area too."""
+    keys = list(st.session_state.get(_NOTES_KEY, {}))
+    if keys:
+        names = ", ".join(f"`{k}`" for k in keys)
+        (container or st).warning(f"This link had settings that could not be used as given ({names}); "
+                                  "they were adjusted — see the notes beside the controls.", icon=":material/link:")
 
 
 def _note(container, key: str, text: str) -> None:

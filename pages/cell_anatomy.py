@@ -3,7 +3,8 @@
 import streamlit as st
 
 from lstm_core import anatomy, figures
-from pages._ui import bound_select, bound_slider, bound_toggle, caption, plot, show_error
+from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error,
+                      url_notes_banner)
 
 GATE_TITLES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o"}
 
@@ -22,6 +23,7 @@ def apply_preset(name: str) -> None:
     st.session_state["_anatomy_preset"] = name
 
 
+begin_page()
 st.title("Cell anatomy")
 st.markdown("One step of an LSTM cell, every number visible. Move a slider: the equations, the diagram and "
             "the RNN comparison are recomputed by the real cell (a traced `GlassLSTM` step).")
@@ -67,6 +69,7 @@ for k in anatomy.GATES:
         settings[f"b{k}{u}"] = bound_slider(f"b_{k}, unit {u} (bias)", wlo, whi, D[f"b{k}{u}"], f"b{k}{u}", step=0.1,
                                             container=box)
 
+url_notes_banner()
 chosen = st.session_state.get("_anatomy_preset")
 if chosen and all(settings.get(k, v) == v for k, v in anatomy.PRESETS[chosen].items()):
     st.info(f"**Preset: {chosen}** — {anatomy.PRESET_NOTES[chosen]}")

@@ -5,10 +5,12 @@ One call: lstm_core.gradients.compare(Settings(...)); every sentence comes from 
 
 import math
 
+import numpy as np
 import streamlit as st
 
 from lstm_core import figures, gradients
-from pages._ui import bound_select, bound_slider, bound_toggle, caption, plot, show_error
+from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error,
+                      url_notes_banner)
 
 C = figures.ARCH_COLORS
 DEFAULT = gradients.Settings()
@@ -20,6 +22,10 @@ def measured(settings: gradients.Settings) -> gradients.GradientView:
     return gradients.compare(settings)
 
 
+def number(v: float) -> str:
+    return f"{v:.3g}" if math.isfinite(v) else "overflow"
+
+
 def change_text(curve) -> str:
     d = gradients.decades(curve)
     if math.isnan(d):
@@ -29,6 +35,7 @@ def change_text(curve) -> str:
     return f"10^{d:+.1f}"
 
 
+begin_page()
 st.title("Vanishing gradients")
 st.markdown("How much of the loss's error signal reaches a step *d* steps back? An untrained LSTM and an "
             "untrained RNN read the **same** random sequence; the loss reads the last hidden state "
@@ -63,6 +70,7 @@ except Exception as exc:  # noqa: BLE001 - any failure becomes a clear message, 
     st.stop()
 lstm, rnn = view.lstm, view.rnn
 
+url_notes_banner()
 m = st.columns(4)
 m[0].metric("RNN spectral radius ρ(W_hh)", f"{rnn.spectral_radius:.2f}")
 m[1].metric("LSTM mean forget gate f", f"{lstm.mean_forget:.2f}")
@@ -72,21 +80,28 @@ for problem in (rnn.problem, lstm.problem):
     if problem:
         st.warning(problem, icon=":material/warning:")
 
+def shown(model, curve):
+    """A model whose forward pass overflowed has no meaningful gradient: draw nothing for it."""
+    return curve if model.problem is None else curve * float("nan")
+
+
 left, right = st.columns(2)
 with left:
     plot(figures.grad_norm_vs_distance(
-        {"RNN ‖∂L/∂h_t‖": rnn.grad_h, "LSTM ‖∂L/∂h_t‖": lstm.grad_h, "LSTM ‖∂L/∂c_t‖": lstm.grad_c},
+        {"RNN ‖∂L/∂h_t‖": shown(rnn, rnn.grad_h), "LSTM ‖∂L/∂h_t‖": shown(lstm, lstm.grad_h),
+         "LSTM ‖∂L/∂c_t‖": shown(lstm, lstm.grad_c)},
         colors={"RNN ‖∂L/∂h_t‖": C["rnn"], "LSTM ‖∂L/∂h_t‖": C["lstm"], "LSTM ‖∂L/∂c_t‖": C["lstm"]},
         dashes={"LSTM ‖∂L/∂c_t‖": "dot"},
         title="How much gradient reaches d steps back"), key="grad_norms")
     caption("Log scale: a straight falling line is exponential decay. Compare the slopes; a gap in a line "
             "means the gradient is exactly 0 there.")
 with right:
-    ratio = rnn.grad_h / rnn.grad_h[0] if rnn.grad_h[0] > 0 else rnn.grad_h
+    with np.errstate(all="ignore"):
+        ratio = rnn.grad_h / rnn.grad_h[0]
     plot(figures.log_curves_vs_distance(
-        {"LSTM: ∏ f_k (mean over units)": lstm.gain,
-         f"RNN: {rnn.gain_name} (upper bound)": rnn.gain,
-         "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": ratio},
+        {"LSTM: ∏ f_k (mean over units)": shown(lstm, lstm.gain),
+         f"RNN: {rnn.gain_name} (upper bound)": shown(rnn, rnn.gain),
+         "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": shown(rnn, ratio)},
         colors={"LSTM: ∏ f_k (mean over units)": C["lstm"], f"RNN: {rnn.gain_name} (upper bound)": C["rnn"],
                 "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": C["rnn"]},
         dashes={"RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": "dot"},
@@ -102,23 +117,24 @@ st.subheader("Exploding gradients and clipping")
 st.markdown("Clipping acts on the **parameter** gradient ∂L/∂θ, after backpropagation. Each step t adds its own "
             "term δ_t h_(t-1)ᵀ to ∂L/∂W_hh; the curves show the size of each term (they sum to the real "
             "autograd gradient).")
-series = {"RNN: step's term in ∂L/∂W_hh": rnn.contrib, "LSTM: step's term in ∂L/∂W_hh": lstm.contrib}
+series = {"RNN: step's term in ∂L/∂W_hh": shown(rnn, rnn.contrib),
+          "LSTM: step's term in ∂L/∂W_hh": shown(lstm, lstm.contrib)}
 colors = {"RNN: step's term in ∂L/∂W_hh": C["rnn"], "LSTM: step's term in ∂L/∂W_hh": C["lstm"]}
 dashes = {}
 if s.clip:
     for model in (rnn, lstm):
         label = f"{model.label}: after clipping"
-        series[label] = model.clipped_contrib
+        series[label] = shown(model, model.clipped_contrib)
         colors[label] = C[model.kind]
         dashes[label] = "dash"
 plot(figures.log_curves_vs_distance(series, colors=colors, dashes=dashes, yaxis_title="‖term‖ (log scale)",
                                     title="Each step's contribution to ∂L/∂W_hh"
                                     + (f" (clipped at max norm {s.max_norm:g})" if s.clip else "")), key="clip")
 n = st.columns(2)
-n[0].metric("RNN ‖∂L/∂θ‖ before clipping", f"{rnn.total_norm:.3g}",
+n[0].metric("RNN ‖∂L/∂θ‖ before clipping", number(rnn.total_norm),
             delta=f"× {rnn.clip_factor:.3g} after clipping" if s.clip else None, delta_color="off",
             delta_arrow="off")
-n[1].metric("LSTM ‖∂L/∂θ‖ before clipping", f"{lstm.total_norm:.3g}",
+n[1].metric("LSTM ‖∂L/∂θ‖ before clipping", number(lstm.total_norm),
             delta=f"× {lstm.clip_factor:.3g} after clipping" if s.clip else None, delta_color="off",
             delta_arrow="off")
 if s.clip:

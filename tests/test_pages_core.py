@@ -212,10 +212,19 @@ def test_gradients_hostile_url(params, notes):
     for note in notes:
         assert note in text, f"no note for {note}: {text}"
     assert len(charts(at)) == 3
+    assert "This link had settings that could not be used" in text, "a banner in the main area too"
     if params.get("T") == "999999":
         assert at.slider(key="T").value == gradients.MAX_T
     if params.get("T") == ["10", "20"]:
         assert at.slider(key="T").value == 20 and at.slider(key="H").value == 1
+
+
+def test_url_notes_do_not_follow_to_another_page():
+    at = open_page(GRADIENTS, {"T": "abc"})
+    assert "`T`" in warnings(at)
+    at.switch_page(ANATOMY).run()
+    no_errors(at)
+    assert not at.warning
 
 
 def test_gradients_shared_url_reproduces_the_view():
