@@ -37,6 +37,8 @@ INITS = ("default", "orthogonal", "identity")
 ACTIVATIONS = ("tanh", "relu")
 VANISH_DECADES = 2.0  # "vanished" / "exploded" = changed by more than 10^2 over the sequence
 _JAC_CHUNK = 64       # steps per chunk of (chunk, H, H) Jacobians (bounds memory at H = 256)
+JACOBIAN_BUDGET = 20_000_000   # T * H^2 above this: the RNN's per-step spectral norms (T SVDs of H x H) are
+                               # skipped, ~1 s at the budget; 1000 x 256^2 would take ~5-10 s on one core
 
 
 # ----------------------------------------------------------------------------- settings and models
@@ -166,7 +168,7 @@ class ModelGradients:
     kind: str
     grad_h: np.ndarray
     grad_c: np.ndarray | None
-    gain: np.ndarray | None
+    gain: np.ndarray | None          # None: not computed (RNN above the Jacobian budget)
     gain_name: str
     step_factor: np.ndarray | None   # LSTM: mean f_t over units; RNN: ||diag(act') W_hh|| at step t
     contrib: np.ndarray
@@ -178,6 +180,7 @@ class ModelGradients:
     spectral_radius: float           # RNN: max |eigenvalue| of W_hh; LSTM: nan
     mean_forget: float | None
     problem: str | None = None       # e.g. the forward pass overflowed
+    hidden_size: int = 0
 
     @property
     def distance(self) -> np.ndarray:
@@ -266,11 +269,12 @@ def clip(grads: dict, max_norm: float | None) -> tuple[float, float]:
 
 
 def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None = None,
-            max_norm: float | None = None) -> ModelGradients:
+            max_norm: float | None = None, jacobian_budget: float = JACOBIAN_BUDGET) -> ModelGradients:
     """Trace ``cell`` on x (T, I) with ``loss_fn`` (h at loss_step (1, H) -> scalar); see ModelGradients.
 
     Works for any GlassLSTM / GlassRNN (fresh or trained). A forward pass that overflows is reported in
-    ``problem`` (arrays then hold inf / nan), never raised.
+    ``problem`` (arrays then hold inf / nan), never raised. For an RNN with (steps * H^2) above
+    ``jacobian_budget`` the Jacobian-norm curve is skipped (gain = step_factor = None).
     """
     if not isinstance(cell, (GlassLSTM, GlassRNN, GlassGRU)):
         raise ValueError(f"measure needs a glass cell, got {type(cell).__name__}")
@@ -306,10 +310,14 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
             gain_name = "∏ f_k along the cell path (mean over units)"
             radius = float("nan")                    # no single recurrent matrix to speak of
         else:
-            step_norm, running = _jacobian_norms_chunked(cell, np.asarray(tr.pre_hidden, dtype=np.float64), end)
-            gain, step_factor, mean_forget = by_dist(running), by_dist(step_norm), None
             act = "tanh" if cell.nonlinearity == "tanh" else "relu"
             gain_name = f"∏ ‖diag({act}′) W_hh‖ (running product)"
+            mean_forget = None
+            if (end + 1) * cell.hidden_size ** 2 <= jacobian_budget:
+                step_norm, running = _jacobian_norms_chunked(cell, np.asarray(tr.pre_hidden, dtype=np.float64), end)
+                gain, step_factor = by_dist(running), by_dist(step_norm)
+            else:
+                gain = step_factor = None
             radius = float(torch.linalg.eigvals(torch.as_tensor(W)).abs().max())
         delta, h_prev = step_deltas(cell, tr)
         contrib = by_dist(np.linalg.norm(delta, axis=-1) * np.linalg.norm(h_prev, axis=-1))
@@ -322,7 +330,7 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
     return ModelGradients(label=label, kind=tr.kind, grad_h=grad_h, grad_c=grad_c, gain=gain, gain_name=gain_name,
                           step_factor=step_factor, contrib=contrib, grad_W_hh_norm=w_hh, total_norm=total,
                           max_norm=max_norm, clip_factor=factor, loss=float(tr.loss), spectral_radius=radius,
-                          mean_forget=mean_forget, problem=problem)
+                          mean_forget=mean_forget, problem=problem, hidden_size=cell.hidden_size)
 
 
 # ----------------------------------------------------------------------------- the comparison
@@ -422,6 +430,11 @@ def summary(lstm: ModelGradients, rnn: ModelGradients, forget_bias: float | None
             out.append(f"So this untrained LSTM's gradient vanishes too{bias}: the carousel only carries the "
                        "error when f is close to 1. Raise the forget-gate bias and watch ∏ f_k and ‖∂L/∂c‖ lift.")
     # the why: RNN
+    if rnn.gain is None and not rnn.problem:
+        size = (steps + 1) * rnn.hidden_size ** 2
+        out.append(f"Why (RNN): the per-step Jacobian norms are not computed at this size ({steps + 1} steps × "
+                   f"{rnn.hidden_size}² = {size:.1e} > {JACOBIAN_BUDGET:.1e}, one SVD per step); lower T or H "
+                   "to see them.")
     if rnn.gain is not None and rnn.step_factor is not None and not rnn.problem:
         s = rnn.step_factor[:-1] if len(rnn.step_factor) > 1 else rnn.step_factor    # factors k = t+1..end
         s = s[np.isfinite(s) & (s > 0)]

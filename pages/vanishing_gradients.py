@@ -100,7 +100,7 @@ with right:
         ratio = rnn.grad_h / rnn.grad_h[0]
     plot(figures.log_curves_vs_distance(
         {"LSTM: ∏ f_k (mean over units)": shown(lstm, lstm.gain),
-         f"RNN: {rnn.gain_name} (upper bound)": shown(rnn, rnn.gain),
+         f"RNN: {rnn.gain_name} (upper bound)": shown(rnn, rnn.gain if rnn.gain is not None else ratio * np.nan),
          "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": shown(rnn, ratio)},
         colors={"LSTM: ∏ f_k (mean over units)": C["lstm"], f"RNN: {rnn.gain_name} (upper bound)": C["rnn"],
                 "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": C["rnn"]},

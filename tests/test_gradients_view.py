@@ -233,3 +233,18 @@ def test_presets_are_valid_settings_and_urls():
         G.Settings(**over).checked()
         query = G.preset_query(name)
         assert set(query) == {G.URL_KEYS[k] for k in over}
+
+
+def test_jacobian_norms_are_skipped_above_the_budget_and_said_so():
+    s = _small(T=20, H=6)
+    lstm, rnn = G.synthetic_models(s)
+    x, u = G.synthetic_input(s)
+    skipped = G.measure(rnn, x, G.readout_loss(u), label="RNN", jacobian_budget=20 * 36 - 1)
+    kept = G.measure(rnn, x, G.readout_loss(u), label="RNN", jacobian_budget=20 * 36)
+    assert skipped.gain is None and skipped.step_factor is None and kept.gain is not None
+    np.testing.assert_array_equal(skipped.grad_h, kept.grad_h)
+    text = " ".join(G.summary(G.measure(lstm, x, G.readout_loss(u), label="LSTM"), skipped))
+    assert "Jacobian norms are not computed at this size (20 steps × 6² = 7.2e+02" in text
+    assert "running product over" not in text
+    big = G.compare(G.Settings(T=G.MAX_T, H=G.MAX_HIDDEN))      # the caps: bounded cost, no SVD storm
+    assert big.rnn.gain is None and big.lstm.gain is not None
