@@ -26,6 +26,12 @@ them); the tick text shows the tokens, and hover shows "t:token".
     add_time_cursor(fig, t, *, label=None) -> Figure        a vertical dashed line at x = t (in place)
     probability_bars(probs {label: p}, *, title, xaxis_title, colors=None) -> Figure
         horizontal bars in [0, 1], e.g. P(plural) for LSTM vs RNN.
+    lstm_cell_diagram(values {x, h_prev, c_prev, i, f, g, o, forget_part, input_part, c, tanh_c, h,
+                      forget_gate, clamped}, *, title=...) -> Figure
+        the canonical LSTM cell drawn with shapes, boxes coloured by the gate values
+        (values: lstm_core.anatomy.diagram_values(step, unit)).
+
+Legends sit below the plot; no plotly template is set (st.plotly_chart applies the Streamlit theme).
 
 Heatmaps and token lines are sent as float32 (smaller, faster). Log-scale curves stay float64:
 float32 would turn gradients below 1e-38 into zeros — exactly the values the vanishing-gradient
