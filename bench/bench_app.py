@@ -1,0 +1,164 @@
+"""Slider -> rerun latency per page, server side, with Streamlit's AppTest.
+
+    python bench/bench_app.py [--moves 20]      # prints a table, also written to bench/out/app.txt
+
+For every page in app.py's navigation: render it once (first render: cold caches, models load),
+then move its sliders `--moves` times in turn (one step up, or down at the top of the range) and
+time each `at.run()`. Goal (issue 4): p95 <= 100 ms on pages 1-3.
+
+AppTest reruns the whole script on every change (also for widgets inside st.fragment) and builds a
+fresh script cache and mock runtime each run; the `AppTest overhead` row times an empty script the
+same way, so it can be read against the pages' numbers.
+"""
+
+import argparse
+import datetime
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+from app_harness import APP, GOAL_PAGES, discover_pages  # noqa: E402
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+GOAL_MS = 100.0
+
+
+def next_value(w):
+    """A valid neighbouring value for slider/select_slider `w`, or None if we cannot form one."""
+    v = w.value
+    if w.type == "select_slider":
+        opts = list(w.options)
+        single = v[0] if isinstance(v, (list, tuple)) else v
+        fmt = w.format_func
+        typed = []
+        for o in opts:  # recover typed options from their labels (int/float/str options)
+            try:
+                t = type(single)(o)
+            except (TypeError, ValueError):
+                return None
+            if str(fmt(t)) != o:
+                return None
+            typed.append(t)
+        i = opts.index(str(fmt(single)))
+        j = i + 1 if i + 1 < len(opts) else i - 1
+        if j < 0:
+            return None
+        return (typed[j], v[1]) if isinstance(v, (list, tuple)) else typed[j]
+    single = v[0] if isinstance(v, (list, tuple)) else v
+    if isinstance(single, (datetime.date, datetime.time, datetime.datetime)):
+        return None
+    step, lo = w.step, w.min
+    hi = v[1] if isinstance(v, (list, tuple)) else w.max
+    new = single + step if single + step <= hi + 1e-12 else single - step
+    if new < lo - 1e-12:
+        return None
+    new = type(single)(round(new, 10))
+    return (new, v[1]) if isinstance(v, (list, tuple)) else new
+
+
+def sliders(at):
+    return [w for w in list(at.slider) + list(at.select_slider) if not w.disabled]
+
+
+def bench_page(page, moves):
+    """(first render ms, [rerun ms], exceptions, sliders moved) for one page."""
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.run()
+    if not page.default:
+        at.switch_page(page.file)
+    t0 = time.perf_counter()
+    at.run()
+    first_ms = 1e3 * (time.perf_counter() - t0)
+    errors = len(at.exception)
+    times, moved = [], set()
+    for i in range(moves):
+        ws = sliders(at)
+        if not ws:
+            break
+        w = ws[i % len(ws)]
+        new = next_value(w)
+        if new is None:
+            continue
+        w.set_value(new)
+        moved.add(w.label)
+        t0 = time.perf_counter()
+        at.run()
+        times.append(1e3 * (time.perf_counter() - t0))
+        errors += len(at.exception)
+    return first_ms, times, errors, len(moved)
+
+
+def bench_overhead(moves):
+    """AppTest's own cost per run on a script with one slider."""
+    at = AppTest.from_string("import streamlit as st\nst.slider('x', 0, 100, 0)", default_timeout=30)
+    at.run()
+    times = []
+    for i in range(moves):
+        at.slider[0].set_value((i + 1) % 100)
+        t0 = time.perf_counter()
+        at.run()
+        times.append(1e3 * (time.perf_counter() - t0))
+    return times
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--moves", type=int, default=20, help="slider moves (timed reruns) per page")
+    args = ap.parse_args()
+
+    import streamlit as st  # noqa: F401  (AppTest needs it imported; caches are process-wide)
+    import torch
+
+    for noisy in ("streamlit.runtime.scriptrunner_utils.script_run_context",
+                  "streamlit.runtime.caching.cache_data_api"):  # bare-mode warnings, one per page
+        logging.getLogger(noisy).addFilter(lambda record: record.levelno >= logging.ERROR)
+
+    lines = []
+
+    def out(s=""):
+        print(s, flush=True)
+        lines.append(s)
+
+    out(f"LSTM Lab app bench: slider -> rerun, server side (AppTest), {args.moves} moves per page")
+    out(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, streamlit {__import__('streamlit').__version__}, "
+        f"torch {torch.__version__}, {os.cpu_count()} cpus")
+    out(f"{'page':22} {'first render':>12} {'sliders':>7} {'reruns':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} "
+        f"{'errors':>6}  goal")
+    failures = 0
+    for page in discover_pages():
+        try:
+            first_ms, times, errors, n_sliders = bench_page(page, args.moves)
+        except Exception as e:  # a page that cannot even run is a result, not a crash of the bench
+            out(f"{page.name:22} FAILED: {type(e).__name__}: {str(e)[:200]}")
+            failures += 1
+            continue
+        failures += errors > 0
+        goal = page.url_path in GOAL_PAGES
+        if times:
+            p50, p95, mx = np.percentile(times, 50), np.percentile(times, 95), max(times)
+            verdict = (f"p95 <= {GOAL_MS:.0f} ms: {'met' if p95 <= GOAL_MS else 'MISSED'}") if goal else ""
+            out(f"{page.name:22} {first_ms:9.0f} ms {n_sliders:7d} {len(times):6d} {p50:8.1f} {p95:8.1f} {mx:8.1f} "
+                f"{errors:6d}  {verdict}")
+        else:
+            verdict = "NOT MEASURABLE (no slider)" if goal else ""
+            out(f"{page.name:22} {first_ms:9.0f} ms {n_sliders:7d} {0:6d} {'-':>8} {'-':>8} {'-':>8} {errors:6d}  {verdict}")
+    oh = bench_overhead(args.moves)
+    out(f"{'AppTest overhead':22} {'':>12} {1:7d} {len(oh):6d} {np.percentile(oh, 50):8.1f} {np.percentile(oh, 95):8.1f} "
+        f"{max(oh):8.1f}  (one-slider script; included in every number above)")
+    out_dir = ROOT / "bench" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "app.txt").write_text("\n".join(lines) + "\n")
+    print(f"written to {out_dir / 'app.txt'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
