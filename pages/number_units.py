@@ -1,4 +1,262 @@
+"""Number units: find, plot, ablate and clamp the units that carry the subject's number.
+
+Thin page: widgets -> one call into lstm_core.number_units -> figures from
+lstm_core.number_units_figures. Everything the page says is generated from the computed arrays.
+"""
 import streamlit as st
 
+from lstm_core import number_units as nu
+from lstm_core import number_units_figures as nf
+from pages._ui import bound_select, bound_slider, caption, plot, show_error
+
+ARCHS = ("lstm", "gru", "rnn")
+# what a selectbox shows (and the URL carries) -> the core's name
+SHOWN = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN", "cell": "cell", "hidden": "hidden",
+         "forget_gate": "forget gate", "update_gate": "update gate", "ablate": "ablate (0)",
+         "plural": "clamp plural", "singular": "clamp singular"}
+LABEL = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN (tanh)"}
+SEEDS = 20
+TOP_SHOWN = 10
+
+
+# ----------------------------------------------------------------------------- cached work
+
+
+@st.cache_resource(max_entries=6, show_spinner=False)
+def _model(arch: str):
+    """The shipped agreement model for arch: (SeqModel, training distance)."""
+    return nu.pretrained(arch)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def _summary(arch: str, seed: int) -> nu.Summary:
+    model, distance = _model(arch)
+    return nu.summarize(model, seed=seed, distance=distance)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _sweep(arch: str, seed: int, rank: str, mode: str, target: str) -> nu.Sweep:
+    """Top-k vs random-k interventions for every k of the k selector (one cache entry per setting)."""
+    return nu.sweep(_model(arch)[0], _summary(arch, seed), mode=mode, target=target, rank_field=rank)
+
+
+def choose(label: str, names, default: str, key: str, **kw) -> str:
+    """A URL-bound selectbox over the core's `names`, showing (and putting in the URL) SHOWN[name]."""
+    shown = [SHOWN[n] for n in names]
+    picked = bound_select(label, shown, SHOWN[default], key, **kw)
+    return list(names)[shown.index(picked)]
+
+
+def _beside(fig, key: str, look: str, said: str | None = None):
+    """Chart on the left, "what to look at" and the computed statement on the right."""
+    left, right = st.columns([3, 1.3], vertical_alignment="center")
+    with left:
+        plot(fig, key=key)
+    with right:
+        caption(look)
+        if said:
+            st.markdown(said)
+
+
+# ----------------------------------------------------------------------------- the page
+
 st.title("Number units")
-st.info("This page is being built")
+st.markdown(
+    "Lakretz et al. (2019) found that a large LSTM language model carries the subject's number "
+    "(singular or plural) to the verb in a couple of **number units** (units 776 and 988 of 1300): "
+    "ablate them and long-range agreement collapses. Here you repeat that experiment on our own "
+    "agreement models, live: **find** candidate units, **plot** what they do over a sentence, "
+    "**ablate or clamp** them through the glass-box core, and compare with the simple RNN.")
+
+available = [a for a in ARCHS if nu.has_pretrained(a)]
+if not available:
+    st.error("No shipped agreement model was found (lstm_core/pretrained). "
+             "Train one with `python -m lstm_core.train --task agreement --save ...`.")
+    st.stop()
+
+top_row = st.columns([1, 1, 1])
+arch = choose("Model to analyse", available, available[0], "nu_model", container=top_row[0], help="The shipped agreement model (distance 30) whose units are ranked and ablated.")
+fields = nu.fields_of(arch)
+if len(fields) > 1:
+    rank = choose("Rank units by their state", fields, fields[0], "nu_rank", container=top_row[1], help="Which state's separability ranks the units.")
+else:
+    rank = fields[0]
+    top_row[1].caption(f"The {LABEL[arch]} has only a hidden state: units are ranked by h.")
+seed = bound_slider("Sentence seed", 0, SEEDS - 1, 0, "nu_seed", container=top_row[2],
+                    help="Draws every set of held-out sentences; same seed, same numbers.")
+
+summaries = {}
+try:
+    for a in [arch] + [b for b in available if b != arch]:
+        with st.spinner(f"Analysing the {LABEL[a]}: ranking units on 500 held-out sentences, probes, "
+                        "attractors, trajectories (once per model and seed)…"):
+            summaries[a] = _summary(a, seed)
+except Exception as exc:  # noqa: BLE001 - shown as a clear message, logged
+    show_error(exc, "number-unit analysis")
+    st.stop()
+s = summaries[arch]
+H = s.hidden_size
+
+
+# ----------------------------------------------------------------------------- 1. find
+
+st.header("1 · Find the units that know the subject's number")
+
+
+@st.fragment
+def find_section():
+    n_show = bound_slider("Units shown in the heatmap", 4, min(32, H), min(16, H), "nu_show")
+    units = s.top(rank, n_show)
+    fig = nf.separability_heatmap(s.separability(rank)[:, units].T, units, s.positions, field=rank)
+    _beside(fig, "nu_heat",
+            "Each row is one unit, each column a token after the subject. Dark = the unit's value alone "
+            "separates singular from plural subjects on held-out sentences (|2·AUC − 1| = 1); white = chance. "
+            "Number units stay dark from the subject all the way to the verb.",
+            nu.describe_find(s, rank))
+    fig = nf.unit_scores(s.score[rank], s.order[rank], n_show, field=rank)
+    _beside(fig, "nu_scores",
+            "All units sorted by that score. A few tall bars and a cliff would mean a few dedicated number "
+            "units; a long plateau means the number is spread over many units.")
+
+
+find_section()
+
+curves, colors, dashes = {}, {}, {}
+for a, sa in summaries.items():
+    for f in nu.fields_of(a):
+        label = f"{a.upper()} {f}"
+        curves[label] = sa.probe[f]
+        colors[label] = nf.ARCH_COLORS[a]
+        if f == "hidden" and a == "lstm":
+            dashes[label] = "dot"
+_beside(nf.probe_curves(curves, s.positions, colors, dashes), "nu_probe",
+        "A logistic-regression probe reads the subject's number from ALL units at one position, tested on "
+        "held-out sentences (5-fold cross-validation). Before the subject it is at chance; watch how long "
+        "each model keeps the number after it.",
+        nu.describe_probe(summaries))
+
+
+# ----------------------------------------------------------------------------- 2. plot
+
+st.header("2 · Watch a number unit over a sentence")
+
+
+@st.fragment
+def trajectory_section():
+    c1, c2, c3 = st.columns(3)
+    r = bound_slider("Unit of rank", 1, TOP_SHOWN, 1, "nu_unit", container=c1,
+                     help="1 = the best number unit by the ranking above.")
+    n_att = bound_slider("Attractors in the sentence", 0, nu.COUNTS[-1], 2, "nu_att", container=c2)
+    gate = nu.GATE[arch]
+    options = list(fields) + ([gate] if gate else [])
+    if len(options) > 1:
+        qty = choose("Show", options, options[0], "nu_qty", container=c3)
+    else:
+        qty = options[0]
+        c3.caption("The simple RNN has only h to show.")
+    unit = s.top(rank, r)[r - 1]
+    t = s.templates[nu.COUNTS.index(n_att)]
+    fig = nf.number_trajectory(t.mean[qty][:, :, unit], t.std[qty][:, :, unit], t.tokens, t.subject_pos,
+                               t.attractor_positions, unit=unit, field=qty, n=t.n)
+    _beside(fig, "nu_traj",
+            f"{t.n} sentences with the same structure (words resampled): half with a singular subject, half "
+            "plural. A number unit splits the two bands at the subject and keeps them apart to the verb, "
+            "whatever the attractors (dotted lines) say. For the forget gate: near 1 means 'keep'.",
+            nu.describe_trajectory(s, t, unit, qty))
+
+
+trajectory_section()
+
+
+# ----------------------------------------------------------------------------- 3. ablate / clamp
+
+st.header("3 · Ablate or clamp them — and compare with random units")
+
+
+@st.fragment
+def ablation_section():
+    ks = [str(k) for k in nu.curve_ks(H)]
+    c1, c2, c3 = st.columns(3)
+    k = int(bound_select("Number of units k", ks, "16" if "16" in ks else ks[-1], "nu_k", container=c1,
+                         help="The top-k ranked units, and k units drawn at random from the others."))
+    mode = choose("Intervention", nu.MODES, "ablate", "nu_mode", container=c2,
+                  help="Ablate = hold the units at 0. Clamp plural / singular = hold each unit at its own mean "
+                  "value for plural / singular subjects. At every step.")
+    if len(fields) > 1:
+        target = choose("on the state", fields, fields[0], "nu_target", container=c3)
+    else:
+        target = fields[0]
+        c3.caption("Interventions act on the hidden state h.")
+    try:
+        with st.spinner(f"Running the interventions for k = {', '.join(ks)} through the glass core on "
+                        f"{s.n_eval_per_count * len(nu.COUNTS)} held-out sentences (once per setting)…"):
+            sw = _sweep(arch, seed, rank, mode, target)
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc, "ablation")
+        return
+    a = sw.at(k)
+    st.info(nu.describe_ablation(a))
+    _beside(nf.ablation_bars(nu.COUNTS, a.acc_intact, a.acc_top, a.acc_random, k=k, mode=mode), "nu_bars",
+            f"Black: the intact model. Orange-red: the top {k} units intervened on at every step. Grey: {k} "
+            f"units drawn at random from the other {H - k} (mean, bar = std over {len(a.acc_random)} draws). "
+            "Dotted line: chance (50%). More attractors = harder sentences.")
+    _beside(nf.ablation_curve_figure(sw.ks, sw.acc_top, sw.acc_random, sw.acc_intact, k, mode=mode), "nu_curve",
+            "The same intervention for every k (circle: the k chosen above). Where the orange-red line leaves "
+            "the grey band, the ranked units matter more than random ones.", nu.describe_sweep(sw))
+
+
+ablation_section()
+
+
+# ----------------------------------------------------------------------------- 4. attractors
+
+st.header("4 · Attractors: LSTM vs RNN, and one error up close")
+
+
+@st.fragment
+def attractor_section():
+    _beside(nf.attractor_accuracy({a: sa.acc_by_attractors for a, sa in summaries.items()}, nu.COUNTS), "nu_att_acc",
+            "Attractors are intervening nouns of the other number ('the key to the cabinets …'). A model that "
+            "only remembers the last noun falls to or below chance as they pile up.",
+            nu.describe_attractors(summaries))
+    who = choose("Error case of", available, arch, "nu_err", container=st.columns([1, 2])[0])
+    e, se = summaries[who].error_case, summaries[who]
+    f = nu.fields_of(who)[0]
+    units = se.top(f, 2)
+    values = {f"unit {u} ({f})": e.values[f][:, u] for u in units}
+    fig = nf.error_case_figure(e.tokens, e.p_correct, e.subject_pos, e.attractor_positions, e.turn_pos, values,
+                               verb=e.verb, field=f)
+    _beside(fig, "nu_err_fig",
+            "Top: the model's probability of the correct verb if the sentence stopped after each token. "
+            "Bottom: its two best number units. The cross marks where the answer turned wrong.",
+            nu.describe_error_case(e, who))
+
+
+attractor_section()
+
+
+# ----------------------------------------------------------------------------- 5. forget gate
+
+st.header("5 · The forget gate: hold the number, reset on a new subject?")
+
+
+@st.fragment
+def forget_section():
+    n_units = bound_slider("Top units shown", 1, 6, 3, "nu_fg")
+    two = s.two_clause
+    units = s.top(rank, n_units)
+    marks = {two.subject1: "subject 1", two.verb1: "verb 1", two.subject2: "subject 2"}
+    fig = nf.two_clause_figure(two.tokens, None if two.gate_mean is None else two.gate_mean[:, units],
+                               None if two.gate_std is None else two.gate_std[:, units],
+                               two.value_mean[rank][:, :, units], units, marks, gate=two.gate, field=rank, n=two.n)
+    _beside(fig, "nu_fg_fig",
+            "Two clauses, subjects of opposite number: '… [subject 1] … verb 1 adjective … [subject 2] …', and "
+            "the model must answer for subject 2. Top: the number units' gate (1 = keep the cell). Bottom: their "
+            "state, split by the second subject's number — if the lines separate after subject 2, it reset.",
+            nu.describe_two_clause(two, units, arch))
+    st.markdown(nu.describe_two_clause_models(summaries))
+    st.caption("Our agreement models were trained on one-clause sentences only, so nothing in training ever "
+               "asked them to reset; what you see is what they do anyway.")
+
+
+forget_section()
