@@ -279,8 +279,13 @@ class CompareResult:
                     f"{CHANCE['adding']:.3f}); lowest: {best.upper()}.")
         vals = ", ".join(f"{a.upper()} {100 * self.test_value(a):.1f}%" for a in self.runs)
         best = max(self.runs, key=self.test_value)
+        near = self.near_chance()
+        tail = ""
+        if near:
+            who = " and ".join(a.upper() for a in near)
+            tail = f" {who} {'is' if len(near) == 1 else 'are'} within 5 points of chance."
         return (f"Test accuracy on {where}: {vals} (chance is {100 * CHANCE[c.task]:.1f}%); "
-                f"highest: {best.upper()}.")
+                f"highest: {best.upper()}.{tail}")
 
     def _fmt(self, v: float) -> str:
         return f"{v:.3g}" if self.metric == "mse" else f"{100 * v:.1f}%"
@@ -321,22 +326,30 @@ class CompareResult:
 
     def undertrained(self, arch: str) -> str | None:
         """A warning when arch is clearly under-trained, else None: it stopped before the
-        last step, or its training loss still fell by >= 10% between the last two fifths
-        of training (mean loss per window)."""
+        last step, or its mean training loss still fell by >= 10% between the last two
+        fifths of training, or between the last two tenths (a late start)."""
         r = self.runs[arch]
         total = r.config.steps
         if r.steps_done < total:
             return (f"{arch.upper()} is under-trained: it trained only {r.steps_done} of "
                     f"{total} steps ({r.status}).")
-        drop = loss_drop(r.history)
-        if drop is None:
-            return None
-        (a0, a1, m0), (b0, b1, m1) = drop
-        if m1 <= 0.9 * m0:
-            return (f"{arch.upper()} looks under-trained: its training loss was still falling "
-                    f"(mean {m0:.3g} over steps {a0}–{a1}, {m1:.3g} over steps {b0}–{b1}, "
-                    f"{100 * (m1 - m0) / m0:+.0f}%). More steps could change the comparison.")
+        for parts in (5, 10):
+            drop = loss_drop(r.history, parts)
+            if drop is None:
+                continue
+            (a0, a1, m0), (b0, b1, m1) = drop
+            if m1 <= 0.9 * m0:
+                return (f"{arch.upper()} looks under-trained: its training loss was still "
+                        f"falling (mean {m0:.3g} over steps {a0}–{a1}, {m1:.3g} over steps "
+                        f"{b0}–{b1}, {100 * (m1 - m0) / m0:+.0f}%). More steps could change "
+                        "the comparison.")
         return None
+
+    def near_chance(self) -> list[str]:
+        """Models whose test accuracy is within 5 points of chance (not for adding)."""
+        if self.metric == "mse":
+            return []
+        return [a for a in self.runs if abs(self.test_value(a) - CHANCE[self.config.task]) < 0.05]
 
     def warnings(self) -> list[str]:
         return [w for w in (self.undertrained(a) for a in self.runs) if w]
@@ -376,14 +389,14 @@ class CompareResult:
                                    steps_done=r.steps_done, comparison=self.id)
 
 
-def loss_drop(history: list) -> tuple | None:
-    """Mean training loss over the 4th and 5th fifths of the steps:
-    ((first, last, mean), (first, last, mean)) with 1-based step numbers, or None when there
-    are fewer than 10 steps or a window's mean is not finite."""
+def loss_drop(history: list, parts: int = 5) -> tuple | None:
+    """Mean training loss over the last two 1/parts of the steps:
+    ((first, last, mean), (first, last, mean)) with 1-based step numbers, or None when a
+    window would hold fewer than 2 steps or a mean is not finite."""
     n = len(history)
-    if n < 10:
+    k = n // parts
+    if k < 2:
         return None
-    k = n // 5
     w0, w1 = history[n - 2 * k:n - k], history[n - k:]
     m0 = float(np.mean([h["loss"] for h in w0]))
     m1 = float(np.mean([h["loss"] for h in w1]))
@@ -416,7 +429,7 @@ def sweep(model, cfg: TrainConfig, xs, n: int = 200) -> list[float]:
 # The call
 
 def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: TrainingSlots = SLOTS,
-                   sweep_n: int = 200, queue_timeout: float = QUEUE_TIMEOUT) -> CompareResult:
+                   sweep_n: int | None = None, queue_timeout: float = QUEUE_TIMEOUT) -> CompareResult:
     """Train every arch in cfg.archs in turn on the same data stream and seed, holding one
     training slot; then sweep the test metric over distances. progress(event: dict) gets
       {'event': 'queued', 'position', 'running', 'waited'}       while waiting for a slot
@@ -427,7 +440,9 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
       {'event': 'sweep', 'arch'}
     should_stop() -> True stops the current run early (status 'stopped at step s'); so does
     running past HARD_STOP_SECONDS. Raises ValueError for bad settings or an estimated time
-    over MAX_TRAIN_SECONDS, QueueTimeout when no slot frees in time."""
+    over MAX_TRAIN_SECONDS, QueueTimeout when no slot frees in time. sweep_n: examples per
+    distance of the sweep (default cfg.test_size, so its point at the trained distance is
+    exactly the test metric: same examples)."""
     cfg = cfg.resolved()
     check_budget(cfg)
     emit = progress or (lambda e: None)
@@ -460,8 +475,8 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
         for arch, r in runs.items():
             emit(dict(event="sweep", arch=arch))
             xs = span_grid(cfg.task, cfg.distance)
-            res.by_distance[arch] = dict(x=xs, y=sweep(r.model, r.config, xs, n=sweep_n),
-                                         metric=res.metric)
+            res.by_distance[arch] = dict(x=xs, metric=res.metric, n=sweep_n or cfg.test_size,
+                                         y=sweep(r.model, r.config, xs, n=sweep_n or cfg.test_size))
         res.seconds = time.perf_counter() - t_start
     return res
 

@@ -209,7 +209,7 @@ def training_curves(curves: dict, *, loss_title: str = "training loss (log scale
     layout = dict(font=_FONT, margin=_MARGIN, height=height, legend=_LEGEND,
                   xaxis=dict(domain=[0, split], title=dict(text="training step"), anchor="y"),
                   yaxis=dict(title=dict(text=loss_title), type="log" if log_loss else "linear",
-                             anchor="x"),
+                             anchor="x", tickformat=".2~g"),
                   annotations=[dict(text="<b>Loss</b>", x=0, y=1.0, xref="paper", yref="paper",
                                     xanchor="left", yanchor="bottom", showarrow=False)])
     if has_acc:
@@ -290,7 +290,7 @@ def metric_vs_distance(sweeps: dict, *, metric: str = "accuracy", chance: float 
         notes.append(dict(text="trained up to here", x=trained_at, y=1, xref="x",
                           yref="y domain", xanchor="left", yanchor="top", showarrow=False))
     yaxis = (dict(title=dict(text="test accuracy"), range=[0, 1.02]) if metric == "accuracy"
-             else dict(title=dict(text="test MSE (log scale)"), type="log"))
+             else dict(title=dict(text="test MSE (log scale)"), type="log", tickformat=".2~g"))
     layout = dict(font=_FONT, margin=_MARGIN, height=height, legend=_LEGEND,
                   title=dict(text=f"Test {metric} vs distance, after training"),
                   xaxis=dict(title=dict(text=xaxis_title)), yaxis=yaxis, shapes=shapes,

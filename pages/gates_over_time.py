@@ -10,7 +10,7 @@ from lstm_core import inspect as insp
 from lstm_core import limits
 from lstm_core import figures_train as FT
 from lstm_core.figures import ARCH_COLORS, GATE_LABELS, OKABE_ITO
-from pages._ui import bound_select, bound_slider, bound_text, caption, plot, show_error
+from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error
 
 RESULT = "tc_result"                      # page 4's results (lstm_core.compare.CompareResult)
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
@@ -33,6 +33,7 @@ def inspection(model_key: str, sentence_key: tuple, _models: dict, _sentence, _s
     return insp.inspect_sentence(_models, _sentence, _sources)
 
 
+begin_page()
 st.title("Gates over time")
 st.markdown("A trained **LSTM** and a trained simple **RNN** read a sentence and must tell whether "
             "its verb is singular or plural: the number of the subject, which can be many words "

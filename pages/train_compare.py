@@ -8,12 +8,13 @@ import streamlit as st
 
 from lstm_core import compare, limits
 from lstm_core import figures_train as FT
-from pages._ui import bound_select, bound_slider, bound_toggle, caption, plot, show_error
+from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error
 
 RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with pages 2 and 3
 LRS = ["0.0001", "0.0003", "0.001", "0.003", "0.005", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 CLIPS = ["off", "0.25", "1", "5"]
 
+begin_page()
 st.title("Train and compare")
 st.markdown(
     "Train an **LSTM** and a simple **RNN** on the same long-dependency task, with the same "
@@ -97,12 +98,12 @@ def live_training(cfg):
             if kind == "queued":
                 msg = (f"Queued: {e['running']} training running, you are number "
                        f"{e['position']} in line (waited {e['waited']:.0f} s).")
-                status.update(label=msg, state="running")
+                status.update(label=msg, state="running", expanded=True)
                 queued_line.info(msg, icon=":material/hourglass_top:")
             elif kind == "start":
                 where["arch"] = e["arch"]
                 status.update(label=f"Training {e['arch'].upper()} ({e['index'] + 1} of "
-                                    f"{e['of']})…", state="running")
+                                    f"{e['of']})…", state="running", expanded=True)
             elif kind == "step":
                 a = e["arch"]
                 where["step"] = e["step"]
@@ -119,20 +120,21 @@ def live_training(cfg):
             elif kind == "done":
                 line.caption(f"{e['arch'].upper()}: {e['status']}")
             elif kind == "sweep":
-                status.update(label=f"Testing {e['arch'].upper()} at several distances…")
+                status.update(label=f"Testing {e['arch'].upper()} at several distances…",
+                              expanded=True)
 
         try:
             res = compare.run_comparison(cfg, progress=progress)
         except compare.QueueTimeout as e:
-            status.update(label="Server busy", state="error")
+            status.update(label="Server busy", state="error", expanded=True)
             show_error(ValueError(str(e)), "Not trained")
             return None
         except ValueError as e:
-            status.update(label="Settings rejected", state="error")
+            status.update(label="Settings rejected", state="error", expanded=True)
             show_error(e, "Not trained")
             return None
         except Exception as e:  # noqa: BLE001 - never a traceback on the page
-            status.update(label="Training failed", state="error")
+            status.update(label="Training failed", state="error", expanded=True)
             show_error(e, "Training")
             return None
         except BaseException:
@@ -198,8 +200,9 @@ sw = {a: (d["x"], d["y"]) for a, d in res.by_distance.items()}
 plot(FT.metric_vs_distance(sw, metric=res.metric, chance=compare.CHANCE[rc.task],
                            trained_at=rc.distance, xaxis_title=compare.SPAN_LABELS[rc.task]),
      key="tc_sweep")
-caption("The test metric on fresh examples at shorter and longer distances than the one trained "
-        "on (dashed line). " + res.sweep_story())
+caption(f"The test metric on {next(iter(res.by_distance.values()), {}).get('n', 'fresh')} fresh examples per "
+        "point, at shorter and longer distances than the one trained on (dashed line). "
+        + res.sweep_story())
 
 grads = {}
 for a, r in res.runs.items():

@@ -20,7 +20,7 @@ TINY = dict(steps=30, hidden=8, test_size=200)
 def result():
     events = []
     res = run_comparison(CompareConfig(distance=12, **TINY), progress=events.append,
-                         slots=TrainingSlots(1), sweep_n=100)
+                         slots=TrainingSlots(1))
     return res, events
 
 
@@ -66,12 +66,19 @@ def test_sweep_and_summary_are_the_numbers(result):
     res, _ = result
     for arch, d in res.by_distance.items():
         assert d["x"] == compare.span_grid("agreement", 12) == [3, 6, 12, 18, 24]
-        assert len(d["y"]) == 5 and all(0 <= y <= 1 for y in d["y"])
+        assert len(d["y"]) == 5 and all(0 <= y <= 1 for y in d["y"]) and d["n"] == 200
+        # same examples as the test set at the trained distance: the very same number
+        assert d["y"][2] == res.runs[arch].test["test_accuracy"]
     s = res.summary()
     for a in res.runs:
         assert f"{a.upper()} {100 * res.runs[a].test['test_accuracy']:.1f}%" in s
     best = max(res.runs, key=lambda a: res.runs[a].test["test_accuracy"])
-    assert s.endswith(f"highest: {best.upper()}.") and "chance is 50.0%" in s
+    assert f"highest: {best.upper()}." in s and "chance is 50.0%" in s
+    near = [a for a, r in res.runs.items() if abs(r.test["test_accuracy"] - 0.5) < 0.05]
+    assert res.near_chance() == near
+    assert ("within 5 points of chance" in s) == bool(near)
+    for a in near:
+        assert a.upper() in s.split("highest:")[1]
     assert res.status_lines()[0].startswith("LSTM: trained 30 steps in ")
 
 
@@ -131,6 +138,13 @@ def test_undertrained_warning_is_generated_from_the_loss_curve():
     assert res.warnings() == [w]
     short = CompareResult(CompareConfig(), {"lstm": _fake(falling[:40], steps=100)})
     assert "only 40 of 100 steps" in short.undertrained("lstm")
+    late = [0.69] * 90 + list(np.linspace(0.69, 0.5, 10))         # a fall in the last tenth only
+    res = CompareResult(CompareConfig(), {"lstm": _fake(late)})
+    (_, _, m0), (_, _, m1) = compare.loss_drop(res.runs["lstm"].history, 5)
+    assert m1 > 0.9 * m0                                          # fifths miss it ...
+    (a0, a1, m0), (b0, b1, m1) = compare.loss_drop(res.runs["lstm"].history, 10)
+    assert (a0, a1, b0, b1) == (81, 90, 91, 100) and m1 <= 0.9 * m0
+    assert f"mean {m0:.3g} over steps 81–90, {m1:.3g} over steps 91–100" in res.undertrained("lstm")
 
 
 # ---------------------------------------------------------------------------- divergence, stops, caps

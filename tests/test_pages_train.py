@@ -249,12 +249,16 @@ def test_training_completes_survives_page_switches_and_feeds_page_2():
     assert all(w in shown for w in res.warnings())
     assert {"tc_curves", "tc_sweep", "tc_grads"} <= set(charts(at))
     assert [b.label for b in at.get("download_button")][:2] == ["Training curves (CSV)", "Gradient norms (CSV)"]
-    # page 2 reads the trained models, then page 4 still has the same results
+    # page 2 reads the trained models (other figures than the pretrained ones), then page 4
+    # still has the same results
+    pretrained_view = charts(open_page(GATES))
     at.query_params = {"models": "trained"}
     at.switch_page(GATES)
     at.run()
     assert_clean(at)
     assert "trained on page 4" in texts(at)
+    assert _data(charts(at)["p2_gates"]) != _data(pretrained_view["p2_gates"])
+    assert len(charts(at)["p2_gates"]["data"][0]["y"]) == TINY["H"]          # 8 units
     assert "tc_result" in at.session_state and at.session_state["tc_result"].id == res.id
     at.query_params = {}
     at.switch_page(TRAIN)
@@ -299,10 +303,13 @@ def test_queued_state_is_shown():
     at.run()
     held = threading.Event()
 
-    def occupy():
+    def occupy():          # hold the only slot until the page has queued for over a second
         with compare.SLOTS.hold():
             held.set()
-            time.sleep(2.0)
+            deadline = time.monotonic() + 60
+            while compare.SLOTS.state()["waiting"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1.2)
     t = threading.Thread(target=occupy)
     t.start()
     held.wait(10)
