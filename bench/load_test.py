@@ -68,7 +68,7 @@ class Stats:
     def __init__(self):
         self.render_ms = defaultdict(list)   # page name -> [ms]
         self.first_load_ms = []
-        self.script_ms = []                  # nav click -> script_finished message received
+        self.script_ms = defaultdict(list)   # page name -> [nav click -> script_finished message, ms]
         self.rerun_ms = []
         self.errors = []                     # (session, page, what)
         self.visits = 0
@@ -167,7 +167,7 @@ async def goto_page(stats, sid, page, runs, app_page, timeout_s):
         stats.error(sid, app_page.name, f"page did not finish rendering: {type(e).__name__}")
         return None
     ms = 1e3 * (t_ready - t0)
-    stats.script_ms.append(1e3 * (runs.finished_at - t0))
+    stats.script_ms[app_page.name].append(1e3 * (runs.finished_at - t0))
     stats.visits += 1
     stats.render_ms[app_page.name].append(ms)
     await check_view(stats, sid, page, app_page.name)
@@ -385,6 +385,7 @@ def main():
         isolation = f"NOT CHECKED ({stats.train.get('status', 'no training happened')})"
 
     all_render = [ms for v in stats.render_ms.values() for ms in v]
+    all_script = [ms for v in stats.script_ms.values() for ms in v]
     peak = sampler.peak_mb if sampler else float("nan")
     errors = len(stats.errors)
     lines = [
@@ -395,8 +396,8 @@ def main():
         f"errors: {errors} (goal 0) - stException {stats.exceptions}, timeouts {stats.timeouts}, "
         f"other {errors - stats.exceptions - stats.timeouts}",
         f"page visits {stats.visits}: render p50 {pct(all_render, 50):.0f} ms, p95 {pct(all_render, 95):.0f} ms "
-        f"(nav click -> script done, charts drawn); nav click -> script_finished message: p50 {pct(stats.script_ms, 50):.0f} ms, "
-        f"p95 {pct(stats.script_ms, 95):.0f} ms",
+        f"(nav click -> script done, charts drawn); nav click -> script_finished message: p50 {pct(all_script, 50):.0f} ms, "
+        f"p95 {pct(all_script, 95):.0f} ms",
         f"first load of '/': p50 {pct(stats.first_load_ms, 50):.0f} ms, p95 {pct(stats.first_load_ms, 95):.0f} ms "
         f"(n={len(stats.first_load_ms)})",
         f"slider reruns {len(stats.rerun_ms)}: p50 {pct(stats.rerun_ms, 50):.0f} ms, "
@@ -409,11 +410,12 @@ def main():
         f"session isolation: {isolation}",
         f"trained results survive a page switch (session 0, home and back): "
         + {True: "yes", False: f"NO, lost {stats.train.get('lost')}", None: "not checked"}[stats.train.get("kept")],
-        "per page render ms (p50 / p95 / n):",
+        "per page, ms:            render p50     p95  script_finished p50     p95     n",
     ]
     for p in pages:
         xs = stats.render_ms.get(p.name, [])
-        lines.append(f"  {p.name:22} {pct(xs, 50):7.0f} {pct(xs, 95):7.0f} {len(xs):4d}")
+        ys = stats.script_ms.get(p.name, [])
+        lines.append(f"  {p.name:22} {pct(xs, 50):13.0f} {pct(xs, 95):7.0f} {pct(ys, 50):20.0f} {pct(ys, 95):7.0f} {len(xs):5d}")
     if stats.errors:
         lines.append("first errors:")
         lines += [f"  session {s} {w}: {m}" for s, w, m in stats.errors[:20]]
