@@ -289,10 +289,11 @@ APP_IDLE_JS = """
 
 # Plotly charts: how many exist, how many are visible (not in a hidden tab/expander), and how
 # many of the visible ones are drawn (a sized main svg holding traces, a heatmap image, a canvas,
-# or drawn shapes/annotations); `loading` counts placeholders of lazily loaded elements.
+# or drawn shapes/annotations); `loading` counts placeholders of lazily loaded elements (widgets and
+# charts whose code is still being fetched), in the main area and the sidebar.
 CHARTS_JS = """
 () => {
-  const loading = document.querySelectorAll('[data-testid="stMain"] [data-testid="stSkeleton"]').length;
+  const loading = document.querySelectorAll('[data-testid="stMain"] [data-testid="stSkeleton"], [data-testid="stSidebar"] [data-testid="stSkeleton"]').length;
   const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
   const visible = charts.filter(c => { const r = c.getBoundingClientRect(); return c.offsetParent !== null && r.width > 0 && r.height > 0; });
   const drawn = visible.filter(c => {
