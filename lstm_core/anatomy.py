@@ -51,7 +51,7 @@ def keys(H: int) -> list[str]:
 
 
 def _defaults() -> dict:
-    d = {"H": 1, "forget_gate": True, "clamp": "none", "x": 1.0}
+    d = {"units": 1, "forget_gate": True, "clamp": "none", "x": 1.0}
     W = {"i": (0.8, -0.5), "f": (0.5, 0.3), "g": (1.0, -1.2), "o": (0.6, 0.4)}
     U = {"i": 0.3, "f": 0.4, "g": 0.5, "o": -0.2}
     b = {"i": 0.0, "f": 1.0, "g": 0.0, "o": 0.0}
@@ -88,7 +88,7 @@ PRESET_NOTES = {
 def preset_query(name: str) -> dict:
     """A preset as URL query parameters {setting name: string}: only the settings its cell size shows."""
     preset = PRESETS[name]
-    shown = set(keys(int(preset.get("H", DEFAULTS["H"])))) | {"H", "forget_gate", "clamp"}
+    shown = set(keys(int(preset.get("units", DEFAULTS["units"])))) | {"units", "forget_gate", "clamp"}
     return {k: (("true" if v else "false") if isinstance(v, bool) else str(v)) for k, v in preset.items() if k in shown}
 
 
@@ -99,8 +99,8 @@ def full_settings(settings: dict | None = None) -> dict:
         if name not in DEFAULTS:
             raise ValueError(f"unknown cell setting '{name}'")
         out[name] = value
-    if out["H"] not in (1, 2):
-        raise ValueError(f"the anatomy cell has 1 or 2 units, got H={out['H']}")
+    if out["units"] not in (1, 2):
+        raise ValueError(f"the anatomy cell has 1 or 2 units, got {out['units']}")
     if out["clamp"] not in CLAMPS:
         raise ValueError(f"clamp must be one of {list(CLAMPS)}, got {out['clamp']!r}")
     for name in keys(MAX_UNITS):
@@ -115,7 +115,7 @@ def full_settings(settings: dict | None = None) -> dict:
 def arrays(settings: dict) -> dict:
     """Settings -> x (1,), h_prev (H,), c_prev (H,), W (4, H), U (4, H, H), b (4, H) (gate order i, f, g, o)."""
     s = full_settings(settings)
-    H = int(s["H"])
+    H = int(s["units"])
     return dict(
         x=np.array([s["x"]]),
         h_prev=np.array([s[f"h_prev{u}"] for u in range(H)]),
@@ -162,7 +162,7 @@ def build_cells(settings: dict) -> tuple[GlassLSTM, GlassRNN, dict]:
     """The GlassLSTM / GlassRNN holding the settings' weights (float64), and the arrays."""
     s = full_settings(settings)
     a = arrays(s)
-    H = int(s["H"])
+    H = int(s["units"])
     lstm = GlassLSTM(1, H, forget_gate=s["forget_gate"], dtype=torch.float64, seed=0)
     lstm.weight_ih = torch.tensor(a["W"].reshape(4 * H, 1))
     lstm.weight_hh = torch.tensor(a["U"].reshape(4 * H, H))
@@ -195,7 +195,7 @@ def step(settings: dict | None = None) -> Step:
     gate = {k: first(GATE_NAMES[k]) for k in GATES}
     c, h = first("cell"), first("hidden")
     return Step(
-        H=int(s["H"]), x=float(a["x"][0]), h_prev=a["h_prev"], c_prev=a["c_prev"],
+        H=int(s["units"]), x=float(a["x"][0]), h_prev=a["h_prev"], c_prev=a["c_prev"],
         x_term={k: a["W"][j] * a["x"][0] for j, k in enumerate(GATES)},
         h_term={k: a["U"][j] @ a["h_prev"] for j, k in enumerate(GATES)},
         bias={k: a["b"][j] for j, k in enumerate(GATES)},

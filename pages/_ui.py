@@ -146,6 +146,22 @@ def check_number(values: list[str], lo, hi, default, is_int: bool, step=None):
     return value, ("; ".join(problems) or None)
 
 
+def _fit_carried_value(key: str, fits) -> None:
+    """A value already in session state for ``key`` (kept from another page that uses the same
+    key, or from an earlier run with other limits) that this widget cannot show is dropped, so
+    the widget starts from its default instead of raising."""
+    if key in st.session_state and not fits(st.session_state[key]):
+        del st.session_state[key]
+
+
+def _number_fits(value, lo, hi, is_int) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    if is_int and not float(value).is_integer():
+        return False
+    return math.isfinite(value) and lo <= value <= hi
+
+
 def bound_slider(label: str, min_value, max_value, default, key: str, step=None, *, help=None,
                  format=None, container=None):
     """A slider bound to URL parameter ``key``; hostile URL values are clamped with a note."""
@@ -154,6 +170,7 @@ def bound_slider(label: str, min_value, max_value, default, key: str, step=None,
     if not is_int:
         min_value, max_value, default = float(min_value), float(max_value), float(default)
         step = float(step) if step is not None else None
+    _fit_carried_value(key, lambda v: _number_fits(v, min_value, max_value, is_int))
     raw = _raw(key)
     problem = None
     if raw is not None:
@@ -179,6 +196,7 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
     options = list(options)
     if default not in options:
         raise ValueError(f"default {default!r} is not one of the options {options}")
+    _fit_carried_value(key, lambda v: any(v is o or (type(v) is type(o) and v == o) for o in options))
     raw = _raw(key)
     problem = None
     if raw is not None:
@@ -208,6 +226,7 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
 
 def bound_toggle(label: str, default: bool, key: str, *, help=None, container=None) -> bool:
     """A toggle bound to URL parameter ``key`` (values true/false)."""
+    _fit_carried_value(key, lambda v: isinstance(v, bool))
     raw = _raw(key)
     problem = None
     if raw is not None:
@@ -247,6 +266,7 @@ def clean_text(text: str, max_chars: int) -> tuple[str, list[str]]:
 def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help=None, container=None,
                area: bool = False) -> str:
     """A text input bound to URL parameter ``key``; over-long or control-character values are cleaned."""
+    _fit_carried_value(key, lambda v: isinstance(v, str))
     raw = _raw(key)
     problem = None
     if raw is not None:

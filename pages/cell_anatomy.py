@@ -38,14 +38,14 @@ side = st.sidebar
 side.header("The cell")
 D = anatomy.DEFAULTS
 settings = {
-    "H": bound_select("Units", [1, 2], D["H"], "H", container=side, radio=True,
+    "units": bound_select("Units", [1, 2], D["units"], "units", container=side, radio=True,
                       help="A 1- or 2-unit cell with one input feature."),
     "forget_gate": bound_toggle("Forget gate", D["forget_gate"], "forget_gate", container=side,
                                 help="Off = the 1997 LSTM: f_t = 1 always."),
     "clamp": bound_select("Hold gates (intervention)", list(anatomy.CLAMPS), D["clamp"], "clamp", container=side,
                           help="Clamp gates to fixed values inside the real cell."),
 }
-H = settings["H"]
+H = settings["units"]
 lo, hi = anatomy.STATE_RANGE
 side.subheader("Inputs and previous state")
 settings["x"] = bound_slider("x_t (input)", lo, hi, D["x"], "x", step=0.1, container=side)

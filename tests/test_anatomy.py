@@ -34,7 +34,7 @@ def _torch_step(a, forget_gate=True):
 
 def _random_settings(seed, H):
     rng = np.random.default_rng(seed)
-    s = {"H": H}
+    s = {"units": H}
     for name in A.keys(H):
         lo, hi = A.STATE_RANGE if name[0] in "xhc" else A.WEIGHT_RANGE
         s[name] = float(np.round(rng.uniform(lo, hi) / 2, 1))
@@ -107,13 +107,13 @@ def test_verdict_follows_the_numbers():
     text = " ".join(A.rnn_verdict(zero))
     assert "only half" not in text and "both equal" in text
     # every number printed in a verdict is the traced value
-    for line in A.rnn_verdict(A.step(dict(H=2, clamp="i=1, f=0"))):
+    for line in A.rnn_verdict(A.step(dict(units=2, clamp="i=1, f=0"))):
         for m in re.finditer(r"c_t = (-?\d+\.\d{3})", line):
-            assert float(m.group(1)) in {round(v, 3) for v in A.step(dict(H=2, clamp="i=1, f=0")).c}
+            assert float(m.group(1)) in {round(v, 3) for v in A.step(dict(units=2, clamp="i=1, f=0")).c}
 
 
 def test_equations_substitute_the_traced_numbers():
-    s = A.step(dict(H=2))
+    s = A.step(dict(units=2))
     for u in range(2):
         eqs = A.equations(s, u)
         assert len(eqs) == 6
@@ -134,7 +134,7 @@ def test_settings_are_validated():
     with pytest.raises(ValueError, match="'x' must be a finite number"):
         A.step({"x": float("nan")})
     with pytest.raises(ValueError, match="1 or 2 units"):
-        A.step({"H": 3})
+        A.step({"units": 3})
     with pytest.raises(ValueError, match="clamp must be one of"):
         A.step({"clamp": "i=0"})
 
@@ -142,8 +142,8 @@ def test_settings_are_validated():
 def test_presets_fit_the_slider_grid_and_round_trip_as_urls():
     for name, preset in A.PRESETS.items():
         query = A.preset_query(name)
-        H = preset.get("H", A.DEFAULTS["H"])
-        assert set(query) == {k for k in preset if k in set(A.keys(H)) | {"H", "forget_gate", "clamp"}}
+        H = preset.get("units", A.DEFAULTS["units"])
+        assert set(query) == {k for k in preset if k in set(A.keys(H)) | {"units", "forget_gate", "clamp"}}
         for key, value in preset.items():
             if key not in query:
                 continue
@@ -158,6 +158,6 @@ def test_presets_fit_the_slider_grid_and_round_trip_as_urls():
 
 
 def test_diagram_values_are_the_step():
-    s = A.step(dict(H=2))
+    s = A.step(dict(units=2))
     v = A.diagram_values(s, 1)
     assert v["c"] == s.c[1] and v["h"] == s.h[1] and v["f"] == s.gate["f"][1] and v["x"] == s.x

@@ -116,7 +116,7 @@ def test_anatomy_every_widget_changes_the_view():
     at.toggle(key="forget_gate").set_value(False).run()
     assert charts(at) != list(before[0])
     before = view(at)
-    at.radio(key="H").set_value(2).run()
+    at.radio(key="units").set_value(2).run()
     no_errors(at)
     assert charts(at) != list(before[0]) and len(at.slider) == len(anatomy.keys(2))
     before = view(at)
@@ -139,16 +139,16 @@ def test_anatomy_presets_and_the_rnn_answer():
 
 
 def test_anatomy_hostile_url_is_clamped_with_a_note():
-    at = open_page(ANATOMY, {"x": "abc", "Wf0": "999", "bi0": "nan", "H": "7", "clamp": "<script>alert(1)</script>",
+    at = open_page(ANATOMY, {"x": "abc", "Wf0": "999", "bi0": "nan", "units": "7", "clamp": "<script>alert(1)</script>",
                              "forget_gate": "maybe", "h_prev0": ["0.5", "-2.5"], "c_prev0": "1e309"})
     no_errors(at)
     text = warnings(at)
-    for key in ("`x`", "`Wf0`", "`bi0`", "`H`", "`clamp`", "`forget_gate`", "`h_prev0`", "`c_prev0`"):
+    for key in ("`x`", "`Wf0`", "`bi0`", "`units`", "`clamp`", "`forget_gate`", "`h_prev0`", "`c_prev0`"):
         assert key in text, f"no note for {key}: {text}"
     assert at.slider(key="x").value == anatomy.DEFAULTS["x"]
     assert at.slider(key="Wf0").value == anatomy.WEIGHT_RANGE[1]
     assert at.slider(key="h_prev0").value == -2.5, "repeated: the last one"
-    assert at.radio(key="H").value == 1 and at.selectbox(key="clamp").value == "none"
+    assert at.radio(key="units").value == 1 and at.selectbox(key="clamp").value == "none"
     assert at.toggle(key="forget_gate").value is True
     assert "`<script>alert(1)</script>`" in text, "hostile text is shown literally, as code"
     assert len(charts(at)) == 1
@@ -260,3 +260,18 @@ def test_url_value_rules():
     assert value in (7, 8) and "whole number" in problem
     text, problems = clean_text("a\x00b" + "x" * 300, 200)
     assert len(text) == 200 and text.startswith("ab") and len(problems) == 2
+
+
+def test_values_carried_from_another_page_never_crash_a_widget():
+    """Pages share a session: a key another page left in session state with a value this page's
+    widget cannot take (out of range, wrong type) is dropped and the widget starts at its default."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(GRADIENTS)
+    at.session_state[gradients.URL_KEYS["T"]] = 10 ** 6           # beyond this page's slider
+    at.session_state[gradients.URL_KEYS["clip"]] = "1"             # a select's value, not a toggle's
+    at.session_state[gradients.URL_KEYS["init"]] = 3               # not one of the options
+    at.run()
+    no_errors(at)
+    assert at.slider(key=gradients.URL_KEYS["T"]).value == gradients.Settings().T
+    assert at.toggle(key=gradients.URL_KEYS["clip"]).value is gradients.Settings().clip
+    assert at.selectbox(key=gradients.URL_KEYS["init"]).value == gradients.Settings().init
