@@ -82,7 +82,10 @@ def sentence_from_text(text: str) -> Sentence:
     n_words = len(text.split())
     if n_words > 4 * MAX_WORDS:   # don't even tokenize a novel
         raise ValueError(f"the sentence has {n_words} words; at most {MAX_WORDS} are inspected")
-    ids = tasks.encode(text)       # ValueError: empty / unknown words with suggestions
+    try:
+        ids = tasks.encode(text)   # ValueError: empty / unknown words with suggestions
+    except ValueError as e:        # the message quotes user text: keep markdown from acting on it
+        raise ValueError(_plain(str(e))) from None
     before, verb_pos = tasks.split_at_verb(ids)
     if not before:
         raise ValueError("the sentence starts with its verb: type the subject first, e.g. "
@@ -103,6 +106,19 @@ def sentence_from_text(text: str) -> Sentence:
     attractors = [t for t in nouns[1:] if tasks.NOUN_NUMBER[tokens[t]] != label]
     return Sentence(tokens, verb, label, f"the first noun '{tokens[subject]}'", subject,
                     nouns[1:], attractors, note)
+
+
+def _plain(text: str) -> str:
+    """Escape the characters markdown would act on (pages show messages as markdown)."""
+    for ch in "\\`*_[]<>$~|#":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+def _safe_name(name: str, limit: int = 60) -> str:
+    """A user's file name made safe to print: no markdown or control characters, short."""
+    kept = "".join(ch for ch in str(name) if ch.isalnum() or ch in "._- ()")
+    return (kept[:limit] + "…") if len(kept) > limit else (kept or "file")
 
 
 def sentence_from_example(ex: tasks.AgreementExample) -> Sentence:
@@ -358,7 +374,7 @@ def load_uploads(files) -> tuple[dict, list[str]]:
     from lstm_core import checkpoint, limits
     problems, pairs = [], {}
     for name, data in files:
-        name = str(name)
+        name = _safe_name(name)
         stem, dot, ext = name.rpartition(".")
         ext = ext.lower()
         if not dot or ext not in ("safetensors", "json"):

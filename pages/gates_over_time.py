@@ -27,7 +27,7 @@ def pretrained():
     return insp.pretrained_models()
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
+@st.cache_data(max_entries=32, show_spinner=False)
 def inspection(model_key: str, sentence_key: tuple, _models: dict, _sentence, _sources: dict):
     """Cached per (models, sentence): the glass-core traces of both models."""
     return insp.inspect_sentence(_models, _sentence, _sources)
@@ -102,7 +102,7 @@ try:
                             container=g1)
         want = bound_slider("Attractors", 0, 10, 1, key="attr", container=g2,
                             help="Nouns of the other number between subject and verb.")
-        seed = bound_slider("Sentence seed", 0, 99, 0, key="seed", container=g3)
+        seed = bound_slider("Sentence seed", 0, 99, 0, key="sent_seed", container=g3)
         n_attr, note = insp.fit_attractors(dist, want)
         if note:
             c2.info(note)
@@ -134,7 +134,7 @@ verb = f" → **{s.verb}**" if s.verb else " → **?**"
 st.markdown("#### " + " ".join(words) + verb)
 facts = [f"{len(s.tokens)} tokens read"]
 if s.subject_pos is not None:
-    facts.append(f"subject (blue) '{s.tokens[s.subject_pos]}' is {insp.NUMBER[s.label]}")
+    facts.append(f"{s.label_source} (blue) is {insp.NUMBER[s.label]}")
     facts.append(f"{s.distance} tokens between it and the verb")
     facts.append(f"{len(s.attractor_positions)} attractor(s) (orange)")
 if s.verb:
@@ -218,18 +218,21 @@ def time_view():
                              for a, tr in ins.traces.items()))
 
     H = lstm.hidden_size
-    raw = st.query_params.get_all("units")
+    raw = st.query_params.get_all("follow")
     if raw:
         units, note = insp.clean_units(raw, H)
         if note:
-            st.session_state["units"] = units
-            st.warning(f"URL parameter `units`: {note}.", icon=":material/link:")
-    chosen = st.session_state.get("units")
-    if chosen is not None and any(not 0 <= u < H for u in chosen):     # a smaller model now
-        st.session_state["units"] = [u for u in chosen if 0 <= u < H]
+            st.session_state["follow"] = units
+            st.warning(f"URL parameter `follow`: {note}.", icon=":material/link:")
+    chosen = st.session_state.get("follow")
+    if chosen is not None:                                   # e.g. a smaller model now
+        kept = [u for u in chosen if isinstance(u, int) and 0 <= u < H] \
+            if isinstance(chosen, list) else []
+        if kept != chosen:
+            st.session_state["follow"] = kept
     units = st.multiselect("LSTM units to follow (preselected: the two that push the final "
                            "prediction hardest)", list(range(H)), default=lstm.top_units(2),
-                           key="units", max_selections=8, bind="query-params")
+                           key="follow", max_selections=8, bind="query-params")
 
     view = (model_key, sentence_key)
     plot(figure("gates", view, t, lambda: FT.gate_grid(

@@ -29,15 +29,15 @@ task = bound_select("Task", list(compare.TASK_LABELS), "agreement", key="task",
 span = bound_slider(compare.SPAN_LABELS[task].capitalize(), compare.SPAN_MIN[task],
                     compare.PAGE_MAX_T, 30, key="d", container=c1,
                     help="Agreement: training mixes distances 0..d, the test uses exactly d.")
-hidden = bound_slider("Hidden size (units)", 4, limits.MAX_HIDDEN, 64, key="H", container=c2)
+hidden = bound_slider("Hidden size (units)", 4, limits.MAX_HIDDEN, 64, key="hidden", container=c2)
 steps = bound_slider("Training steps (batches of 64)", 10, limits.MAX_STEPS, 300, key="steps",
                      step=10, container=c2)
 lr = bound_select("Learning rate", LRS, "0.005", key="lr", container=c3)
 opt = bound_select("Optimizer", ["adam", "sgd"], "adam", key="opt", container=c3,
                    format_func={"adam": "Adam", "sgd": "SGD (momentum 0.9)"}.get)
-clip = bound_select("Gradient clipping (max norm)", CLIPS, "1", key="clip", container=c3)
+clip = bound_select("Gradient clipping (max norm)", CLIPS, "1", key="clipping", container=c3)
 c4, c5, c6 = st.columns(3)
-seed = bound_slider("Seed", 0, 99, 0, key="seed", container=c4)
+seed = bound_slider("Seed", 0, 99, 0, key="train_seed", container=c4)
 with_gru = bound_toggle("Also train a GRU", False, key="gru", container=c5)
 match = bound_toggle("Match parameter counts", False, key="match", container=c6,
                      help="Give the RNN (and GRU) the hidden size whose parameter count is "

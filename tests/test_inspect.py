@@ -239,3 +239,12 @@ def test_uploads_refuse_other_tasks_and_oversize(models):
 def insp_limits():
     from lstm_core import limits
     return limits.MAX_CHECKPOINT_BYTES
+
+
+def test_user_text_in_messages_cannot_act_as_markdown():
+    with pytest.raises(ValueError) as e:
+        insp.sentence_from_text("the a_b_c is")
+    assert "'a\\_b\\_c'" in str(e.value)
+    _, problems = insp.load_uploads([("[x](http://evil)**<b>.pt", b"12")])
+    assert problems[0].startswith("x(httpevil)b.pt: only checkpoints")
+    assert not any(ch in problems[0].split(":")[0] for ch in "[]*<>")

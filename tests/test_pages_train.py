@@ -18,7 +18,7 @@ from lstm_core.train import TrainConfig, build_model
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GATES, TRAIN = "pages/gates_over_time.py", "pages/train_compare.py"
 TIMEOUT = 120
-TINY = dict(steps=20, H=8, d=10)        # page 4 settings for a training of a second or two
+TINY = dict(steps=20, hidden=8, d=10)        # page 4 settings for a training of a second or two
 
 
 def open_page(page, params=None) -> AppTest:
@@ -64,7 +64,7 @@ def assert_clean(at):
 
 def train_tiny(at, **settings):
     for k, v in {**TINY, **settings}.items():
-        widget = at.slider(key=k) if k in ("steps", "H", "d", "seed") else (
+        widget = at.slider(key=k) if k in ("steps", "hidden", "d", "train_seed") else (
             at.toggle(key=k) if k in ("gru", "match") else at.selectbox(key=k))
         widget.set_value(v)
     at.run()
@@ -102,7 +102,7 @@ def _moves():
         ("example", lambda at: at.selectbox(key="ex").set_value(insp.EXAMPLES[2]), "p2_gates"),
         ("generate", lambda at: at.radio(key="src").set_value("generate"), "p2_gates"),
         ("type", lambda at: at.radio(key="src").set_value("type"), None),
-        ("units", lambda at: at.multiselect(key="units").set_value([0, 3, 5]), "p2_units"),
+        ("units", lambda at: at.multiselect(key="follow").set_value([0, 3, 5]), "p2_units"),
     ]
 
 
@@ -121,7 +121,7 @@ def test_each_source_widget_changes_the_figures(name, move, chart):
     assert _data(after[chart]) != _data(before[chart])
 
 
-@pytest.mark.parametrize("key, value", [("dist", 25), ("attr", 3), ("seed", 7)])
+@pytest.mark.parametrize("key, value", [("dist", 25), ("attr", 3), ("sent_seed", 7)])
 def test_generator_sliders_change_the_figures(key, value):
     at = open_page(GATES, {"src": "generate"})
     before = charts(at)["p2_gates"]
@@ -166,15 +166,15 @@ def test_hostile_sentences_get_messages(text, needle):
 
 
 def test_shared_url_reproduces_the_view():
-    params = {"src": "generate", "dist": "20", "attr": "2", "seed": "5", "t": "3", "units": ["1", "4"]}
+    params = {"src": "generate", "dist": "20", "attr": "2", "sent_seed": "5", "t": "3", "follow": ["1", "4"]}
     shared = open_page(GATES, params)
     assert_clean(shared)
     by_hand = open_page(GATES)
     by_hand.radio(key="src").set_value("generate").run()
-    for k, v in (("dist", 20), ("attr", 2), ("seed", 5)):
+    for k, v in (("dist", 20), ("attr", 2), ("sent_seed", 5)):
         by_hand.slider(key=k).set_value(v).run()
     by_hand.slider(key="t").set_value(3).run()
-    by_hand.multiselect(key="units").set_value([1, 4]).run()
+    by_hand.multiselect(key="follow").set_value([1, 4]).run()
     a, b = charts(shared), charts(by_hand)
     assert set(a) == set(b) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
     for k in a:
@@ -184,12 +184,12 @@ def test_shared_url_reproduces_the_view():
 
 
 def test_hostile_url_params_are_clamped_with_a_note():
-    at = open_page(GATES, {"src": "generate", "dist": "9999", "t": "-5", "units": ["999", "x", "2"]})
+    at = open_page(GATES, {"src": "generate", "dist": "9999", "t": "-5", "follow": ["999", "x", "2"]})
     assert_clean(at)
     warnings = "\n".join(w.value for w in at.warning)
-    assert "dist" in warnings and "units" in warnings and "'999'" in warnings
+    assert "dist" in warnings and "follow" in warnings and "'999'" in warnings
     assert at.slider(key="dist").value == insp.MAX_DISTANCE
-    assert at.multiselect(key="units").value == [2]
+    assert at.multiselect(key="follow").value == [2]
 
 
 def _pair(model, cfg, stem):
@@ -258,7 +258,7 @@ def test_training_completes_survives_page_switches_and_feeds_page_2():
     assert_clean(at)
     assert "trained on page 4" in texts(at)
     assert _data(charts(at)["p2_gates"]) != _data(pretrained_view["p2_gates"])
-    assert len(charts(at)["p2_gates"]["data"][0]["y"]) == TINY["H"]          # 8 units
+    assert len(charts(at)["p2_gates"]["data"][0]["y"]) == TINY["hidden"]     # 8 units
     assert "tc_result" in at.session_state and at.session_state["tc_result"].id == res.id
     at.query_params = {}
     at.switch_page(TRAIN)
@@ -274,7 +274,7 @@ def test_training_settings_change_the_figures():
     at = open_page(TRAIN)
     first = train_tiny(at)
     a = charts(at)
-    second = train_tiny(at, H=4)
+    second = train_tiny(at, hidden=4)
     b = charts(at)
     assert first.id != second.id and second.runs["lstm"].config.hidden == 4
     for k in ("tc_curves", "tc_sweep", "tc_grads"):
@@ -284,7 +284,7 @@ def test_training_settings_change_the_figures():
 
 def test_divergence_shows_the_status_and_keeps_the_last_good_model():
     at = open_page(TRAIN)
-    res = train_tiny(at, task="adding", opt="sgd", lr="10", clip="off", steps=40, d=20)
+    res = train_tiny(at, task="adding", opt="sgd", lr="10", clipping="off", steps=40, d=20)
     assert res is not None
     bad = [a for a, r in res.runs.items() if r.diverged]
     assert bad
@@ -342,7 +342,29 @@ def test_interrupted_training_keeps_the_previous_results(monkeypatch):
 
 
 def test_over_budget_settings_cannot_train():
-    at = open_page(TRAIN, {"task": "adding", "d": "200", "H": "256", "steps": "5000"})
+    at = open_page(TRAIN, {"task": "adding", "d": "200", "hidden": "256", "steps": "5000"})
     assert_clean(at)
     assert at.button[0].disabled
     assert any("over the limit" in e.value for e in at.error)
+
+
+def test_play_advances_the_cursor_one_token_per_tick():
+    at = open_page(GATES)
+    T = len(insp.sentence_from_text(insp.EXAMPLES[0]).tokens)
+    at.button(key="p2_play_button").click().run()          # at the end: restarts from token 0
+    assert_clean(at)
+    ticks = [at.slider(key="t").value]
+    for _ in range(T + 1):
+        at.run()                                            # what run_every does on a timer
+        ticks.append(at.slider(key="t").value)
+    assert ticks[: T] == list(range(1, T + 1))[: T - 1] + [T - 1]
+    assert ticks[-1] == T - 1 and not at.session_state["_p2_playing"]   # stopped at the end
+    assert at.button(key="p2_play_button").label.startswith("Play")
+
+
+def test_values_carried_from_other_pages_do_not_break_these_pages():
+    at = open_page("pages/cell_anatomy.py", {"units": "2", "x": "0.5"})
+    for page in ("pages/vanishing_gradients.py", GATES, TRAIN, GATES):
+        at.switch_page(page)
+        at.run()
+        assert_clean(at)
