@@ -11,6 +11,7 @@ from lstm_core import figures_train as FT
 from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error
 
 RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with pages 2 and 3
+RUNNING = "_tc_running"                      # {arch, step} while this session trains
 LRS = ["0.0001", "0.0003", "0.001", "0.003", "0.005", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 CLIPS = ["off", "0.25", "1", "5"]
 
@@ -73,10 +74,18 @@ if slots["running"] or slots["waiting"]:
 
 
 # ---------------------------------------------------------------------------- training
+def interrupted_note(where: dict) -> str:
+    return (f"Training was interrupted at {(where.get('arch') or 'the queue').upper()}"
+            + (f" step {where['step']}" if where.get("arch") else "")
+            + " because the page reran (a setting changed). The previous results, if any, are kept.")
+
+
 def live_training(cfg):
-    """Run the comparison with live progress in an st.status; returns the result or None."""
+    """Run the comparison with live progress in an st.status; returns the result or None.
+    While it runs, st.session_state[RUNNING] says where it is: a rerun that finds it there
+    knows this training was interrupted (a moved widget stops the running script)."""
     curves = {a: ([], [], []) for a in cfg.archs}
-    where = {"arch": None, "step": 0}
+    where = st.session_state[RUNNING] = {"arch": None, "step": 0}
     with st.status("Waiting for a training slot…", expanded=True) as status:
         queued_line, bar, line = st.empty(), st.progress(0.0), st.empty()
         chart = st.empty()
@@ -125,25 +134,26 @@ def live_training(cfg):
 
         try:
             res = compare.run_comparison(cfg, progress=progress)
+            st.session_state.pop(RUNNING, None)
         except compare.QueueTimeout as e:
+            st.session_state.pop(RUNNING, None)
             status.update(label="Server busy", state="error", expanded=True)
             show_error(ValueError(str(e)), "Not trained")
             return None
         except ValueError as e:
+            st.session_state.pop(RUNNING, None)
             status.update(label="Settings rejected", state="error", expanded=True)
             show_error(e, "Not trained")
             return None
         except Exception as e:  # noqa: BLE001 - never a traceback on the page
+            st.session_state.pop(RUNNING, None)
             status.update(label="Training failed", state="error", expanded=True)
             show_error(e, "Training")
             return None
         except BaseException:
             # a rerun (a widget moved) or the session closing: keep the previous results
-            st.session_state[NOTE] = (
-                f"Training was interrupted at {(where['arch'] or 'the queue').upper()}"
-                + (f" step {where['step']}" if where["arch"] else "")
-                + " because the page reran (a setting changed). The previous results, if any,"
-                  " are kept.")
+            st.session_state.pop(RUNNING, None)
+            st.session_state[NOTE] = interrupted_note(where)
             raise
         draw(True)
         state = "error" if any(r.diverged for r in res.runs.values()) else "complete"
@@ -153,6 +163,8 @@ def live_training(cfg):
     return res
 
 
+if RUNNING in st.session_state:       # the last run of this page stopped in the middle of a training
+    st.session_state[NOTE] = interrupted_note(st.session_state.pop(RUNNING))
 if clicked and not over:
     st.session_state.pop(NOTE, None)
     res = live_training(cfg)

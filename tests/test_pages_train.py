@@ -339,6 +339,12 @@ def test_interrupted_training_keeps_the_previous_results(monkeypatch):
     assert any("interrupted at LSTM step 5" in w.value for w in at.warning)
     assert at.session_state["tc_result"].id == first.id
     assert first.summary() in texts(at)
+    # with fast reruns Streamlit may start the next run before the stopped one has unwound:
+    # the next run then finds the training's progress marker and says what happened
+    at.session_state["_tc_running"] = {"arch": "rnn", "step": 7}
+    at.run()
+    assert any("interrupted at RNN step 7" in w.value for w in at.warning)
+    assert "_tc_running" not in at.session_state and at.session_state["tc_result"].id == first.id
 
 
 def test_over_budget_settings_cannot_train():
