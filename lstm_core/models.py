@@ -75,6 +75,13 @@ class SeqModel(nn.Module):
         """(B, T, n_out): readout at every step; tasks with one answer use [:, -1]."""
         return self.readout(self.hidden_states(x))
 
+    @torch.no_grad()
+    def predict_proba(self, x) -> torch.Tensor:
+        """(B, n_out) softmax of the readout at the last step (agreement: [P(singular),
+        P(plural)]). For the adding problem (n_out=1) the raw output."""
+        out = self.forward(x)[:, -1]
+        return out if self.n_out == 1 else torch.softmax(out, dim=-1)
+
     def glass(self):
         """The glass-box cell holding these exact recurrent weights (lstm_core.cells)."""
         from lstm_core import cells

@@ -30,7 +30,7 @@ INITS = ("default", "orthogonal", "identity")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 SCHEDULES = ("constant", "cosine")
 # per-task defaults for the steps (same for every architecture)
-DEFAULT_STEPS = {"agreement": 600, "adding": 1000, "copy": 1000, "temporal": 1000}
+DEFAULT_STEPS = {"agreement": 400, "adding": 2000, "copy": 1000, "temporal": 1000}
 
 
 @dataclass
@@ -41,7 +41,7 @@ class TrainConfig:
     distance: int = 30            # agreement: test distance; training batches draw 0..distance
     length: int = 100             # adding / temporal: sequence length; copy: blank length
     attractors: int | None = None  # agreement: None = random intervening nouns
-    hidden: int = 64
+    hidden: int = 32
     embed: int = 32
     steps: int | None = None      # None -> DEFAULT_STEPS[task]
     batch: int = 64
@@ -434,8 +434,13 @@ def main(argv=None) -> int:
     if args.save:
         from lstm_core.checkpoint import save_checkpoint
         cmd = "python -m lstm_core.train " + " ".join(sys.argv[1:] if argv is None else argv)
+        what = (f"exactly distance {cfg.distance}" if cfg.task == "agreement"
+                else f"length {cfg.length}")
         paths = save_checkpoint(args.save, res.model, cfg, res.test, command=cmd,
-                                status=res.status, steps_done=res.steps_done)
+                                status=res.status, steps_done=res.steps_done,
+                                test_data=f"{res.test.get('n')} fresh examples from "
+                                          f"default_rng([{cfg.seed}, 1]), {what}",
+                                train_seconds=round(res.train_seconds, 2))
         out["saved"] = [str(p) for p in paths]
     out["seconds"] = round(time.perf_counter() - t_start, 3)
     print(json.dumps(out))
