@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from lstm_core import limits, tasks
-from lstm_core.train import TrainConfig, TrainResult, evaluate, train
+from lstm_core.train import DEFAULT_STEPS, TrainConfig, TrainResult, evaluate, train
 
 MAX_CONCURRENT_TRAININGS = 1
 QUEUE_TIMEOUT = 600.0           # seconds a training waits for a slot before giving up
@@ -140,11 +140,11 @@ class CompareConfig:
     to the LSTM's (otherwise every model has `hidden` units and the counts are shown)."""
     task: str = "agreement"
     distance: int = 30
-    hidden: int = 64
-    steps: int = 300
-    lr: float = 5e-3
-    optimizer: str = "adam"
-    clip: float | None = 1.0
+    hidden: int = TrainConfig.hidden        # the CLI's defaults (those of the shipped models)
+    steps: int | None = None                # None -> the trainer's DEFAULT_STEPS[task]
+    lr: float = TrainConfig.lr
+    optimizer: str = TrainConfig.optimizer
+    clip: float | None = TrainConfig.clip
     seed: int = 0
     archs: tuple = ("lstm", "rnn")
     match_params: bool = False
@@ -163,7 +163,8 @@ class CompareConfig:
         c.distance = limits.check_int(SPAN_LABELS[c.task], c.distance, SPAN_MIN[c.task],
                                       min(PAGE_MAX_T, limits.MAX_T - 20))
         c.hidden = limits.check_int("hidden size", c.hidden, 1, limits.MAX_HIDDEN)
-        c.steps = limits.check_int("steps", c.steps, 1, limits.MAX_STEPS)
+        c.steps = limits.check_int("steps", DEFAULT_STEPS[c.task] if c.steps is None else c.steps,
+                                   1, limits.MAX_STEPS)
         if c.grad_every == 0:
             c.grad_every = max(1, c.steps // 20)
         for arch in archs:    # the trainer validates the rest (lr, clip, optimizer, seed, ...)
@@ -197,6 +198,26 @@ def param_count(arch: str, task: str, hidden: int, embed: int = 32) -> int:
     I = embed if kind == "ids" else n_in
     H = int(hidden)
     return (n_in * embed if kind == "ids" else 0) + _GATES[arch] * H * (I + H + 2) + (H + 1) * n_out
+
+
+def default_span(task: str) -> int:
+    """The page's default distance / length for a task: the CLI's."""
+    return TrainConfig.distance if task == "agreement" else TrainConfig.length
+
+
+def pretrained_note() -> str:
+    """What the shipped agreement models (trained with these same defaults by the CLI)
+    measured, read from their metadata: 'The shipped models ... LSTM 99.7%, RNN 54.4% ...'."""
+    from lstm_core import checkpoint
+    parts, cfg = [], None
+    for arch in ("lstm", "rnn"):
+        _, meta = checkpoint.load_pretrained(f"agreement_d30_{arch}")
+        cfg = meta["train"]
+        parts.append(f"{arch.upper()} {100 * meta['metrics']['test_accuracy']:.1f}%")
+    return (f"The shipped pretrained models were trained with these defaults (agreement, "
+            f"distance {cfg['distance']}, hidden {cfg['hidden']}, {cfg['steps']} steps, seed "
+            f"{cfg['seed']}) and measured {', '.join(parts)} test accuracy at distance "
+            f"{cfg['distance']} (chance is 50%).")
 
 
 def estimate_seconds(cfg: CompareConfig) -> float:

@@ -14,6 +14,7 @@ RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with pages 2 
 RUNNING = "_tc_running"                      # {arch, step} while this session trains
 LRS = ["0.0001", "0.0003", "0.001", "0.003", "0.005", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 CLIPS = ["off", "0.25", "1", "5"]
+DEFAULTS = compare.CompareConfig()
 
 begin_page()
 st.title("Train and compare")
@@ -23,17 +24,27 @@ st.markdown(
     "this server: one training at a time, others wait in a queue. Moving a setting while a "
     "training runs stops it (your previous results are kept).")
 
+@st.cache_resource
+def pretrained_note() -> str:
+    try:
+        return compare.pretrained_note()
+    except Exception:  # noqa: BLE001 - a missing checkpoint only loses this sentence
+        return ""
+
+
 # ---------------------------------------------------------------------------- settings
 c1, c2, c3 = st.columns(3)
 task = bound_select("Task", list(compare.TASK_LABELS), "agreement", key="task",
                     format_func=compare.TASK_LABELS.get, container=c1)
 span = bound_slider(compare.SPAN_LABELS[task].capitalize(), compare.SPAN_MIN[task],
-                    compare.PAGE_MAX_T, 30, key="d", container=c1,
+                    compare.PAGE_MAX_T, compare.default_span(task), key="d", container=c1,
                     help="Agreement: training mixes distances 0..d, the test uses exactly d.")
-hidden = bound_slider("Hidden size (units)", 4, limits.MAX_HIDDEN, 64, key="hidden", container=c2)
-steps = bound_slider("Training steps (batches of 64)", 10, limits.MAX_STEPS, 300, key="steps",
-                     step=10, container=c2)
-lr = bound_select("Learning rate", LRS, "0.005", key="lr", container=c3)
+hidden = bound_slider("Hidden size (units)", 4, limits.MAX_HIDDEN, DEFAULTS.hidden, key="hidden",
+                      container=c2)
+steps = bound_slider("Training steps (batches of 64)", 10, limits.MAX_STEPS,
+                     compare.DEFAULT_STEPS[task], key="steps", step=10, container=c2,
+                     help="The default depends on the task (the command-line trainer's).")
+lr = bound_select("Learning rate", LRS, f"{DEFAULTS.lr:g}", key="lr", container=c3)
 opt = bound_select("Optimizer", ["adam", "sgd"], "adam", key="opt", container=c3,
                    format_func={"adam": "Adam", "sgd": "SGD (momentum 0.9)"}.get)
 clip = bound_select("Gradient clipping (max norm)", CLIPS, "1", key="clipping", container=c3)
@@ -177,9 +188,7 @@ if st.session_state.get(NOTE):
 # ---------------------------------------------------------------------------- results
 res = st.session_state.get(RESULT)
 if res is None:
-    st.info("No results yet: choose settings and press the button. The defaults train in a few "
-            "seconds and show the headline: on agreement at distance 30 the LSTM learns and the "
-            "simple RNN does not.")
+    st.info("No results yet: choose settings and press the button. " + pretrained_note())
     st.stop()
 
 rc = res.config

@@ -294,3 +294,18 @@ def test_sweep_and_gradient_stories_are_the_numbers(result):
             if G is not None:
                 assert f"{a.upper()} ‖∂L/∂{q}_t‖ 10^{np.log10(G[-1, 0] / G[-1, -1]):+.1f}" in g
     assert f"training step {res.runs['lstm'].grad_steps[-1]})" in g
+
+
+def test_page_defaults_are_the_shipped_models_settings():
+    from lstm_core.checkpoint import load_pretrained
+    cfg = CompareConfig().resolved()
+    for arch in ("lstm", "rnn"):
+        _, meta = load_pretrained(f"agreement_d30_{arch}")
+        mine = cfg.train_config(arch).resolved()
+        for k in ("task", "arch", "distance", "hidden", "embed", "steps", "batch", "lr", "optimizer",
+                  "clip", "forget_bias", "init", "seed", "attractors"):
+            assert meta["train"][k] == getattr(mine, k), k
+    note = compare.pretrained_note()
+    for arch in ("lstm", "rnn"):
+        _, meta = load_pretrained(f"agreement_d30_{arch}")
+        assert f"{arch.upper()} {100 * meta['metrics']['test_accuracy']:.1f}%" in note

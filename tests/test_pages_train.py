@@ -245,9 +245,10 @@ def test_train_page_renders_on_defaults():
     at = open_page(TRAIN)
     assert_clean(at)
     assert at.button[0].label == "Train LSTM and RNN" and not at.button[0].disabled
-    assert "No results yet" in texts(at)
-    n = {a: compare.param_count(a, "agreement", 64) for a in ("lstm", "rnn")}
-    assert f"LSTM 64 units, {n['lstm']:,} parameters" in texts(at)
+    assert "No results yet" in texts(at) and compare.pretrained_note() in texts(at)
+    H = compare.CompareConfig().hidden
+    n = {a: compare.param_count(a, "agreement", H) for a in ("lstm", "rnn")}
+    assert f"LSTM {H} units, {n['lstm']:,} parameters · RNN {H} units, {n['rnn']:,} parameters" in texts(at)
 
 
 def test_training_completes_survives_page_switches_and_feeds_page_2():
