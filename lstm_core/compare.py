@@ -52,6 +52,8 @@ SPAN_LABELS = {
 SPAN_SHORT = {"agreement": "distance", "adding": "length", "copy": "blanks", "temporal": "length"}
 SPAN_MIN = {"agreement": 1, "adding": 2, "copy": 1, "temporal": 10}
 # chance level of each task's metric (what a model that learned nothing scores)
+# a model at least this good has nothing left to learn that could change the comparison
+SOLVED = {"accuracy": 0.98, "mse": 0.01}
 CHANCE = {"agreement": 0.5, "copy": 1 / 8, "temporal": 0.25, "adding": tasks.ADDING_BASELINE_MSE}
 ARCH_ORDER = ("lstm", "rnn", "gru")
 
@@ -347,23 +349,30 @@ class CompareResult:
 
     def undertrained(self, arch: str) -> str | None:
         """A warning when arch is clearly under-trained, else None: it stopped before the
-        last step, or its mean training loss still fell by >= 10% between the last two
-        fifths of training, or between the last two tenths (a late start)."""
+        last step; or it has not solved the task (test accuracy < 98%, or test MSE > 0.01)
+        while its mean training loss still fell by >= 10% between the last two fifths of
+        training, or between the last two tenths (a late start)."""
         r = self.runs[arch]
         total = r.config.steps
         if r.steps_done < total:
             return (f"{arch.upper()} is under-trained: it trained only {r.steps_done} of "
                     f"{total} steps ({r.status}).")
+        v = self.test_value(arch)
+        solved = v <= SOLVED["mse"] if self.metric == "mse" else v >= SOLVED["accuracy"]
+        if solved:
+            return None
         for parts in (5, 10):
             drop = loss_drop(r.history, parts)
             if drop is None:
                 continue
             (a0, a1, m0), (b0, b1, m1) = drop
             if m1 <= 0.9 * m0:
+                got = (f"test MSE {v:.3g}" if self.metric == "mse"
+                       else f"test accuracy {100 * v:.1f}%")
                 return (f"{arch.upper()} looks under-trained: its training loss was still "
                         f"falling (mean {m0:.3g} over steps {a0}–{a1}, {m1:.3g} over steps "
-                        f"{b0}–{b1}, {100 * (m1 - m0) / m0:+.0f}%). More steps could change "
-                        "the comparison.")
+                        f"{b0}–{b1}, {100 * (m1 - m0) / m0:+.0f}%) and its {got} leaves room. "
+                        "More steps could change the comparison.")
         return None
 
     def near_chance(self) -> list[str]:

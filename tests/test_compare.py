@@ -116,11 +116,11 @@ def test_trained_gradients_use_the_task_loss(result):
 
 # ---------------------------------------------------------------------------- under-trained
 
-def _fake(losses, steps=None, status="ok", arch="lstm"):
+def _fake(losses, steps=None, status="ok", arch="lstm", acc=0.6):
     cfg = TrainConfig(arch=arch, steps=steps or len(losses)).resolved()
     r = TrainResult(model=None, config=cfg, status=status, steps_done=len(losses))
     r.history = [dict(step=i + 1, loss=l, accuracy=0.5, elapsed=0.0) for i, l in enumerate(losses)]
-    r.test = {"test_accuracy": 0.5}
+    r.test = {"test_accuracy": acc}
     return r
 
 
@@ -135,7 +135,10 @@ def test_undertrained_warning_is_generated_from_the_loss_curve():
     assert m0 == pytest.approx(np.mean(falling[60:80])) and m1 == pytest.approx(np.mean(falling[80:]))
     assert f"mean {m0:.3g} over steps 61–80, {m1:.3g} over steps 81–100" in w
     assert f"{100 * (m1 - m0) / m0:+.0f}%" in w and m1 <= 0.9 * m0
+    assert "test accuracy 60.0% leaves room" in w
     assert res.warnings() == [w]
+    solved = CompareResult(CompareConfig(), {"lstm": _fake(falling, acc=0.985)})
+    assert solved.undertrained("lstm") is None          # falling loss, but nothing left to gain
     short = CompareResult(CompareConfig(), {"lstm": _fake(falling[:40], steps=100)})
     assert "only 40 of 100 steps" in short.undertrained("lstm")
     late = [0.69] * 90 + list(np.linspace(0.69, 0.5, 10))         # a fall in the last tenth only
