@@ -36,7 +36,7 @@ NUMBER = {tasks.SINGULAR: "singular", tasks.PLURAL: "plural"}
 GATE = {"lstm": "forget_gate", "gru": "update_gate", "rnn": None}
 FIELDS = {"lstm": ("cell", "hidden"), "gru": ("hidden",), "rnn": ("hidden",)}
 # random streams (seed, stream): the trainer uses 0 (train), 1 (test), 2 (probe batch)
-_FIND, _EVAL, _TEMPLATE, _CLAUSE, _RANDOM, _PROBE = 101, 102, 103, 104, 105, 106
+_FIND, _EVAL, _TEMPLATE, _CLAUSE, _RANDOM, _PROBE, _SEARCH = 101, 102, 103, 104, 105, 106, 107
 
 
 def _rng(seed: int, stream: int, *more: int) -> np.random.Generator:
@@ -290,10 +290,10 @@ class Template:
 
 @dataclass
 class ErrorCase:
-    """One sentence of the eval set. kind: 'flip' (wrong, and the answer turned wrong exactly
-    when an attractor was read), 'error' (wrong, turned wrong elsewhere), 'closest' (no error
-    with an attractor at all: the correct sentence whose P(correct) dipped lowest at an
-    attractor). p_correct (T,): P(correct number) if the verb came after token t.
+    """One sentence of the search set (1..MAX_SEARCH_ATTRACTORS attractors). kind: 'flip' (wrong,
+    and the answer turned wrong exactly when an attractor was read), 'error' (wrong, turned wrong
+    elsewhere), 'closest' (no error at all: the correct sentence whose P(correct) dipped lowest at
+    an attractor). p_correct (T,): P(correct number) if the verb came after token t.
     turn_pos: token where P(correct) last crossed below 0.5 (or dipped lowest for 'closest')."""
     kind: str
     tokens: list
@@ -304,9 +304,10 @@ class ErrorCase:
     p_correct: np.ndarray
     turn_pos: int
     values: dict                 # field -> (T, H) float32 for this sentence
-    n_errors: int                # wrong answers among sentences with >= 1 attractor
+    n_errors: int                # wrong answers among the sentences searched
     n_flips: int                 # of those, turned wrong exactly at an attractor
-    n_sentences: int             # sentences with >= 1 attractor searched
+    n_sentences: int             # sentences searched (each with >= 1 attractor)
+    max_attractors: int          # they have 1 .. max_attractors attractors
 
 
 @dataclass
@@ -381,12 +382,14 @@ def _check_seed(seed) -> int:
 
 
 def summarize(model, seed: int = 0, distance: int | None = None, n_find: int = 500,
-              n_eval: int = 100, n_template: int = 100, n_clause: int = 100, progress=None) -> Summary:
+              n_eval: int = 100, n_template: int = 100, n_clause: int = 100, n_search: int = 100,
+              progress=None) -> Summary:
     """The slider-independent part of the analysis of one agreement model.
 
     distance: subject-verb distance of every set (default 30, the shipped models' distance; at
     least 3 * max(COUNTS) so that every attractor count fits). n_find sentences (random attractors) rank the
     units and train the probes; n_eval sentences per attractor count in COUNTS measure accuracy;
+    n_search sentences per attractor count 1..MAX_SEARCH_ATTRACTORS are searched for an error case;
     n_template sentences per count give the trajectories; n_clause two-subject sentences the
     forget-gate view. progress(fraction, text) is called between stages.
     """
@@ -395,7 +398,8 @@ def summarize(model, seed: int = 0, distance: int | None = None, n_find: int = 5
     distance = 30 if distance is None else int(distance)
     if not 3 * COUNTS[-1] <= distance <= 100:
         raise ValueError(f"distance must be between {3 * COUNTS[-1]} and 100, got {distance}")
-    for name, n in (("n_find", n_find), ("n_eval", n_eval), ("n_template", n_template), ("n_clause", n_clause)):
+    for name, n in (("n_find", n_find), ("n_eval", n_eval), ("n_template", n_template), ("n_clause", n_clause),
+                    ("n_search", n_search)):
         if not 20 <= int(n) <= MAX_N:
             raise ValueError(f"{name} must be between 20 and {MAX_N}, got {n}")
     report = progress or (lambda f, t: None)
@@ -421,12 +425,16 @@ def summarize(model, seed: int = 0, distance: int | None = None, n_find: int = 5
 
     report(0.45, "measuring accuracy by number of attractors")
     ev = eval_set(seed, distance, n_eval)
-    ev_arrays, p_eval = run(model, ev.x, fields)
-    correct = (p_eval[:, -1] >= 0.5) == (ev.y == 1)
+    _, p_eval = run(model, ev.x, (), last_only=True)
+    correct = (p_eval >= 0.5) == (ev.y == 1)
     counts = ev.attractors
     acc_by = np.array([correct[counts == a].mean() for a in COUNTS], dtype=np.float32)
-    error_case = _find_error_case(ev, ev_arrays, p_eval, fields)
-    del ev_arrays
+
+    report(0.55, "searching an error caused by an attractor")
+    hard = search_set(seed, distance, n_search)
+    hard_arrays, p_hard = run(model, hard.x, fields)
+    error_case = _find_error_case(hard, hard_arrays, p_hard, fields)
+    del hard_arrays
 
     report(0.65, "trajectories over template sentences")
     templates = [_template(model, seed, distance, a, n_template, fields) for a in COUNTS]
@@ -463,6 +471,16 @@ def _template(model, seed, distance, attractors, n, fields) -> Template:
                     np.stack([p[y == c].std(0) for c in (0, 1)]).astype(np.float32))
 
 
+MAX_SEARCH_ATTRACTORS = 10   # the error-case search also uses sentences harder than COUNTS
+
+
+def search_set(seed: int, distance: int, n_per_count: int) -> SentenceSet:
+    """Sentences the error case is searched in: n_per_count for every attractor count from 1 to
+    min(MAX_SEARCH_ATTRACTORS, what fits in `distance`)."""
+    top = min(MAX_SEARCH_ATTRACTORS, tasks.max_attractors(distance))
+    return agreement_set(_rng(seed, _SEARCH), n_per_count, distance, list(range(1, top + 1)))
+
+
 def _find_error_case(ev: SentenceSet, arrays: dict, p_plural: np.ndarray, fields) -> ErrorCase:
     """The most vivid sentence where an attractor flipped the answer (see ErrorCase)."""
     T = ev.x.shape[1]
@@ -479,13 +497,16 @@ def _find_error_case(ev: SentenceSet, arrays: dict, p_plural: np.ndarray, fields
             closest.append((float(p[dip]), b, dip))
             continue
         above = np.nonzero(p[:-1] >= 0.5)[0]
-        turn = int(above[-1]) + 1 if len(above) else ex.subject_pos
+        turn = int(above[-1]) + 1 if len(above) else 0
         drop = float(p[turn - 1] - p[turn]) if turn > 0 else 0.0
-        (flips if turn in ex.attractor_positions else errors).append((-drop, b, turn))
+        if turn in ex.attractor_positions:
+            flips.append((-drop, b, turn))
+        else:                                  # prefer errors that happened after the subject was read
+            errors.append((turn <= ex.subject_pos, -drop, b, turn))
     if flips:
         kind, (_, b, turn) = "flip", min(flips)
     elif errors:
-        kind, (_, b, turn) = "error", min(errors)
+        kind, (_, _, b, turn) = "error", min(errors)
     else:
         kind, (_, b, turn) = "closest", min(closest)
     ex = ev.examples[b]
@@ -494,7 +515,7 @@ def _find_error_case(ev: SentenceSet, arrays: dict, p_plural: np.ndarray, fields
     return ErrorCase(kind, ex.tokens[:ex.verb_pos], ex.tokens[ex.verb_pos], int(ex.label), ex.subject_pos,
                      list(ex.attractor_positions), p.astype(np.float32), int(turn),
                      {f: arrays[f][b, o:].astype(np.float32) for f in fields},
-                     len(flips) + len(errors), len(flips), searched)
+                     len(flips) + len(errors), len(flips), searched, int(ev.attractors.max()))
 
 
 def two_clause_skeleton(rng: np.random.Generator, d1: int = 6, d2: int = 6):
@@ -652,6 +673,12 @@ def curve_ks(hidden_size: int) -> list[int]:
     """The k values of a sweep: 1, 2, 4, 8, 16, 32, up to k_max (and k_max itself)."""
     top = k_max(hidden_size)
     return sorted({k for k in (1, 2, 4, 8, 16, 32) if k <= top} | {top})
+
+
+def default_k(hidden_size: int) -> int:
+    """The page's starting k: the largest sweep k up to a quarter of the units."""
+    ks = curve_ks(hidden_size)
+    return max([k for k in ks if k <= max(1, hidden_size // 4)] or ks[:1])
 
 
 @dataclass
@@ -866,25 +893,34 @@ def describe_error_case(e: ErrorCase, arch: str) -> str:
     name = arch.upper()
     turn = f"'{e.tokens[e.turn_pos]}' (token {e.turn_pos})"
     p_before = e.p_correct[e.turn_pos - 1] if e.turn_pos > 0 else float("nan")
-    after_subject = (f" Right after the subject it was {e.p_correct[e.subject_pos]:.2f}"
-                     + (" — barely above chance: the number was never held firmly."
-                        if e.p_correct[e.subject_pos] < 0.6 else "."))
+    searched = f"{e.n_sentences} sentences with 1–{e.max_attractors} attractors"
+    errors = f"{e.n_errors} error{'' if e.n_errors == 1 else 's'}"
+    p_s = float(e.p_correct[e.subject_pos])
+    if p_s < 0.5:
+        after_subject = f" Right after the subject it was already {p_s:.2f}: the number never got in."
+    elif p_s < 0.6:
+        after_subject = f" Right after the subject it was {p_s:.2f}, barely above chance: the number was never held firmly."
+    else:
+        after_subject = f" Right after the subject it was {p_s:.2f}."
+    answers = f"ends at {e.p_correct[-1]:.2f}: the {name} answers {NUMBER[1 - e.label]}."
     if e.kind == "flip":
-        return (f"{name} made {e.n_errors} errors on {e.n_sentences} sentences with attractors; in {e.n_flips} "
-                f"the answer turned wrong exactly at an attractor. Here P(correct '{e.verb}') falls from "
-                f"{p_before:.2f} to {e.p_correct[e.turn_pos]:.2f} when it reads the attractor {turn} and ends at "
-                f"{e.p_correct[-1]:.2f}: the {name} answers {NUMBER[1 - e.label]}." + after_subject)
+        return (f"{name} made {errors} on {searched}; in {e.n_flips} the answer turned wrong exactly "
+                f"at an attractor. Here P(correct '{e.verb}') falls from {p_before:.2f} to "
+                f"{e.p_correct[e.turn_pos]:.2f} when it reads the attractor {turn} and " + answers + after_subject)
     if e.kind == "error":
+        head = (f"{name} made {errors} on {searched}, none of them turning wrong exactly at an "
+                f"attractor. ")
+        if e.turn_pos <= e.subject_pos:
+            return (head + f"In this one P(correct '{e.verb}') is below 0.5 from {turn} on, before any attractor, "
+                    f"and " + answers + after_subject)
         before = [j for j in e.attractor_positions if j < e.turn_pos]
         where = (f", {e.turn_pos - before[-1]} token{'s' if e.turn_pos - before[-1] > 1 else ''} after the "
                  f"attractor '{e.tokens[before[-1]]}'" if before else ", before any attractor")
-        return (f"{name} made {e.n_errors} errors on {e.n_sentences} sentences with attractors, none of them "
-                f"turning wrong exactly at an attractor. In this one P(correct '{e.verb}') last fell below 0.5 "
-                f"at {turn}{where}, and ends at {e.p_correct[-1]:.2f}: the {name} answers {NUMBER[1 - e.label]}."
-                + after_subject)
-    return (f"{name} made no error on the {e.n_sentences} sentences with attractors. Closest call: "
-            f"P(correct '{e.verb}') dips to {e.p_correct[e.turn_pos]:.2f} at the attractor {turn} "
-            f"and ends at {e.p_correct[-1]:.2f} (still correct).")
+        return (head + f"In this one P(correct '{e.verb}') last fell below 0.5 at {turn}{where}, and "
+                + answers + after_subject)
+    return (f"{name} made no error on {searched}. Closest call: P(correct '{e.verb}') dips to "
+            f"{e.p_correct[e.turn_pos]:.2f} at the attractor {turn} and ends at {e.p_correct[-1]:.2f} "
+            f"(still correct).")
 
 
 def describe_two_clause_models(summaries: dict) -> str:

@@ -29,6 +29,9 @@ ROLE_COLORS = {"intact": OKABE_ITO["black"], "top": OKABE_ITO["vermillion"], "ra
 UNIT_PALETTE = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "reddish_purple", "vermillion",
                                        "sky_blue", "black", "grey")]
 MAX_TICKS = 40
+# lines that coincide (LSTM and GRU both at 100%) stay distinguishable by dash and marker
+ARCH_DASHES = {"lstm": "solid", "gru": "dash", "rnn": "solid"}
+ARCH_SYMBOLS = {"lstm": "circle", "gru": "diamond", "rnn": "square"}
 
 
 def _f32(a) -> np.ndarray:
@@ -269,7 +272,8 @@ def ablation_bars(counts, acc_intact, acc_top, acc_random, *, k: int, mode: str 
 def attractor_accuracy(acc: dict, counts) -> go.Figure:
     """Accuracy vs number of attractors, one line per model. acc {arch: (C,)}."""
     data = [dict(type="scatter", x=list(counts), y=_f32(a), mode="lines+markers", name=arch.upper(),
-                 line=dict(color=ARCH_COLORS.get(arch, OKABE_ITO["black"]), width=2.5), marker=dict(size=9),
+                 line=dict(color=ARCH_COLORS.get(arch, OKABE_ITO["black"]), width=2.5, dash=ARCH_DASHES.get(arch)),
+                 marker=dict(size=9, symbol=ARCH_SYMBOLS.get(arch, "circle")),
                  hovertemplate="%{x} attractors: %{y:.1%}<extra>" + arch.upper() + "</extra>")
             for arch, a in acc.items()]
     shapes, notes = _lines(hlines=[(0.5, OKABE_ITO["grey"], "dot", "chance")])

@@ -75,10 +75,12 @@ if not available:
     st.stop()
 
 top_row = st.columns([1, 1, 1])
-arch = choose("Model to analyse", available, available[0], "nu_model", container=top_row[0], help="The shipped agreement model (distance 30) whose units are ranked and ablated.")
+arch = choose("Model to analyse", available, available[0], "nu_model", container=top_row[0],
+              help="The shipped agreement model whose units are ranked, plotted and ablated.")
 fields = nu.fields_of(arch)
 if len(fields) > 1:
-    rank = choose("Rank units by their state", fields, fields[0], "nu_rank", container=top_row[1], help="Which state's separability ranks the units.")
+    rank = choose("Rank units by their state", fields, fields[0], "nu_rank", container=top_row[1],
+                  help="Which state's separability ranks the units.")
 else:
     rank = fields[0]
     top_row[1].caption(f"The {LABEL[arch]} has only a hidden state: units are ranked by h.")
@@ -88,7 +90,7 @@ seed = bound_slider("Sentence seed", 0, SEEDS - 1, 0, "nu_seed", container=top_r
 summaries = {}
 try:
     for a in [arch] + [b for b in available if b != arch]:
-        with st.spinner(f"Analysing the {LABEL[a]}: ranking units on 500 held-out sentences, probes, "
+        with st.spinner(f"Analysing the {LABEL[a]}: ranking units on held-out sentences, probes, "
                         "attractors, trajectories (once per model and seed)…"):
             summaries[a] = _summary(a, seed)
 except Exception as exc:  # noqa: BLE001 - shown as a clear message, logged
@@ -127,12 +129,11 @@ for a, sa in summaries.items():
         label = f"{a.upper()} {f}"
         curves[label] = sa.probe[f]
         colors[label] = nf.ARCH_COLORS[a]
-        if f == "hidden" and a == "lstm":
-            dashes[label] = "dot"
+        dashes[label] = "dot" if (a, f) == ("lstm", "hidden") else nf.ARCH_DASHES[a]
 _beside(nf.probe_curves(curves, s.positions, colors, dashes), "nu_probe",
         "A logistic-regression probe reads the subject's number from ALL units at one position, tested on "
-        "held-out sentences (5-fold cross-validation). Before the subject it is at chance; watch how long "
-        "each model keeps the number after it.",
+        "held-out sentences (5-fold cross-validation). Before the subject no word reveals the number, so "
+        "a probe can only guess (50%); watch how long each model keeps the number after it.",
         nu.describe_probe(summaries))
 
 
@@ -177,7 +178,7 @@ st.header("3 · Ablate or clamp them — and compare with random units")
 def ablation_section():
     ks = [str(k) for k in nu.curve_ks(H)]
     c1, c2, c3 = st.columns(3)
-    k = int(bound_select("Number of units k", ks, "16" if "16" in ks else ks[-1], "nu_k", container=c1,
+    k = int(bound_select("Number of units k", ks, str(nu.default_k(H)), "nu_k", container=c1,
                          help="The top-k ranked units, and k units drawn at random from the others."))
     mode = choose("Intervention", nu.MODES, "ablate", "nu_mode", container=c2,
                   help="Ablate = hold the units at 0. Clamp plural / singular = hold each unit at its own mean "

@@ -1,0 +1,107 @@
+"""The Number units page in AppTest: renders on the shipped models, says what the computation
+found, every main widget changes its chart's data, and URL parameters (shared or hostile) work."""
+import json
+from pathlib import Path
+
+import torch
+from streamlit.testing.v1 import AppTest
+
+from lstm_core import number_units as nu
+
+torch.set_num_threads(1)   # as app.py does: one thread per computation, no oversubscription on 2 cores
+
+PAGE = Path(__file__).resolve().parent.parent / "pages" / "number_units.py"
+TIMEOUT = 300   # the first run analyses three models (a few seconds on a quiet machine)
+# charts in page order
+CHARTS = ["heatmap", "scores", "probe", "trajectory", "bars", "sweep", "attractors", "error", "forget"]
+
+
+def open_page(params=None) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
+    if params:
+        at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.proto.message for e in at.exception]
+    return at
+
+
+def charts(at) -> dict:
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == len(CHARTS)
+    return dict(zip(CHARTS, specs))
+
+
+def texts(at) -> str:
+    return "\n".join(m.value for m in [*at.markdown, *at.info, *at.caption, *at.warning])
+
+
+def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart():
+    """One session (the analysis is cached after the first run): defaults, then every main widget."""
+    at = open_page()
+    assert [w.value for w in at.warning] == []
+    specs = charts(at)
+    assert all(spec["data"] for spec in specs.values())
+    # the statements on the page are the core's, for the settings shown, computed independently here
+    model, distance = nu.pretrained("lstm")
+    s = nu.summarize(model, seed=0, distance=distance)
+    k = int(at.selectbox(key="nu_k").value)
+    assert at.selectbox(key="nu_mode").value == "ablate (0)" and at.selectbox(key="nu_target").value == "cell"
+    a = nu.ablation(model, s, k=k, draws=nu.SWEEP_DRAWS)
+    assert at.info[0].value == nu.describe_ablation(a)
+    said = texts(at)
+    assert nu.describe_find(s, "cell") in said
+    assert nu.describe_error_case(s.error_case, "lstm") in said
+    assert nu.describe_two_clause(s.two_clause, s.top("cell", 3), "lstm") in said
+
+    before = specs
+    for kind, key, value, changed in MOVES:
+        widget = getattr(at, kind)(key=key)
+        assert widget.value != value, f"{key} already at {value}"
+        widget.set_value(value).run()
+        assert not at.exception, (key, [e.proto.message for e in at.exception])
+        after = charts(at)
+        for name in changed:
+            assert after[name]["data"] != before[name]["data"], f"moving {key} to {value} left the {name} chart unchanged"
+        before = after
+
+
+# (widget kind, key, new value, charts whose data must change), applied in this order
+MOVES = [
+    ("slider", "nu_show", 8, ["heatmap", "scores"]),
+    ("slider", "nu_unit", 2, ["trajectory"]),
+    ("slider", "nu_att", 4, ["trajectory"]),
+    ("selectbox", "nu_qty", "forget gate", ["trajectory"]),
+    ("selectbox", "nu_k", "2", ["bars", "sweep"]),
+    ("selectbox", "nu_mode", "clamp plural", ["bars", "sweep"]),
+    ("selectbox", "nu_target", "hidden", ["bars", "sweep"]),
+    ("selectbox", "nu_err", "RNN", ["error"]),
+    ("slider", "nu_fg", 1, ["forget"]),
+    ("selectbox", "nu_rank", "hidden", ["heatmap", "scores", "trajectory", "forget"]),
+    ("selectbox", "nu_model", "RNN", ["heatmap", "scores", "trajectory", "bars", "sweep", "forget"]),
+]
+
+HOSTILE = {"nu_k": "999", "nu_model": "<script>alert(1)</script>", "nu_unit": ["1", "2"], "nu_att": "nan",
+           "nu_seed": "-5", "nu_mode": "explode", "nu_fg": "1e99", "nu_show": "🧠", "nu_qty": "cell" * 500}
+
+
+def test_a_shared_link_reproduces_the_view_and_hostile_params_get_a_note():
+    at = open_page({"nu_k": "4", "nu_mode": "clamp singular", "nu_att": "3", "nu_unit": "2"})
+    assert at.selectbox(key="nu_k").value == "4" and at.slider(key="nu_att").value == 3
+    assert at.slider(key="nu_unit").value == 2 and not at.warning
+    assert at.info[0].value.startswith("Clamping the top 4 units")
+    assert "at their singular value" in at.info[0].value
+    traj = charts(at)["trajectory"]
+    attractor_lines = [sh for sh in traj["layout"]["shapes"] if sh["line"].get("dash") == "dot"]
+    assert len(attractor_lines) == 3
+
+    at = open_page(HOSTILE)
+    notes = " ".join(w.value for w in at.warning)
+    for key in HOSTILE:
+        assert f"`{key}`" in notes, f"no note for {key}: {notes[:300]}"
+    assert "Traceback" not in texts(at)
+    assert at.selectbox(key="nu_model").value == "LSTM" and at.selectbox(key="nu_mode").value == "ablate (0)"
+    model, _ = nu.pretrained("lstm")
+    assert at.selectbox(key="nu_k").value == str(nu.default_k(model.hidden)) and at.slider(key="nu_att").value == 2
+    assert at.slider(key="nu_unit").value == 2 and at.slider(key="nu_fg").value == 6
+    assert at.slider(key="nu_seed").value == 0
+    assert len(at.get("plotly_chart")) == len(CHARTS)
