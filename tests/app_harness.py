@@ -29,7 +29,7 @@ EXPECT = {
     "gates-over-time": {"charts": True, "slider": True},
     "vanishing-gradients": {"charts": True, "slider": True},
     "train-and-compare": {"charts": False, "slider": True},
-    "number-units": {"charts": False, "slider": False},
+    "number-units": {"charts": True, "slider": True},
 }
 GOAL_PAGES = ("cell-anatomy", "gates-over-time", "vanishing-gradients")  # rerun p95 <= 100 ms
 
