@@ -119,11 +119,13 @@ class Task:
 
     def batch(self, rng: np.random.Generator, n: int, test: bool = False, **kw):
         """Agreement: each training batch has one distance drawn uniformly from
-        0..distance (over a run the mix is uniform; a batch needs almost no padding);
+        0..distance (over a run the mix is uniform; a batch needs almost no padding; with
+        attractors=N the draw starts at 3N, the least distance that holds N nouns);
         test batches use exactly `distance` (or kw distance / attractors)."""
         c = self.cfg
         if self.name == "agreement":
-            d = kw.get("distance", c.distance if test else int(rng.integers(0, c.distance + 1)))
+            lo = 3 * (c.attractors or 0)   # room for the forced attractors
+            d = kw.get("distance", c.distance if test else int(rng.integers(lo, c.distance + 1)))
             x, y, _ = tasks.agreement_batch(rng, n, d, kw.get("attractors", c.attractors))
             return torch.from_numpy(x), torch.from_numpy(y)
         if self.name == "adding":

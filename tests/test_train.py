@@ -120,6 +120,17 @@ def test_divergence_in_the_weights_restores_the_previous_weights(monkeypatch):
         assert torch.equal(p, q)     # the weights from before the bad step
 
 
+def test_attractors_control_trains_and_tests_with_exactly_n():
+    res = T.train(tiny(distance=9, attractors=2, steps=8))
+    assert res.status == "ok"
+    task = T.Task(res.config)
+    rng = np.random.default_rng(0)
+    for _ in range(30):    # training distances start at 3 * attractors, so batches fit
+        task.batch(rng, 4)
+    _, _, exs = tasks.agreement_batch(np.random.default_rng(1), 20, 9, attractors=2)
+    assert all(e.n_attractors == 2 for e in exs)
+
+
 def test_should_stop():
     res = T.train(tiny(steps=50), should_stop=lambda: True)
     assert res.status == "stopped at step 1" and res.steps_done == 1
