@@ -28,6 +28,7 @@ from lstm_core.models import ARCHS, SeqModel, unrolled_states
 TASKS = ("agreement", "adding", "copy", "temporal")
 INITS = ("default", "orthogonal", "identity")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
+TRAIN_MIXES = ("uniform", "short")
 SCHEDULES = ("constant", "cosine")
 # per-task defaults for the steps (same for every architecture)
 DEFAULT_STEPS = {"agreement": 400, "adding": 2000, "copy": 1000, "temporal": 1000}
@@ -41,6 +42,8 @@ class TrainConfig:
     distance: int = 30            # agreement: test distance; training batches draw 0..distance
     length: int = 100             # adding / temporal: sequence length; copy: blank length
     attractors: int | None = None  # agreement: None = random intervening nouns
+    train_mix: str = "uniform"    # agreement: batch distance uniform in 0..d, or "short":
+                                  # half the batches from 0..5 (a curriculum-like mix)
     hidden: int = 32
     embed: int = 32
     steps: int | None = None      # None -> DEFAULT_STEPS[task]
@@ -67,6 +70,8 @@ class TrainConfig:
             raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
+        if self.train_mix not in TRAIN_MIXES:
+            raise ValueError(f"train_mix must be one of {TRAIN_MIXES}, got {self.train_mix!r}")
         if self.schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
         if self.nonlinearity not in ("tanh", "relu"):
@@ -120,12 +125,16 @@ class Task:
     def batch(self, rng: np.random.Generator, n: int, test: bool = False, **kw):
         """Agreement: each training batch has one distance drawn uniformly from
         0..distance (over a run the mix is uniform; a batch needs almost no padding; with
-        attractors=N the draw starts at 3N, the least distance that holds N nouns);
+        attractors=N the draw starts at 3N, the least distance that holds N nouns;
+        train_mix="short" draws half the batches from 0..5 instead);
         test batches use exactly `distance` (or kw distance / attractors)."""
         c = self.cfg
         if self.name == "agreement":
             lo = 3 * (c.attractors or 0)   # room for the forced attractors
-            d = kw.get("distance", c.distance if test else int(rng.integers(lo, c.distance + 1)))
+            hi = c.distance
+            if not test and c.train_mix == "short" and rng.random() < 0.5:
+                hi = min(max(lo, 5), c.distance)
+            d = kw.get("distance", c.distance if test else int(rng.integers(lo, hi + 1)))
             x, y, _ = tasks.agreement_batch(rng, n, d, kw.get("attractors", c.attractors))
             return torch.from_numpy(x), torch.from_numpy(y)
         if self.name == "adding":
@@ -374,6 +383,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="adding/temporal: sequence length T; copy: number of blanks")
     p.add_argument("--attractors", type=int, default=None,
                    help="agreement: exactly N opposite-number nouns (default: random)")
+    p.add_argument("--train-mix", default=d.train_mix, choices=TRAIN_MIXES,
+                   help="agreement: batch distances uniform in 0..d, or 'short': half the "
+                        "batches in 0..5")
     p.add_argument("--steps", type=int, default=None,
                    help=f"default per task: {DEFAULT_STEPS}")
     p.add_argument("--hidden", type=int, default=d.hidden)
@@ -401,7 +413,7 @@ def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     torch.set_num_threads(max(1, args.threads))
     cfg = TrainConfig(task=args.task, arch=args.arch, distance=args.distance,
-                      length=args.length, attractors=args.attractors, hidden=args.hidden,
+                      length=args.length, attractors=args.attractors, train_mix=args.train_mix, hidden=args.hidden,
                       embed=args.embed, steps=args.steps, batch=args.batch, lr=args.lr,
                       optimizer=args.optimizer, schedule=args.schedule, clip=args.clip or None,
                       forget_bias=None if math.isnan(args.forget_bias) else args.forget_bias,
@@ -427,8 +439,9 @@ def main(argv=None) -> int:
                status=res.status, hidden=cfg.hidden, lr=cfg.lr, batch=cfg.batch,
                params=res.model.n_params()["total"])
     if cfg.task == "agreement":
+        mix = "" if cfg.train_mix == "uniform" else ", half the batches in 0..5"
         out.update(distance=cfg.distance, attractors=cfg.attractors,
-                   train_distances=f"one per batch, uniform in 0..{cfg.distance}")
+                   train_distances=f"one per batch, uniform in 0..{cfg.distance}{mix}")
     else:
         out.update(length=cfg.length)
     out.update({k: v for k, v in res.test.items() if k != "n"}, test_size=res.test.get("n"))

@@ -73,7 +73,8 @@ def test_forget_bias_and_inits():
 def test_invalid_settings_are_named():
     for kw, word in [(dict(arch="transformer"), "arch"), (dict(hidden=10_000), "hidden"),
                      (dict(steps=0), "steps"), (dict(lr=float("nan")), "lr"),
-                     (dict(task="chess"), "task"), (dict(attractors=5), "attractors")]:
+                     (dict(task="chess"), "task"), (dict(attractors=5), "attractors"),
+                     (dict(clip=-1.0), "clip"), (dict(init="zeros"), "init")]:
         with pytest.raises(ValueError, match=word):
             T.train(tiny(**kw))
 
@@ -129,6 +130,18 @@ def test_attractors_control_trains_and_tests_with_exactly_n():
         task.batch(rng, 4)
     _, _, exs = tasks.agreement_batch(np.random.default_rng(1), 20, 9, attractors=2)
     assert all(e.n_attractors == 2 for e in exs)
+
+
+def test_train_mix_short_draws_half_the_batches_from_short_distances():
+    def lengths(mix):
+        task = T.Task(T.TrainConfig(distance=30, train_mix=mix).resolved())
+        rng = np.random.default_rng(0)
+        return np.array([task.batch(rng, 2)[0].shape[1] for _ in range(400)])
+    # sequence length = subject phrase (2-3 tokens) + distance
+    short_u, short_s = (lengths("uniform") <= 8).mean(), (lengths("short") <= 8).mean()
+    assert 0.1 < short_u < 0.3 and 0.5 < short_s < 0.75, (short_u, short_s)
+    with pytest.raises(ValueError, match="train_mix"):
+        T.train(tiny(train_mix="backwards"))
 
 
 def test_should_stop():
