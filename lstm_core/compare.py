@@ -153,6 +153,7 @@ class CompareConfig:
     batch: int = 64
     test_size: int = 1000
     grad_every: int = 0          # 0 -> about 20 probe measurements per run
+    train_mix: str = "uniform"   # agreement: "uniform" distances 0..d, or "short" (half the batches 0..5)
 
     def resolved(self) -> "CompareConfig":
         """Validated copy; ValueError names the bad setting."""
@@ -187,7 +188,8 @@ class CompareConfig:
         return TrainConfig(task=self.task, arch=arch, hidden=self.hidden_for(arch),
                            steps=self.steps, lr=float(self.lr), optimizer=self.optimizer,
                            clip=self.clip, seed=self.seed, batch=self.batch,
-                           test_size=self.test_size, grad_every=self.grad_every, **span)
+                           test_size=self.test_size, grad_every=self.grad_every,
+                           train_mix=self.train_mix if self.task == "agreement" else "uniform", **span)
 
 
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}

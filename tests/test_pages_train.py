@@ -387,3 +387,19 @@ def test_values_carried_from_other_pages_do_not_break_these_pages():
         at.switch_page(page)
         at.run()
         assert_clean(at)
+
+
+def test_curriculum_choice_reaches_the_trainer_for_agreement_only():
+    """The 'short' training mix (where the measured tanh RNN does learn d=30) is offered for the
+    agreement task and flows into every model's TrainConfig; other tasks never see it."""
+    at = open_page(TRAIN)
+    assert_clean(at)
+    at.selectbox(key="mix").set_value("short").run()
+    assert_clean(at)
+    cfg = compare.CompareConfig(train_mix="short", archs=("lstm", "rnn", "gru")).resolved()
+    assert {cfg.train_config(a).resolved().train_mix for a in cfg.archs} == {"short"}
+    at.selectbox(key="task").set_value("adding").run()
+    assert_clean(at)
+    assert not [s for s in at.selectbox if s.key == "mix"]
+    cfg = compare.CompareConfig(task="adding", distance=50, train_mix="short").resolved()
+    assert cfg.train_config("rnn").resolved().train_mix == "uniform"
