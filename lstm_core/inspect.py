@@ -313,6 +313,9 @@ def traces_csv(ins: Inspection) -> str:
 # Where the models come from
 
 PRETRAINED = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn"}   # lstm_core.pretrained names
+# the same LSTM beside an RNN trained with the curriculum (half the batches at distance 0..5), under
+# which the measured tanh RNN does learn distance 30: the comparison must show that too
+PRETRAINED_CURRICULUM = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn_curriculum"}
 _LOADER = None   # tests / scratch scripts may set a callable name -> (model, meta)
 
 
@@ -337,17 +340,20 @@ def _describe(meta: dict, origin: str) -> str:
     return ", ".join(parts)
 
 
-def pretrained_models() -> dict:
-    """arch -> (SeqModel, description) for the shipped agreement LSTM and RNN."""
+def pretrained_models(names: dict | None = None) -> dict:
+    """arch -> (SeqModel, description) for shipped agreement models (default PRETRAINED)."""
     if _LOADER is not None:
         load = _LOADER
     else:
         from lstm_core.checkpoint import load_pretrained as load
     out = {}
-    for arch, name in PRETRAINED.items():
+    for arch, name in (names or PRETRAINED).items():
         model, meta = load(name)
         check_agreement_model(model)
-        out[arch] = (model.eval(), _describe(meta, "shipped pretrained"))
+        how = "shipped pretrained"
+        if meta.get("train", {}).get("train_mix") == "short":
+            how += ", trained with the curriculum (half the batches at distance 0..5)"
+        out[arch] = (model.eval(), _describe(meta, how))
     return out
 
 

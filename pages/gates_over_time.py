@@ -16,15 +16,17 @@ RESULT = "tc_result"                      # page 4's results (lstm_core.compare.
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
 UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
 MAX_CHARS = 1000                          # typed sentence
-SOURCES = {"pretrained": "shipped pretrained", "trained": "my trained models (page 4)",
+SOURCES = {"pretrained": "shipped pretrained",
+           "curriculum": "shipped pretrained, RNN trained with a curriculum",
+           "trained": "my trained models (page 4)",
            "uploaded": "uploaded checkpoint"}
 KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
 
 
 @st.cache_resource(show_spinner="Loading the pretrained models…")
-def pretrained():
+def pretrained(curriculum: bool = False):
     """arch -> (SeqModel, description): shipped checkpoints, loaded once per server."""
-    return insp.pretrained_models()
+    return insp.pretrained_models(insp.PRETRAINED_CURRICULUM if curriculum else None)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -45,13 +47,13 @@ c1, c2 = st.columns([1, 2])
 source = bound_select("Models", list(SOURCES), "pretrained", key="models", container=c1,
                       help="; ".join(f"{k}: {v}" for k, v in SOURCES.items()))
 try:
-    base = pretrained()
+    base = pretrained(source == "curriculum")
 except Exception as e:  # noqa: BLE001 - a broken install must not show a traceback
     show_error(e, "Loading the pretrained models")
     st.stop()
 models = {a: base[a][0] for a in ("lstm", "rnn")}
 descs = {a: base[a][1] for a in ("lstm", "rnn")}
-model_key = "pretrained"
+model_key = source if source == "curriculum" else "pretrained"
 if source == "trained":
     res = st.session_state.get(RESULT)
     if res is None:

@@ -403,3 +403,18 @@ def test_curriculum_choice_reaches_the_trainer_for_agreement_only():
     assert not [s for s in at.selectbox if s.key == "mix"]
     cfg = compare.CompareConfig(task="adding", distance=50, train_mix="short").resolved()
     assert cfg.train_config("rnn").resolved().train_mix == "uniform"
+
+
+def test_curriculum_rnn_source_shows_an_rnn_that_learned():
+    """The shipped curriculum RNN is a real, different model: its verdict on the page is the
+    core's verdict for that model, and on the default example it gets the number right."""
+    at = open_page(GATES)
+    at.selectbox(key="models").set_value("curriculum").run()
+    assert_clean(at)
+    shown = texts(at)
+    models = {a: m for a, (m, _) in insp.pretrained_models(insp.PRETRAINED_CURRICULUM).items()}
+    ins = insp.inspect_sentence(models, insp.sentence_from_text(insp.EXAMPLES[0]))
+    assert ins.verdict("rnn") in shown and "trained with the curriculum" in shown
+    plain = insp.pretrained_models()["rnn"][0]
+    assert any((p1 != p2).any() for p1, p2 in zip(models["rnn"].parameters(), plain.parameters()))
+    assert [m.value for m in at.metric] == ["plural", "plural"]      # 'the keys ... are'
