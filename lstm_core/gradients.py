@@ -15,6 +15,12 @@ GRU), runs one traced sequence and returns, by distance d from the loss (d = 0 a
 
 ``compare(Settings(...))`` builds the page's seeded LSTM and RNN (same input, same readout) and
 measures both; ``summary(view)`` / ``clip_summary(view)`` write the page's sentences FROM the arrays.
+
+Trained models (the page's other model sources): ``measure_trained(model_lstm, model_rnn, tokens, label)``
+measures two trained agreement SeqModels on one sentence with their real loss (cross-entropy at the last
+word); ``agreement_view`` feeds it a generated sentence, ``comparison_view(res, ...)`` does the same for
+page 4's models (other tasks via lstm_core.compare.trained_gradients). -> TrainedView, with sentences from
+``trained_summary``.
 """
 
 from __future__ import annotations
@@ -389,8 +395,11 @@ def _change(d: float) -> str:
     return "stayed within a factor of 10^0.1"
 
 
-def summary(lstm: ModelGradients, rnn: ModelGradients, forget_bias: float | None = None) -> list[str]:
-    """The page's sentences about the two curves; every number in them is read off the arrays."""
+def summary(lstm: ModelGradients, rnn: ModelGradients, forget_bias: float | None = None,
+            untrained: bool = True) -> list[str]:
+    """The page's sentences about the two curves; every number in them is read off the arrays.
+
+    untrained=False (trained or pretrained models): no advice about the forget-gate bias slider."""
     out = []
     for m in (rnn, lstm):
         if m.problem:
@@ -425,10 +434,18 @@ def summary(lstm: ModelGradients, rnn: ModelGradients, forget_bias: float | None
         out.append(f"Why (LSTM): along the cell path the error is multiplied only by the forget gates. They "
                    f"average f = {lstm.mean_forget:.2f}, and ∏ f_k over the {steps} steps is {gain_text} "
                    "(mean over units).")
-        if d_lstm <= -VANISH_DECADES:   # (true for -inf as well; false for nan)
+        if d_lstm <= -VANISH_DECADES and untrained:   # (true for -inf as well; false for nan)
             bias = f" (forget-gate bias shift {forget_bias:+.1f})" if forget_bias is not None else ""
             out.append(f"So this untrained LSTM's gradient vanishes too{bias}: the carousel only carries the "
                        "error when f is close to 1. Raise the forget-gate bias and watch ∏ f_k and ‖∂L/∂c‖ lift.")
+        elif d_lstm <= -VANISH_DECADES:
+            more = (f" Still, it fell {round(d_lstm, 1) - round(d_rnn, 1):.1f} powers of ten less than the RNN's."
+                    if math.isfinite(d_rnn) and round(d_lstm, 1) > round(d_rnn, 1) else "")
+            f_text = (f"its forget gates average {lstm.mean_forget:.2f}, not 1, and " if round(lstm.mean_forget, 2) < 1
+                      else "")
+            out.append(f"So even this trained LSTM's ‖∂L/∂h‖ shrinks by more than a factor of 10^{VANISH_DECADES:g} "
+                       f"over this input: {f_text}the carousel only carries the error undiminished when f is close "
+                       f"to 1.{more}")
     # the why: RNN
     if rnn.gain is None and not rnn.problem:
         size = (steps + 1) * rnn.hidden_size ** 2
@@ -469,4 +486,161 @@ def clip_summary(lstm: ModelGradients, rnn: ModelGradients) -> list[str]:
                        f"{m.max_norm:g}: clipping changed nothing.")
     out.append("Clipping bounds the size of an update; it keeps its direction, it never changes which steps "
                "dominate, and it can only shrink: it cannot bring back a gradient that vanished.")
+    return out
+
+
+# ----------------------------------------------------------------------------- trained models
+
+NUMBER_NAMES = ("singular", "plural")                                     # agreement labels 0, 1
+MAX_SENTENCE_DISTANCE = 200   # subject-verb distance of a generated sentence (page 4 trains up to 200)
+
+
+@dataclass
+class TrainedView:
+    """Trained (or shipped pretrained) LSTM and RNN measured on one real input of their task, each with its own
+    loss. tokens (T,) the words read (agreement) or None; subject_distance: steps from the loss back to the
+    subject (agreement) or None; answer: the true target in words."""
+    lstm: ModelGradients
+    rnn: ModelGradients
+    task: str
+    tokens: list | None
+    answer: str
+    subject_distance: int | None = None
+    input_text: str = ""
+    sentences: list = field(default_factory=list)
+    clip_sentences: list = field(default_factory=list)
+
+
+def agreement_input(distance: int, seed: int):
+    """A fresh sentence of the agreement grammar with exactly ``distance`` words between subject and verb
+    (intervening nouns' numbers are fair coins, as in training). -> lstm_core.tasks.AgreementExample."""
+    from . import tasks
+    distance = int(distance)
+    if not 0 <= distance <= MAX_SENTENCE_DISTANCE:
+        raise ValueError(f"distance must be between 0 and {MAX_SENTENCE_DISTANCE}, got {distance}")
+    return tasks.agreement_example(np.random.default_rng([int(seed), distance, 7]), distance)
+
+
+def _glass64(model):
+    """The glass cell of a SeqModel's recurrent layer, in float64 (no underflow at 10^-38)."""
+    import copy
+    return type(model.glass()).from_torch(copy.deepcopy(model.rnn).double())
+
+
+def measure_trained(model_lstm, model_rnn, tokens: list, label: int, *, subject_pos: int | None = None,
+                    max_norm: float | None = None) -> TrainedView:
+    """Two trained agreement SeqModels read the same words tokens (T,); L = cross-entropy of each model's readout
+    at the last word on the true number ``label`` (0 singular, 1 plural), exactly the training loss.
+
+    Each model's embedding gives the recurrent input (T, I); its recurrent weights, loaded into the float64 glass
+    core, are measured by ``measure``; its readout (H -> 2) is the loss's head."""
+    import torch.nn.functional as F
+
+    from . import tasks
+    for want, m in (("lstm", model_lstm), ("rnn", model_rnn)):
+        if getattr(m, "arch", None) != want:
+            raise ValueError(f"expected a trained {want.upper()}, got {getattr(m, 'arch', type(m).__name__)!r}")
+        if m.input_kind != "ids" or m.n_in != len(tasks.VOCAB) or m.n_out != 2:
+            raise ValueError(f"the {want.upper()} was not trained on subject-verb agreement")
+    unknown = [w for w in tokens if w not in tasks.WORD_TO_ID]
+    if unknown:
+        raise ValueError(f"words outside the vocabulary: {', '.join(map(repr, unknown[:5]))}")
+    if not 1 <= len(tokens) <= MAX_T:
+        raise ValueError(f"the sentence must have 1 to {MAX_T} words, got {len(tokens)}")
+    if label not in (0, 1):
+        raise ValueError(f"label must be 0 (singular) or 1 (plural), got {label!r}")
+    ids = torch.tensor([[tasks.WORD_TO_ID[w] for w in tokens]])
+    y = torch.tensor([int(label)])
+    measured = {}
+    for arch, m in (("lstm", model_lstm), ("rnn", model_rnn)):
+        with torch.no_grad():
+            x = m.embed(ids).double()[0].numpy()                                 # (T, I)
+        W, b = m.readout.weight.detach().double(), m.readout.bias.detach().double()
+        loss_fn = lambda h, W=W, b=b: F.cross_entropy(h @ W.T + b, y)             # noqa: E731  h (1, H)
+        measured[arch] = measure(_glass64(m), x, loss_fn, label=f"trained {arch.upper()}", max_norm=max_norm)
+    T = len(tokens)
+    view = TrainedView(measured["lstm"], measured["rnn"], "agreement", list(tokens), NUMBER_NAMES[int(label)],
+                       None if subject_pos is None else T - 1 - int(subject_pos),
+                       " ".join(tokens) + " …")
+    view.sentences = trained_summary(view)
+    view.clip_sentences = clip_summary(view.lstm, view.rnn) if max_norm is not None else []
+    return view
+
+
+def agreement_view(model_lstm, model_rnn, distance: int, seed: int, max_norm: float | None = None) -> TrainedView:
+    """A generated agreement sentence (agreement_input) read by both models, measured by measure_trained."""
+    ex = agreement_input(distance, seed)
+    return measure_trained(model_lstm, model_rnn, ex.tokens[:ex.verb_pos], ex.label, subject_pos=ex.subject_pos,
+                           max_norm=max_norm)
+
+
+def comparison_view(res, distance: int | None = None, seed: int = 0, max_norm: float | None = None) -> TrainedView:
+    """The trained LSTM and RNN of a page-4 comparison (lstm_core.compare.CompareResult). Agreement: a generated
+    sentence at ``distance`` (default: the trained one), as for the shipped models. Other tasks: one fresh
+    held-out example with the task's own loss, by lstm_core.compare.trained_gradients."""
+    missing = [a.upper() for a in ("lstm", "rnn") if a not in res.runs]
+    if missing:
+        raise ValueError(f"this page compares an LSTM with an RNN, but your comparison has no trained "
+                         f"{' or '.join(missing)} (was it stopped early?): train both on page 4")
+    task = res.config.task
+    if task == "agreement":
+        d = res.config.distance if distance is None else distance
+        return agreement_view(res.runs["lstm"].model.eval(), res.runs["rnn"].model.eval(), d, seed, max_norm)
+    from .compare import trained_gradients
+    g = trained_gradients(res, seed=seed, max_norm=max_norm)
+    target = np.asarray(g["label"])
+    answer = (f"{float(target.reshape(-1)[0]):.3f}" if task == "adding"
+              else " ".join(str(v) for v in target.reshape(-1)[-1:]))
+    T = len(g["lstm"].grad_h)
+    view = TrainedView(g["lstm"], g["rnn"], task, None, answer,
+                       input_text=f"one fresh held-out example of the {task} task ({T} steps)")
+    view.sentences = trained_summary(view)
+    view.clip_sentences = clip_summary(view.lstm, view.rnn) if max_norm is not None else []
+    return view
+
+
+def token_ticks(tokens: list, D: int, max_labels: int = 40) -> tuple[list[int], list[str]]:
+    """Axis labels for curves indexed by distance d = 0..D-1 from the loss at the last token: (d's, words),
+    every k-th word when there are more than max_labels (always including d = 0)."""
+    T = len(tokens)
+    every = max(1, math.ceil(D / max_labels))
+    ds = list(range(0, D, every))
+    return ds, [str(tokens[T - 1 - d]) for d in ds]
+
+
+def probability_text(loss: float) -> str:
+    """P(true answer) = exp(-cross-entropy) in words: "0.451", or "1 − 1.0e-04" when it rounds to 1."""
+    p = math.exp(-loss)
+    return f"1 − {-math.expm1(-loss):.1e}" if p >= 0.995 else f"{p:.3g}"
+
+
+def trained_summary(view: TrainedView) -> list[str]:
+    """The sentences for trained models, every number read off the measured arrays: the loss each model pays,
+    the two curves (summary), and for agreement how much of the error signal reaches the subject."""
+    lstm, rnn = view.lstm, view.rnn
+    out = []
+    if view.task == "adding":
+        out.append(f"The loss is each model's squared error on the true sum ({view.answer}) at the last step: "
+                   f"LSTM L = {lstm.loss:.3g}, RNN L = {rnn.loss:.3g}.")
+    else:
+        what = "number" if view.task == "agreement" else "answer"
+        out.append(f"The loss is each model's cross-entropy on the true {what} ({view.answer}) at the last step: "
+                   f"LSTM L = {lstm.loss:.3g} (it gives the true {what} probability {probability_text(lstm.loss)}), "
+                   f"RNN L = {rnn.loss:.3g} (probability {probability_text(rnn.loss)}).")
+    out += summary(lstm, rnn, untrained=False)
+    k = view.subject_distance
+    if view.tokens is not None and k is not None and 0 < k < len(lstm.grad_h) and not (lstm.problem or rnn.problem):
+        def rel(curve):
+            a, b = float(curve[0]), float(curve[k])
+            if not (a > 0 and math.isfinite(a) and math.isfinite(b)):
+                return "not measurable"
+            return "exactly 0 (underflow)" if b == 0 else f"10^{round(math.log10(b / a), 1):.1f}"
+        word = view.tokens[len(view.tokens) - 1 - k]
+        out.append(f"At the subject '{word}', {k} steps back from the loss, the LSTM's ‖∂L/∂h‖ is {rel(lstm.grad_h)} "
+                   f"of its value at the loss (‖∂L/∂c‖: {rel(lstm.grad_c)}) and the RNN's is {rel(rnn.grad_h)}: "
+                   "this is the error signal that reaches the one word that decides the answer.")
+    if lstm.loss < rnn.loss and lstm.grad_h[0] < rnn.grad_h[0]:
+        out.append(f"The LSTM's curves start lower (‖∂L/∂h‖ = {lstm.grad_h[0]:.2g} at the loss, the RNN's "
+                   f"{rnn.grad_h[0]:.2g}) because its loss is smaller: a confident right answer sends back a small "
+                   "gradient. Compare how fast the curves fall, not their heights.")
     return out

@@ -275,3 +275,88 @@ def test_values_carried_from_another_page_never_crash_a_widget():
     assert at.slider(key=gradients.URL_KEYS["T"]).value == gradients.Settings().T
     assert at.toggle(key=gradients.URL_KEYS["clip"]).value is gradients.Settings().clip
     assert at.selectbox(key=gradients.URL_KEYS["init"]).value == gradients.Settings().init
+
+
+# ----------------------------------------------------------------------------- vanishing gradients: trained models
+
+UNTRAINED, PRETRAINED, MINE = "untrained (sliders)", "shipped pretrained (agreement d=30)", "my trained models (page 4)"
+SYNTHETIC_ONLY = [gradients.URL_KEYS[k] for k in ("T", "H", "init", "scale", "activation", "forget_bias", "seed")]
+
+
+def _keys(at) -> set:
+    return {w.key for w in [*at.slider, *at.selectbox, *at.toggle]}
+
+
+def _shipped_view(distance=30, seed=0, max_norm=None):
+    from lstm_core import checkpoint
+    m = {a: checkpoint.load_pretrained(f"agreement_d30_{a}")[0] for a in ("lstm", "rnn")}
+    return gradients.agreement_view(m["lstm"], m["rnn"], distance, seed, max_norm)
+
+
+def test_gradients_pretrained_source_shows_the_trained_models_on_a_sentence():
+    import json
+
+    at = open_page(GRADIENTS)
+    untrained = charts(at)
+    at.selectbox(key="vg_models").set_value(PRETRAINED).run()
+    no_errors(at)
+    shown = charts(at)
+    assert len(shown) == 3 and all(a != b for a, b in zip(shown, untrained)), "every figure shows the trained models"
+    assert not (set(SYNTHETIC_ONLY) & _keys(at)), "the sliders that build untrained models are hidden"
+    assert {"vg_dist", "vg_seed", "clip", "max_norm"} <= _keys(at)
+    assert any("build the **untrained** models only" in c.value for c in at.sidebar.caption)
+    expected = _shipped_view()
+    text = [m.value for m in at.markdown]
+    for sentence in expected.sentences:
+        assert f"- {sentence}" in text
+    layout = json.loads(shown[0])["layout"]
+    words = gradients.token_ticks(expected.tokens, len(expected.lstm.grad_h))[1]
+    assert layout["xaxis"]["ticktext"] == words and words[0] == expected.tokens[-1]
+    for key, value in (("vg_dist", 18), ("vg_seed", 4)):
+        before = charts(at)
+        at.slider(key=key).set_value(value).run()
+        no_errors(at)
+        assert charts(at)[0] != before[0], f"moving {key} did not change the gradient figure"
+    assert f"- {_shipped_view(18, 4).sentences[1]}" in [m.value for m in at.markdown]
+    at.toggle(key="clip").set_value(True).run()
+    no_errors(at)
+    for sentence in _shipped_view(18, 4, max_norm=1.0).clip_sentences:
+        assert f"- {sentence}" in [m.value for m in at.markdown]
+
+
+def test_gradients_pretrained_shared_url_reproduces_the_view():
+    at = open_page(GRADIENTS, {"vg_models": PRETRAINED})
+    at.slider(key="vg_dist").set_value(45).run()
+    at.slider(key="vg_seed").set_value(7).run()
+    shared = open_page(GRADIENTS, {"vg_models": PRETRAINED, "vg_dist": "45", "vg_seed": "7"})
+    no_errors(shared)
+    assert view(shared) == view(at)
+
+
+def test_gradients_page4_source_appears_only_with_a_result():
+    import torch
+
+    from lstm_core.compare import CompareConfig, TrainingSlots, run_comparison
+
+    at = open_page(GRADIENTS, {"vg_models": MINE})              # a link to page-4 models, in a fresh session
+    no_errors(at)
+    assert at.selectbox(key="vg_models").options == [UNTRAINED, PRETRAINED]
+    assert at.selectbox(key="vg_models").value == UNTRAINED and "`vg_models`" in warnings(at)
+    assert any("this session has none yet" in i.value for i in at.info)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)      # as the app does (2 threads on a busy 2-core machine: ~50x slower)
+    try:
+        res = run_comparison(CompareConfig(distance=8, steps=20, hidden=8, test_size=100),
+                             slots=TrainingSlots(1), sweep_n=20)
+    finally:
+        torch.set_num_threads(threads)
+    at.session_state["tc_result"] = res
+    at.run()
+    assert at.selectbox(key="vg_models").options == [UNTRAINED, PRETRAINED, MINE]
+    at.selectbox(key="vg_models").set_value(MINE).run()
+    no_errors(at)
+    assert len(charts(at)) == 3 and at.slider(key="vg_dist").value == 8, "starts at the trained distance"
+    text = [m.value for m in at.markdown]
+    for sentence in gradients.comparison_view(res, 8, 0).sentences:
+        assert f"- {sentence}" in text
+    assert any(res.summary() in c.value for c in at.caption)
