@@ -2,6 +2,11 @@ import os
 import sys
 
 import pytest
+import torch
+
+# One torch thread for the whole suite, as app.py sets for the server: on the 2-core CI machine
+# two threads per process fight the browser-test server and Chromium for the cores.
+torch.set_num_threads(1)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
