@@ -84,8 +84,9 @@ if len(fields) > 1:
 else:
     rank = fields[0]
     top_row[1].caption(f"The {LABEL[arch]} has only a hidden state: units are ranked by h.")
-seed = bound_slider("Sentence seed", 0, SEEDS - 1, 0, "nu_seed", container=top_row[2],
-                    help="Draws every set of held-out sentences; same seed, same numbers.")
+seed = int(bound_select("Experiment seed", [str(i) for i in range(SEEDS)], "0", "nu_seed", container=top_row[2],
+                        help="Draws every set of held-out sentences; same seed, same numbers. A new seed "
+                             "re-runs the whole analysis (about 2 s once, then cached)."))
 
 summaries = {}
 try:
