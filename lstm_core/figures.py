@@ -41,7 +41,13 @@ page exists to show.
 from __future__ import annotations
 
 import numpy as np
+import pandas  # noqa: F401 - see below
 import plotly.graph_objects as go
+
+# plotly imports pandas lazily and trusts sys.modules: on a cold server two sessions building
+# their first figure at once let one of them see a half-imported pandas ("partially initialized
+# module 'pandas' has no attribute 'Series'", found by bench/load_test.py). Importing it here,
+# through the import lock, means every figure is built after pandas is complete.
 
 # Okabe–Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple
 OKABE_ITO = {
