@@ -146,6 +146,11 @@ def check_number(values: list[str], lo, hi, default, is_int: bool, step=None):
     return value, ("; ".join(problems) or None)
 
 
+def _last(raw: list[str]) -> tuple[str, list[str]]:
+    """A URL parameter given several times is read as its last value, with a note saying so."""
+    return raw[-1], ([f"is repeated {len(raw)} times (using the last one)"] if len(raw) > 1 else [])
+
+
 def _fit_carried_value(key: str, fits) -> None:
     """A value already in session state for ``key`` (kept from another page that uses the same
     key, or from an earlier run with other limits) that this widget cannot show is dropped, so
@@ -201,14 +206,12 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
     problem = None
     if raw is not None:
         names = [str(format_func(o)) for o in options]      # the URL carries format_func(option)
-        problems = []
-        if len(raw) > 1:
-            problems.append(f"is repeated {len(raw)} times (using the last one)")
-        if raw[-1] in names:
-            safe = options[names.index(raw[-1])]
+        last, problems = _last(raw)
+        if last in names:
+            safe = options[names.index(last)]
         else:
             shown = ", ".join(_code(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
-            problems.append(f"{_code(raw[-1])} is not one of: {shown}")
+            problems.append(f"{_code(last)} is not one of: {shown}")
             safe = default
         if problems:
             problem = "; ".join(problems)
@@ -230,14 +233,12 @@ def bound_toggle(label: str, default: bool, key: str, *, help=None, container=No
     raw = _raw(key)
     problem = None
     if raw is not None:
-        problems = []
-        if len(raw) > 1:
-            problems.append(f"is repeated {len(raw)} times (using the last one)")
-        word = raw[-1].strip().lower()
+        last, problems = _last(raw)
+        word = last.strip().lower()
         if word in ("true", "false"):
             safe = word == "true"
         else:
-            problems.append(f"{_code(raw[-1])} is not `true` or `false`")
+            problems.append(f"{_code(last)} is not `true` or `false`")
             safe = bool(default)
         if problems:
             problem = "; ".join(problems)
@@ -270,10 +271,8 @@ def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help
     raw = _raw(key)
     problem = None
     if raw is not None:
-        problems = []
-        if len(raw) > 1:
-            problems.append(f"is repeated {len(raw)} times (using the last one)")
-        safe, text_problems = clean_text(raw[-1], max_chars)
+        last, problems = _last(raw)
+        safe, text_problems = clean_text(last, max_chars)
         problems += text_problems
         if problems:
             problem = "; ".join(problems)

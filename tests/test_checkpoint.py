@@ -14,14 +14,6 @@ from lstm_core import limits, tasks
 from lstm_core import train as T
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.fixture(scope="module")
 def trained():
     cfg = T.TrainConfig(distance=6, hidden=12, embed=8, steps=15, batch=16, grad_every=0,

@@ -12,7 +12,6 @@ from lstm_core import number_units_figures as nf
 from lstm_core import tasks
 from lstm_core.cells import Clamp
 
-torch.set_num_threads(1)   # as app.py does: one thread per computation, no oversubscription on 2 cores
 
 
 # ----------------------------------------------------------------------------- shipped models

@@ -3,12 +3,10 @@ found, every main widget changes its chart's data, and URL parameters (shared or
 import json
 from pathlib import Path
 
-import torch
 from streamlit.testing.v1 import AppTest
 
 from lstm_core import number_units as nu
 
-torch.set_num_threads(1)   # as app.py does: one thread per computation, no oversubscription on 2 cores
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "number_units.py"
 TIMEOUT = 300   # the first run analyses three models (a few seconds on a quiet machine)

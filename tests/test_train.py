@@ -18,15 +18,6 @@ TINY = dict(task="agreement", distance=6, hidden=12, embed=8, steps=25, batch=16
             grad_every=10, probe_size=8, test_size=200)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models train fastest (and without contention) on one thread."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def tiny(**kw):
     return T.TrainConfig(**{**TINY, **kw})
 
