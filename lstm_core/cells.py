@@ -187,10 +187,18 @@ class _GlassCell:
 
     # -- checks ------------------------------------------------------------------------------
 
+    def _weights_key(self) -> tuple:
+        """Identity and version of every weight tensor: changes when a weight is replaced or edited."""
+        return tuple((id(w), w._version) for w in self.parameters().values())
+
     def _check_weights(self):
+        key = self._weights_key()
+        if getattr(self, "_checked_key", None) == key:
+            return                                         # same tensors, unmodified since the last check
         for name, w in self.parameters().items():
             if not torch.isfinite(w).all():
                 raise ValueError(f"{self.kind} weights are not finite: '{name}' contains NaN or inf")
+        self._checked_key = key
 
     def _as_batch(self, x) -> Tensor:
         """x (T, I) or (B, T, I), tensor or array -> tensor (B, T, I) in the cell's dtype."""
@@ -287,7 +295,11 @@ class _GlassCell:
         rows = self.n_chunks * self.hidden_size
         if getattr(self, "_widened", None) is None:
             self._widened = self._new_torch(self.input_size + rows).requires_grad_(False)
-        self._copy_into(self._widened, extra_input=rows)
+            self._widened_key = None
+        key = self._weights_key()
+        if self._widened_key != key:                   # weights replaced or edited in place: copy again
+            self._copy_into(self._widened, extra_input=rows)
+            self._widened_key = key
         return self._widened
 
     def _loop(self, x, h0, c0, loss_fn, loss_step, interventions):

@@ -391,3 +391,24 @@ def test_bad_inputs_raise_clear_errors():
 def test_float64_on_request_and_float32_default():
     assert GlassLSTM(2, 3).trace(torch.zeros(4, 2)).hidden.dtype == np.float32
     assert GlassGRU(2, 3, dtype=torch.float64).trace(torch.zeros(4, 2)).hidden.dtype == np.float64
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_weight_edits_after_a_trace_are_seen(kind):
+    """The fast path caches its widened module and the weight check: in-place edits, replaced
+    tensors and NaN written after a trace must all be seen by the next trace."""
+    m, g = make(kind, 3, 4, torch.float32)
+    x = torch.randn(2, 6, 3)
+    g.trace(x, method="fused")
+    with torch.no_grad():
+        m.weight_hh_l0[0, 0] += 1.0
+    g.weight_hh[0, 0] += 1.0                                         # edited in place
+    np.testing.assert_allclose(g.trace(x, method="fused").hidden, m(x)[0].detach().numpy(), atol=1e-5)
+    g.weight_ih = g.weight_ih.clone()                                # replaced
+    g.weight_ih[1, 1] = 2.0
+    with torch.no_grad():
+        m.weight_ih_l0[1, 1] = 2.0
+    np.testing.assert_allclose(g.trace(x, method="fused").hidden, m(x)[0].detach().numpy(), atol=1e-5)
+    g.bias_hh[0] = float("nan")
+    with pytest.raises(ValueError, match="'bias_hh' contains NaN"):
+        g.trace(x)
