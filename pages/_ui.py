@@ -79,6 +79,15 @@ def _clear_note(key: str) -> None:
     st.session_state.get(_NOTES_KEY, {}).pop(key, None)
 
 
+def _settle(container, key: str, problem: str | None, used: str | None = None) -> None:
+    """After a bound widget is drawn: note what was wrong with its URL value (and what is used
+    instead), or clear an old note for it."""
+    if problem:
+        _note(container, key, f"URL parameter `{key}`: {problem}." + (f" Using {key}={used}." if used is not None else ""))
+    else:
+        _clear_note(key)
+
+
 def _raw(key: str) -> list[str] | None:
     """The raw URL values of parameter ``key`` (a list; None when the URL does not have it)."""
     try:
@@ -185,10 +194,7 @@ def bound_slider(label: str, min_value, max_value, default, key: str, step=None,
     where = container or st
     value = where.slider(label, min_value, max_value, default, step=step, key=key, help=help, format=format,
                          bind="query-params")
-    if problem:
-        _note(container, key, f"URL parameter `{key}`: {problem}. Using {key}={value}.")
-    else:
-        _clear_note(key)
+    _settle(container, key, problem, value)
     return value
 
 
@@ -220,10 +226,7 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
     widget = where.radio if radio else where.selectbox
     value = widget(label, options, index=options.index(default), key=key, help=help, format_func=format_func,
                    bind="query-params")
-    if problem:
-        _note(container, key, f"URL parameter `{key}`: {problem}. Using {key}={value}.")
-    else:
-        _clear_note(key)
+    _settle(container, key, problem, value)
     return value
 
 
@@ -245,10 +248,7 @@ def bound_toggle(label: str, default: bool, key: str, *, help=None, container=No
             st.session_state[key] = safe
     where = container or st
     value = where.toggle(label, value=bool(default), key=key, help=help, bind="query-params")
-    if problem:
-        _note(container, key, f"URL parameter `{key}`: {problem}. Using {key}={str(value).lower()}.")
-    else:
-        _clear_note(key)
+    _settle(container, key, problem, str(value).lower())
     return value
 
 
@@ -281,10 +281,7 @@ def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help
     widget = where.text_area if area else where.text_input
     value = widget(label, value=default, key=key, max_chars=max_chars, help=help, bind="query-params")
     value, _ = clean_text(value or "", max_chars)
-    if problem:
-        _note(container, key, f"URL parameter `{key}`: {problem}.")
-    else:
-        _clear_note(key)
+    _settle(container, key, problem)
     return value
 
 
