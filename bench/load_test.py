@@ -70,6 +70,7 @@ class Stats:
         self.first_load_ms = []
         self.script_ms = defaultdict(list)   # page name -> [nav click -> script_finished message, ms]
         self.rerun_ms = []
+        self.slider_script_ms = defaultdict(list)   # page name -> [slider key press -> script_finished, ms]
         self.errors = []                     # (session, page, what)
         self.visits = 0
         self.exceptions = 0
@@ -192,6 +193,8 @@ async def move_sliders(stats, sid, page, runs, app_page, moves, timeout_s):
             stats.error(sid, app_page.name, f"slider rerun did not finish: {type(e).__name__}")
             return
         stats.rerun_ms.append(1e3 * (t_ready - t0))
+        if runs.sent_at is not None and runs.sent_at >= t0:      # the rerun request left the browser
+            stats.slider_script_ms[app_page.name].append(1e3 * (runs.finished_at - runs.sent_at))
         await check_view(stats, sid, page, f"{app_page.name} (slider)")
 
 
@@ -410,12 +413,17 @@ def main():
         f"session isolation: {isolation}",
         f"trained results survive a page switch (session 0, home and back): "
         + {True: "yes", False: f"NO, lost {stats.train.get('lost')}", None: "not checked"}[stats.train.get("kept")],
-        "per page, ms:            render p50     p95  script_finished p50     p95     n",
+        "per page, ms:            render p50     p95  script_finished p50     p95     n",  # noqa: F541
     ]
     for p in pages:
         xs = stats.render_ms.get(p.name, [])
         ys = stats.script_ms.get(p.name, [])
         lines.append(f"  {p.name:22} {pct(xs, 50):13.0f} {pct(xs, 95):7.0f} {pct(ys, 50):20.0f} {pct(ys, 95):7.0f} {len(xs):5d}")
+    lines.append("slider rerun request sent -> script_finished received (script + Streamlit per-run overhead, incl. fragment-only reruns), ms:")
+    for p in pages:
+        zs = stats.slider_script_ms.get(p.name, [])
+        if zs:
+            lines.append(f"  {p.name:22} p50 {pct(zs, 50):6.0f}  p95 {pct(zs, 95):6.0f}  n {len(zs)}")
     if stats.errors:
         lines.append("first errors:")
         lines += [f"  session {s} {w}: {m}" for s, w, m in stats.errors[:20]]

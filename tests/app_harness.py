@@ -223,11 +223,16 @@ class RunWatcher:
 
         self._parse, self._early = ForwardMsg.FromString, ForwardMsg.FINISHED_EARLY_FOR_RERUN
         self.finished, self.last_status, self.finished_at = 0, None, None
+        self.sent_at = None          # when the browser last sent a message (e.g. a rerun request)
         page.on("websocket", self._on_websocket)
 
     def _on_websocket(self, ws):
         if "/_stcore/stream" in ws.url:
             ws.on("framereceived", self._on_frame)
+            ws.on("framesent", self._on_sent)
+
+    def _on_sent(self, payload):
+        self.sent_at = time.perf_counter()
 
     def _on_frame(self, payload):
         if not isinstance(payload, (bytes, bytearray)):
