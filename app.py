@@ -1,23 +1,27 @@
 """LSTM Lab: the entry point. `streamlit run app.py`
 
-Routes between the pages in pages/ with st.navigation. Torch threads are set once per process so
-that many classroom sessions share the machine's cores fairly.
+Routes between the pages in pages/ with st.navigation. Once per process: torch threads are set so
+that many classroom sessions share the machine's cores fairly, and lstm_core.warmup loads what
+the pages use in the background (then freezes it out of the garbage collector: see its docstring).
 """
 
 import streamlit as st
 import torch
 
+from lstm_core import warmup
+
 st.set_page_config(page_title="LSTM Lab", page_icon="🧠", layout="wide")
 
 
 @st.cache_resource
-def _set_threads_once() -> int:
+def _process_setup() -> int:
     """One torch thread per rerun: sessions run side by side instead of fighting over cores."""
     torch.set_num_threads(1)
+    warmup.start()
     return torch.get_num_threads()
 
 
-_set_threads_once()
+_process_setup()
 
 PAGES = [
     st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),

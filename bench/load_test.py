@@ -1,6 +1,7 @@
 """Load test (issue 6, item 5): N concurrent real browser sessions against one `streamlit run`.
 
     python bench/load_test.py [--sessions 10] [--moves 2] [--deadline 480]
+    python bench/load_test.py --sessions 1 --moves 10 --server-timing    # slider reruns, server side
 
 Starts the app on 127.0.0.1 (a free port; no other traffic: every request not to 127.0.0.1 is
 aborted), then N Chromium sessions (isolated browser contexts) each open "/", visit every page of
@@ -56,7 +57,10 @@ VIEW_ITEMS_JS = """
   main.querySelectorAll('h1, h2, h3, h4, h5, h6').forEach(e => items.push('heading: ' + txt(e, 80)));
   main.querySelectorAll('[data-testid="stMetricLabel"]').forEach(e => items.push('metric: ' + txt(e, 80)));
   main.querySelectorAll('[data-testid="stAlert"]').forEach(e => items.push('alert: ' + txt(e, 60)));
-  main.querySelectorAll('[data-testid="stPlotlyChart"]').forEach((e, i) => items.push('chart #' + (i + 1)));
+  // results only: not the live progress chart inside a (collapsed) st.status, which a rerun does not redraw
+  Array.from(main.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    .filter(e => !e.closest('[data-testid="stExpander"]'))
+    .forEach((e, i) => items.push('chart #' + (i + 1)));
   return items;
 }
 """
@@ -71,6 +75,8 @@ class Stats:
         self.script_ms = defaultdict(list)   # page name -> [nav click -> script_finished message, ms]
         self.rerun_ms = []
         self.slider_script_ms = defaultdict(list)   # page name -> [slider key press -> script_finished, ms]
+        self.slider_windows = defaultdict(list)     # page name -> [(wall time of key press, of rerun done)]
+        self.nav_windows = defaultdict(list)        # page name -> [(wall time of nav click, of page done)]
         self.errors = []                     # (session, page, what)
         self.visits = 0
         self.exceptions = 0
@@ -157,7 +163,7 @@ async def check_view(stats, sid, page, where):
 async def goto_page(stats, sid, page, runs, app_page, timeout_s):
     """In-app navigation to `app_page`; returns render ms or None."""
     n_runs = runs.finished
-    t0 = time.perf_counter()
+    t0, wall0 = time.perf_counter(), time.time()
     if not await page.evaluate(CLICK_NAV_JS, app_page.route):
         stats.error(sid, app_page.name, "no navigation link to it")
         return None
@@ -168,6 +174,7 @@ async def goto_page(stats, sid, page, runs, app_page, timeout_s):
         stats.error(sid, app_page.name, f"page did not finish rendering: {type(e).__name__}")
         return None
     ms = 1e3 * (t_ready - t0)
+    stats.nav_windows[app_page.name].append((wall0, wall0 + (t_ready - t0)))
     stats.script_ms[app_page.name].append(1e3 * (runs.finished_at - t0))
     stats.visits += 1
     stats.render_ms[app_page.name].append(ms)
@@ -183,8 +190,8 @@ async def move_sliders(stats, sid, page, runs, app_page, moves, timeout_s):
         i = k % len(sliders)
         s = sliders[i]
         n_runs = runs.finished
-        t0 = time.perf_counter()
         await page.locator(slider_selector(i)).focus()
+        t0, wall0 = time.perf_counter(), time.time()
         await page.keyboard.press("ArrowLeft" if s["value"] >= s["max"] else "ArrowRight")
         try:
             t_ready = await wait_idle(page, runs, n_runs, timeout_s)
@@ -193,6 +200,7 @@ async def move_sliders(stats, sid, page, runs, app_page, moves, timeout_s):
             stats.error(sid, app_page.name, f"slider rerun did not finish: {type(e).__name__}")
             return
         stats.rerun_ms.append(1e3 * (t_ready - t0))
+        stats.slider_windows[app_page.name].append((wall0, wall0 + (t_ready - t0)))
         if runs.sent_at is not None and runs.sent_at >= t0:      # the rerun request left the browser
             stats.slider_script_ms[app_page.name].append(1e3 * (runs.finished_at - runs.sent_at))
         await check_view(stats, sid, page, f"{app_page.name} (slider)")
@@ -323,6 +331,23 @@ async def run_sessions(server, pages, args, stats):
                 await b.close()
 
 
+def server_runs(log_path: Path, windows: dict) -> dict:
+    """Server-side script runs (bench/timed_server.py's log) that ended inside each page's slider
+    windows: page -> [(ms, after_ms, fragment)]. Exact with one session; with several, other
+    sessions' runs can fall into a window too."""
+    import json
+
+    try:
+        records = [json.loads(line) for line in log_path.read_text().splitlines() if line.strip()]
+    except OSError:
+        return {}
+    out = defaultdict(list)
+    for page, spans in windows.items():
+        for a, b in spans:
+            out[page] += [(r["ms"], r["after_ms"], r["fragment"]) for r in records if a <= r["t"] <= b]
+    return out
+
+
 def pct(xs, q):
     return float(np.percentile(xs, q)) if xs else float("nan")
 
@@ -334,6 +359,9 @@ def main():
     ap.add_argument("--browsers", type=int, default=1, help="Chromium processes the sessions are spread over")
     ap.add_argument("--page-timeout", type=float, default=90, help="s for one page render or rerun")
     ap.add_argument("--deadline", type=float, default=480, help="hard overall limit, s")
+    ap.add_argument("--server-timing", action="store_true",
+                    help="run the server through bench/timed_server.py and report server-side script run times "
+                         "for the slider moves (use with --sessions 1)")
     args = ap.parse_args()
     args.sessions = max(1, min(args.sessions, 30))
     args.moves = max(0, min(args.moves, 10))
@@ -349,7 +377,11 @@ def main():
     stats = Stats()
     OUT.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
-    server = StreamlitServer(OUT / "load_server.log")
+    run_log = OUT / "server_runs.jsonl"
+    run_log.unlink(missing_ok=True)
+    server = StreamlitServer(OUT / "load_server.log",
+                             **(dict(launcher=ROOT / "bench" / "timed_server.py", env={"LSTM_LAB_RUN_LOG": str(run_log)})
+                                if args.server_timing else {}))
     sampler = None
     print(f"load test: {args.sessions} sessions x {len(pages)} pages, {args.moves} slider moves per page, "
           f"deadline {args.deadline:.0f} s", flush=True)
@@ -424,6 +456,21 @@ def main():
         zs = stats.slider_script_ms.get(p.name, [])
         if zs:
             lines.append(f"  {p.name:22} p50 {pct(zs, 50):6.0f}  p95 {pct(zs, 95):6.0f}  n {len(zs)}")
+    if args.server_timing:
+        opens = server_runs(run_log, stats.nav_windows)
+        lines.append("page opens (nav click), server side: script run(s) of each visit, ms (first visit first):")
+        for p in pages:
+            if opens.get(p.name):
+                lines.append(f"  {p.name:22} " + ", ".join(f"{r[0]:.0f}" for r in opens[p.name]))
+        runs_by_page = server_runs(run_log, stats.slider_windows)
+        lines.append("slider moves, server side (bench/timed_server.py): whole script run incl. Streamlit's end-of-run "
+                     "work | that end-of-run work (incl. gc) | fragment-only runs, ms:")
+        for p in pages:
+            rs = runs_by_page.get(p.name, [])
+            if rs:
+                ms, after = [r[0] for r in rs], [r[1] for r in rs]
+                lines.append(f"  {p.name:22} p50 {pct(ms, 50):6.1f}  p95 {pct(ms, 95):6.1f}  max {max(ms):6.1f} | "
+                             f"p50 {pct(after, 50):5.1f} | {sum(r[2] for r in rs)}/{len(rs)} runs")
     if stats.errors:
         lines.append("first errors:")
         lines += [f"  session {s} {w}: {m}" for s, w, m in stats.errors[:20]]

@@ -212,6 +212,22 @@ def make_optimizer(cfg: TrainConfig, params):
 # ----------------------------------------------------------------------------------------
 # Gradient norms through time
 
+def preload() -> int:
+    """Take one step of every optimizer we offer on a 1-element parameter, once per process.
+
+    torch imports torch._dynamo (with sympy and mpmath: ~800 modules, ~1 s) on an optimizer's first
+    step. lstm_core.warmup calls this at a server's start so that cost is not paid inside a user's
+    first training, and so that those modules exist before it freezes everything loaded out of the
+    garbage collector. Returns how many modules are loaded."""
+    weight = torch.nn.Parameter(torch.zeros(1))
+    for name in OPTIMIZERS:
+        opt = make_optimizer(TrainConfig(optimizer=name), [weight])
+        weight.grad = torch.zeros(1)
+        opt.step()
+    torch.optim.lr_scheduler.CosineAnnealingLR(make_optimizer(TrainConfig(), [weight]), T_max=1)
+    return len(sys.modules)
+
+
 def timestep_grad_norms(model: SeqModel, task: Task, x, y) -> dict:
     """Per-timestep gradient norms on one batch, by real autograd on an unrolled copy of
     the model's own weights: {'hidden': (T,) mean_b ||dL/dh_t||, 'cell': (T,) mean_b

@@ -113,7 +113,11 @@ class StreamlitServer:
     """`streamlit run app.py` headless on 127.0.0.1:<free port>; a context manager that always
     stops the process it started. The server's output goes to `log_path`."""
 
-    def __init__(self, log_path: Path, port: int = 0, extra_args=()):
+    def __init__(self, log_path: Path, port: int = 0, extra_args=(), launcher: Path | None = None,
+                 env: dict | None = None):
+        """launcher: a script standing in for `python -m streamlit` (bench/timed_server.py);
+        env: extra environment variables for the server."""
+        self.launcher, self.env = launcher, dict(env or {})
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
@@ -122,13 +126,15 @@ class StreamlitServer:
 
     def start(self, timeout: float = 90.0) -> "StreamlitServer":
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "streamlit", "run", str(APP),
+        entry = [str(self.launcher)] if self.launcher else ["-m", "streamlit"]
+        cmd = [sys.executable, *entry, "run", str(APP),
                "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(self.port),
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                "--server.runOnSave", "false", *self.extra_args]
         self._log = open(self.log_path, "w")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True,
+                                     env={**os.environ, **self.env})
         try:
             self.wait_healthy(timeout)
         except BaseException:

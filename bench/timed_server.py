@@ -1,0 +1,60 @@
+"""`streamlit run` with server-side timing of every script run (bench only, never the product).
+
+    python bench/timed_server.py run app.py [streamlit options]
+
+Appends one JSON line per script run to $LSTM_LAB_RUN_LOG:
+  {"t": wall-clock end (time.time()), "ms": the whole run as the script thread sees it (rerun request
+   taken -> script body -> Streamlit's end-of-run work incl. runner.postScriptGC), "after_ms": that
+   end-of-run work alone, "fragment": true for a fragment-only rerun, "page": the page's name,
+   "gc_objects": objects the garbage collector tracks after the run (frozen ones excluded)}.
+This is what the server contributes to a slider move; bench/load_test.py --server-timing reads it.
+"""
+
+import gc
+import json
+import os
+import sys
+import threading
+import time
+
+from streamlit.runtime.scriptrunner import script_runner as sr
+
+LOG = os.environ.get("LSTM_LAB_RUN_LOG")
+_lock = threading.Lock()
+_orig_run, _orig_finished = sr.ScriptRunner._run_script, sr.ScriptRunner._on_script_finished
+_after = threading.local()
+
+
+def _write(record: dict) -> None:
+    if LOG:
+        with _lock, open(LOG, "a") as f:
+            f.write(json.dumps(record) + "\n")
+
+
+def _timed_finished(self, *args, **kwargs):
+    t0 = time.perf_counter()
+    try:
+        return _orig_finished(self, *args, **kwargs)
+    finally:
+        _after.ms = getattr(_after, "ms", 0.0) + 1e3 * (time.perf_counter() - t0)
+
+
+def _timed_run(self, rerun_data):
+    _after.ms = 0.0
+    t0 = time.perf_counter()
+    try:
+        return _orig_run(self, rerun_data)
+    finally:
+        _write({"t": time.time(), "ms": 1e3 * (time.perf_counter() - t0), "after_ms": _after.ms,
+                "fragment": bool(rerun_data.fragment_id_queue), "page": rerun_data.page_name or "",
+                "gc_objects": len(gc.get_objects())})
+
+
+sr.ScriptRunner._run_script = _timed_run
+sr.ScriptRunner._on_script_finished = _timed_finished
+
+if __name__ == "__main__":
+    from streamlit.web import cli
+
+    sys.argv[0] = "streamlit"
+    sys.exit(cli.main())

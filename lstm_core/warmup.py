@@ -1,0 +1,61 @@
+"""Once per server process, in the background: load what the pages need, then freeze it.
+
+    warmup.start()      # app.py, on the first script run; returns at once
+
+1. Import every module the pages use, take one optimizer step (train.preload: torch imports
+   torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s), read the shipped
+   precomputed number-unit analyses. The first user's page does not wait for any of it.
+2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
+   With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140 ms of every
+   rerun on our 2-core machine, ~80 ms more once torch._dynamo is in. Frozen, they are skipped
+   (a collection then takes a few ms); what sessions create later is still collected as before.
+   bench/load_test.py --server-timing measures both.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import threading
+
+MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.torch",
+           "lstm_core.anatomy", "lstm_core.compare", "lstm_core.figures", "lstm_core.figures_train",
+           "lstm_core.gradients", "lstm_core.inspect", "lstm_core.number_units",
+           "lstm_core.number_units_figures", "lstm_core.train")
+
+_LOG = logging.getLogger(__name__)
+_lock = threading.Lock()
+_thread: threading.Thread | None = None
+
+
+def run() -> int:
+    """Do the warm-up here and now; returns how many objects were frozen."""
+    for name in MODULES:
+        importlib.import_module(name)
+    from lstm_core import number_units, train
+    train.preload()
+    for arch in number_units.PRETRAINED:
+        if number_units.has_pretrained(arch):
+            for seed in number_units.PRECOMPUTED_SEEDS:
+                number_units.load_precomputed(arch, seed)
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
+def _run_logged() -> None:
+    try:
+        _LOG.info("warm-up done: %d objects frozen out of the garbage collector", run())
+    except Exception:  # noqa: BLE001 - a failed warm-up only costs speed; the pages load what they need
+        _LOG.exception("warm-up failed")
+
+
+def start() -> threading.Thread:
+    """Start the warm-up in a daemon thread, once per process (later calls return the same thread)."""
+    global _thread
+    with _lock:
+        if _thread is None:
+            _thread = threading.Thread(target=_run_logged, name="lstm-lab-warmup", daemon=True)
+            _thread.start()
+        return _thread

@@ -1,0 +1,26 @@
+"""lstm_core.warmup: one background warm-up per process that leaves the slow lazy imports done,
+the precomputed analyses read, and what it loaded frozen out of the garbage collector."""
+import gc
+import sys
+
+from lstm_core import number_units as nu
+from lstm_core import warmup
+
+
+def test_start_runs_once_in_the_background_and_leaves_everything_loaded():
+    thread = warmup.start()
+    assert warmup.start() is thread and thread.daemon
+    thread.join(120)
+    assert not thread.is_alive()
+    for name in warmup.MODULES:
+        assert name in sys.modules
+    assert "torch._dynamo" in sys.modules          # train.preload took the optimizer's first step
+    assert nu.load_precomputed.cache_info().currsize >= len(nu.PRETRAINED)
+    assert gc.get_freeze_count() > 0
+
+
+def test_run_freezes_what_is_loaded_so_a_full_collection_skips_it():
+    frozen = warmup.run()
+    assert frozen == gc.get_freeze_count() > 10_000
+    # the import-time objects are no longer tracked by the collector's generations
+    assert len(gc.get_objects()) < frozen / 10
