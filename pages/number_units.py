@@ -22,22 +22,16 @@ TOP_SHOWN = 10
 # ----------------------------------------------------------------------------- cached work
 
 
-@st.cache_resource(max_entries=6, show_spinner=False)
-def _model(arch: str):
-    """The shipped agreement model for arch: (SeqModel, training distance)."""
-    return nu.pretrained(arch)
-
-
 @st.cache_data(max_entries=12, show_spinner=False)
 def _summary(arch: str, seed: int) -> nu.Summary:
-    model, distance = _model(arch)
-    return nu.summarize(model, seed=seed, distance=distance)
+    """Seed 0 of the shipped models is read from lstm_core/precomputed (instant); other seeds are computed."""
+    return nu.shipped_summary(arch, seed)
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
 def _sweep(arch: str, seed: int, rank: str, mode: str, target: str) -> nu.Sweep:
     """Top-k vs random-k interventions for every k of the k selector (one cache entry per setting)."""
-    return nu.sweep(_model(arch)[0], _summary(arch, seed), mode=mode, target=target, rank_field=rank)
+    return nu.shipped_sweep(arch, seed, rank, mode, target)
 
 
 def choose(label: str, names, default: str, key: str, **kw) -> str:
@@ -86,7 +80,8 @@ else:
     top_row[1].caption(f"The {LABEL[arch]} has only a hidden state: units are ranked by h.")
 seed = int(bound_select("Experiment seed", [str(i) for i in range(SEEDS)], "0", "nu_seed", container=top_row[2],
                         help="Draws every set of held-out sentences; same seed, same numbers. A new seed "
-                             "re-runs the whole analysis (about 2 s once, then cached)."))
+                             "re-runs the whole analysis (about 2 s once, then cached); seed 0 was computed ahead of time."))
+st.caption(nu.describe_source(arch, seed))
 
 summaries = {}
 try:

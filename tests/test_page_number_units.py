@@ -47,6 +47,7 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
     a = nu.ablation(model, s, k=k, draws=nu.SWEEP_DRAWS)
     assert at.info[0].value == nu.describe_ablation(a)
     said = texts(at)
+    assert nu.describe_source("lstm", 0) in said and "ahead of time" in said   # seed 0: the shipped file
     assert nu.describe_find(s, "cell") in said
     assert nu.describe_error_case(s.error_case, "lstm") in said
     assert nu.describe_two_clause(s.two_clause, s.top("cell", 3), "lstm") in said
@@ -61,6 +62,14 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
         for name in changed:
             assert after[name]["data"] != before[name]["data"], f"moving {key} to {value} left the {name} chart unchanged"
         before = after
+
+    # another seed: nothing precomputed, the whole analysis runs live and every analysis chart changes
+    at.selectbox(key="nu_seed").set_value("1").run()
+    assert not at.exception, [e.proto.message for e in at.exception]
+    assert nu.describe_source("rnn", 1) in texts(at) and "computed live" in texts(at)
+    after = charts(at)
+    for name in ["heatmap", "scores", "probe", "trajectory", "bars", "sweep", "attractors", "forget"]:
+        assert after[name]["data"] != before[name]["data"], f"seed 1 left the {name} chart unchanged"
 
 
 # (widget kind, key, new value, charts whose data must change), applied in this order
