@@ -117,6 +117,12 @@ def main():
     import streamlit as st  # noqa: F401  (AppTest needs it imported; caches are process-wide)
     import torch
 
+    from lstm_core import warmup
+
+    # app.py starts this in the background on a server's first run; a server that has been up for a
+    # few seconds has finished it, so the timings below are taken after it (it also gc.freeze()s).
+    warmup.start().join()
+
     for noisy in ("streamlit.runtime.scriptrunner_utils.script_run_context",
                   "streamlit.runtime.caching.cache_data_api"):  # bare-mode warnings, one per page
         logging.getLogger(noisy).addFilter(lambda record: record.levelno >= logging.ERROR)

@@ -469,8 +469,10 @@ def main():
             rs = runs_by_page.get(p.name, [])
             if rs:
                 ms, after = [r[0] for r in rs], [r[1] for r in rs]
+                verdict = "met" if pct(ms, 95) <= 100 else "MISSED"
                 lines.append(f"  {p.name:22} p50 {pct(ms, 50):6.1f}  p95 {pct(ms, 95):6.1f}  max {max(ms):6.1f} | "
-                             f"p50 {pct(after, 50):5.1f} | {sum(r[2] for r in rs)}/{len(rs)} runs")
+                             f"p50 {pct(after, 50):5.1f} | {sum(r[2] for r in rs)}/{len(rs)} runs | "
+                             f"p95 <= 100 ms: {verdict}")
     if stats.errors:
         lines.append("first errors:")
         lines += [f"  session {s} {w}: {m}" for s, w, m in stats.errors[:20]]

@@ -6,7 +6,8 @@ Appends one JSON line per script run to $LSTM_LAB_RUN_LOG:
   {"t": wall-clock end (time.time()), "ms": the whole run as the script thread sees it (rerun request
    taken -> script body -> Streamlit's end-of-run work incl. runner.postScriptGC), "after_ms": that
    end-of-run work alone, "fragment": true for a fragment-only rerun, "page": the page's name,
-   "gc_objects": objects the garbage collector tracks after the run (frozen ones excluded)}.
+   "gc_objects": objects the garbage collector tracks after the run (frozen ones excluded),
+   "wait_ms": from the server receiving the rerun request to the script thread starting it}.
 This is what the server contributes to a slider move; bench/load_test.py --server-timing reads it.
 """
 
@@ -17,12 +18,15 @@ import sys
 import threading
 import time
 
+from streamlit.runtime import app_session
 from streamlit.runtime.scriptrunner import script_runner as sr
 
 LOG = os.environ.get("LSTM_LAB_RUN_LOG")
 _lock = threading.Lock()
 _orig_run, _orig_finished = sr.ScriptRunner._run_script, sr.ScriptRunner._on_script_finished
 _after = threading.local()
+_orig_backmsg = app_session.AppSession.handle_backmsg
+_received = {"t": None}     # perf_counter when the server last received a rerun request
 
 
 def _write(record: dict) -> None:
@@ -39,18 +43,27 @@ def _timed_finished(self, *args, **kwargs):
         _after.ms = getattr(_after, "ms", 0.0) + 1e3 * (time.perf_counter() - t0)
 
 
+def _timed_backmsg(self, msg):
+    if msg.WhichOneof("type") == "rerun_script":
+        _received["t"] = time.perf_counter()
+    return _orig_backmsg(self, msg)
+
+
 def _timed_run(self, rerun_data):
     _after.ms = 0.0
     t0 = time.perf_counter()
+    received, _received["t"] = _received["t"], None
+    wait_ms = None if received is None else 1e3 * (t0 - received)
     try:
         return _orig_run(self, rerun_data)
     finally:
         _write({"t": time.time(), "ms": 1e3 * (time.perf_counter() - t0), "after_ms": _after.ms,
                 "fragment": bool(rerun_data.fragment_id_queue), "page": rerun_data.page_name or "",
-                "gc_objects": len(gc.get_objects())})
+                "gc_objects": len(gc.get_objects()), "wait_ms": wait_ms})
 
 
 sr.ScriptRunner._run_script = _timed_run
+app_session.AppSession.handle_backmsg = _timed_backmsg
 sr.ScriptRunner._on_script_finished = _timed_finished
 
 if __name__ == "__main__":
