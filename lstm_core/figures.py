@@ -175,42 +175,37 @@ def unit_token_heatmap(values, tokens, *, name: str = "cell", title: str | None 
             zmin, zmax = -max(m, 1e-6), max(m, 1e-6)
     label = GATE_LABELS.get(name, name)
     hover_tokens = np.broadcast_to(np.array(token_labels(tokens), dtype=object), (H, T))
-    fig = go.Figure(go.Heatmap(
-        z=values, x=np.arange(T), y=units, zmin=zmin, zmax=zmax,
+    heat = dict(
+        type="heatmap", z=values, x=np.arange(T), y=units, zmin=zmin, zmax=zmax,
         colorscale=GATE_SCALES.get(name, _diverging(OKABE_ITO["blue"])),
         colorbar=dict(title=dict(text=label.split(" ")[0]), thickness=12), name=label, showlegend=False,
         customdata=hover_tokens, hovertemplate="unit %{y}<br>%{customdata}<br>" + label + " = %{z:.3f}<extra></extra>",
-    ))
-    fig.update_layout(title=title or f"{label}: unit × token", xaxis=_token_axis(tokens),
-                      yaxis=dict(title="unit", type="category", autorange="reversed"), **_LAYOUT)
+    )
     # a heatmap has no legend entries; say what the colour means in the legend area instead
-    fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=f"colour = {label}",
-                             marker=dict(color=GATE_COLORS.get(name, OKABE_ITO["blue"]), symbol="square", size=12)))
-    if cursor is not None:
-        add_time_cursor(fig, cursor)
-    return fig
+    key = dict(type="scatter", x=[None], y=[None], mode="markers", name=f"colour = {label}",
+               marker=dict(color=GATE_COLORS.get(name, OKABE_ITO["blue"]), symbol="square", size=12))
+    layout = dict(title=title or f"{label}: unit × token", xaxis=_token_axis(tokens),
+                  yaxis=dict(title="unit", type="category", autorange="reversed"), **_LAYOUT)
+    return _figure([heat, key], layout, cursor)
 
 
 def trajectories(series: dict, tokens, *, title: str, yaxis_title: str, colors: dict | None = None,
                  dashes: dict | None = None, cursor: int | None = None) -> go.Figure:
     """Lines over tokens. series {label: (T,)}; colors / dashes {label: ...} optional."""
-    fig = go.Figure()
     tokens = [str(t) for t in tokens]
     hover = token_labels(tokens)
     palette = list(OKABE_ITO.values())[1:]
+    data = []
     for k, (label, y) in enumerate(series.items()):
         y = _f32(y).reshape(-1)
         _check_tokens(y, tokens, 0)
         color = (colors or {}).get(label, palette[k % len(palette)])
-        fig.add_trace(go.Scatter(
-            x=np.arange(len(y)), y=y, mode="lines+markers" if len(y) <= 60 else "lines", name=str(label),
-            line=dict(color=color, dash=(dashes or {}).get(label, "solid"), width=2), customdata=hover,
-            hovertemplate=f"{label}<br>%{{customdata}}<br>%{{y:.4f}}<extra></extra>"))
-    fig.update_layout(title=title, xaxis=_token_axis(tokens), yaxis=dict(title=yaxis_title), showlegend=True,
-                      **_LAYOUT)
-    if cursor is not None:
-        add_time_cursor(fig, cursor)
-    return fig
+        data.append(dict(
+            type="scatter", x=np.arange(len(y)), y=y, mode="lines+markers" if len(y) <= 60 else "lines",
+            name=str(label), line=dict(color=color, dash=(dashes or {}).get(label, "solid"), width=2),
+            customdata=hover, hovertemplate=f"{label}<br>%{{customdata}}<br>%{{y:.4f}}<extra></extra>"))
+    layout = dict(title=title, xaxis=_token_axis(tokens), yaxis=dict(title=yaxis_title), showlegend=True, **_LAYOUT)
+    return _figure(data, layout, cursor)
 
 
 def log_curves_vs_distance(series: dict, *, title: str, yaxis_title: str, colors: dict | None = None,
@@ -220,19 +215,19 @@ def log_curves_vs_distance(series: dict, *, title: str, yaxis_title: str, colors
 
     Non-positive or non-finite values cannot sit on a log axis: they become gaps (and the hover says so).
     """
-    fig = go.Figure()
     palette = list(OKABE_ITO.values())[1:]
+    data = []
     for k, (label, y) in enumerate(series.items()):
         y = np.asarray(y, dtype=np.float64).reshape(-1)
         y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
         color = (colors or {}).get(label, palette[k % len(palette)])
-        fig.add_trace(go.Scatter(
-            x=np.arange(len(y)), y=y, mode="lines", name=str(label),
+        data.append(dict(
+            type="scatter", x=np.arange(len(y)), y=y, mode="lines", name=str(label),
             line=dict(color=color, dash=(dashes or {}).get(label, "solid"), width=2.5),
             hovertemplate=f"{label}<br>distance %{{x}}<br>%{{y:.3e}}<extra></extra>"))
-    fig.update_layout(title=title, xaxis=dict(title=xaxis_title), showlegend=True,
-                      yaxis=dict(title=yaxis_title, type="log", exponentformat="power"), **_LAYOUT)
-    return fig
+    layout = dict(title=title, xaxis=dict(title=xaxis_title), showlegend=True,
+                  yaxis=dict(title=yaxis_title, type="log", exponentformat="power"), **_LAYOUT)
+    return _figure(data, layout)
 
 
 def grad_norm_vs_distance(series: dict, *, title: str = "Gradient norm vs distance from the loss",
@@ -242,11 +237,29 @@ def grad_norm_vs_distance(series: dict, *, title: str = "Gradient norm vs distan
     return log_curves_vs_distance(series, title=title, yaxis_title=yaxis_title, colors=colors, dashes=dashes)
 
 
+def _cursor(t: int, label: str | None = None) -> tuple[dict, dict | None]:
+    """The time cursor as a layout shape and (if labelled) an annotation: a dashed vertical line at x = t."""
+    shape = dict(type="line", x0=int(t), x1=int(t), xref="x", y0=0, y1=1, yref="y domain",
+                 line=dict(color=OKABE_ITO["black"], dash="dash", width=1.5))
+    note = None if label is None else dict(text=label, x=int(t), xref="x", y=1, yref="y domain",
+                                           xanchor="center", yanchor="bottom", showarrow=False)
+    return shape, note
+
+
 def add_time_cursor(fig: go.Figure, t: int, *, label: str | None = None) -> go.Figure:
     """Draw the shared time cursor: a dashed vertical line at x = t (in place; returns fig)."""
-    fig.add_vline(x=int(t), line=dict(color=OKABE_ITO["black"], dash="dash", width=1.5),
-                  annotation_text=label, annotation_position="top")
+    shape, note = _cursor(t, label)
+    fig.update_layout(shapes=list(fig.layout.shapes) + [shape],
+                      annotations=list(fig.layout.annotations) + ([note] if note else []))
     return fig
+
+
+def _figure(data: list, layout: dict, cursor: int | None = None) -> go.Figure:
+    """One go.Figure(dict) call (plotly validates it once; add_trace / update_layout per item is
+    several times slower); with the time cursor at x = cursor if given."""
+    if cursor is not None:
+        layout = {**layout, "shapes": list(layout.get("shapes", [])) + [_cursor(cursor)[0]]}
+    return go.Figure(dict(data=data, layout=layout))
 
 
 def probability_bars(probs: dict, *, title: str, xaxis_title: str, colors: dict | None = None) -> go.Figure:
@@ -257,14 +270,12 @@ def probability_bars(probs: dict, *, title: str, xaxis_title: str, colors: dict 
         raise ValueError(f"probabilities must be in [0, 1], got {p.tolist()}")
     palette = list(OKABE_ITO.values())[1:]
     bar_colors = [(colors or {}).get(k, palette[i % len(palette)]) for i, k in enumerate(labels)]
-    fig = go.Figure()
-    for label, value, color in zip(labels, p, bar_colors):
-        fig.add_trace(go.Bar(x=[value], y=[label], orientation="h", name=label, marker_color=color,
-                             text=[f"{value:.2f}"], textposition="auto",
-                             hovertemplate=f"{label}: %{{x:.3f}}<extra></extra>"))
-    fig.update_layout(title=title, xaxis=dict(title=xaxis_title, range=[0, 1]), yaxis=dict(title=""),
-                      barmode="group", showlegend=True, **_LAYOUT)
-    return fig
+    data = [dict(type="bar", x=[value], y=[label], orientation="h", name=label, marker_color=color,
+                 text=[f"{value:.2f}"], textposition="auto", hovertemplate=f"{label}: %{{x:.3f}}<extra></extra>")
+            for label, value, color in zip(labels, p, bar_colors)]
+    layout = dict(title=title, xaxis=dict(title=xaxis_title, range=[0, 1]), yaxis=dict(title=""),
+                  barmode="group", showlegend=True, **_LAYOUT)
+    return _figure(data, layout)
 
 
 # ----------------------------------------------------------------------------- the cell diagram
@@ -283,7 +294,6 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> 
     clamped {gate letter: value} (see lstm_core.anatomy.diagram_values). Box colour intensity = gate
     value (|g| for the candidate); line thickness = |value| flowing along it.
     """
-    fig = go.Figure()
     shapes, notes = [], []          # collected, then set once (add_shape per item is ~50x slower)
     cell_c, hid_c, grey = GATE_COLORS["cell"], GATE_COLORS["hidden"], OKABE_ITO["grey"]
     Y_CELL, Y_BUS, Y_GATE, Y_MID = 5.5, 1.2, 2.8, 4.3
@@ -366,14 +376,13 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> 
     label(11.2, Y_GATE + 0.4, f"h<sub>t</sub> = {v['h']:.2f}")
 
     # legend: what the colours mean
-    for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"):
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=GATE_LABELS[name],
-                                 marker=dict(color=GATE_COLORS[name], symbol="square", size=12)))
-    fig.update_layout(
+    data = [dict(type="scatter", x=[None], y=[None], mode="markers", name=GATE_LABELS[name],
+                 marker=dict(color=GATE_COLORS[name], symbol="square", size=12))
+            for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")]
+    return _figure(data, dict(
         shapes=shapes, annotations=notes, title=title, showlegend=True, height=520, **{k: v_ for k, v_ in _LAYOUT.items() if k != "legend"},
         legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5),
         xaxis=dict(range=[-0.3, 12.5], visible=True, showgrid=False, zeroline=False, showticklabels=False,
                    title="← from step t-1          one step of the cell          to step t →"),
         yaxis=dict(range=[-0.6, 7.0], showgrid=False, zeroline=False, showticklabels=False, title="",
-                   scaleanchor="x", scaleratio=1))
-    return fig
+                   scaleanchor="x", scaleratio=1)))

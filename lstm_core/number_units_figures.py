@@ -52,7 +52,8 @@ def _layout(title: str, height: int, **kw) -> dict:
 
 
 def _figure(data: list, layout: dict) -> go.Figure:
-    return go.Figure(data=data, layout=layout)
+    """One go.Figure(dict) call: plotly validates the whole figure once."""
+    return go.Figure(dict(data=data, layout=layout))
 
 
 def _token_axis(tokens, title: str | None = "token (time →)") -> dict:
