@@ -119,7 +119,7 @@ def main():
         f"RNN <= 65%: {sum(a <= 0.65 for a in cli_acc['rnn'])}/{n} seeds   "
         f"GRU >= 98%: {sum(a >= 0.98 for a in cli_acc['gru'])}/{n} seeds")
     say("max wall s: " + "  ".join(f"{a} {max(cli_wall[a]):.2f}" for a in ARCHS)
-        + f"   (<= 5 s: " + ", ".join(f"{a} {sum(w <= 5 for w in cli_wall[a])}/{n}"
+        + "   (<= 5 s: " + ", ".join(f"{a} {sum(w <= 5 for w in cli_wall[a])}/{n}"
                                       for a in ARCHS) + ")")
 
     # 2 + 3. accuracy vs distance, and by attractors at d=30

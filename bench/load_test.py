@@ -443,7 +443,7 @@ def main():
         + (f", {stats.train['label']!r} took {stats.train['seconds']:.0f} s, added {sorted(added)[:6]}"
            if "label" in stats.train else ""),
         f"session isolation: {isolation}",
-        f"trained results survive a page switch (session 0, home and back): "
+        "trained results survive a page switch (session 0, home and back): "
         + {True: "yes", False: f"NO, lost {stats.train.get('lost')}", None: "not checked"}[stats.train.get("kept")],
         "per page, ms:            render p50     p95  script_finished p50     p95     n",  # noqa: F541
     ]

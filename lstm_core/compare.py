@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from lstm_core import limits, tasks
-from lstm_core.train import DEFAULT_STEPS, TrainConfig, TrainResult, evaluate, train
+from lstm_core.train import DEFAULT_STEPS, TrainConfig, evaluate, train
 
 MAX_CONCURRENT_TRAININGS = 1
 QUEUE_TIMEOUT = 600.0           # seconds a training waits for a slot before giving up

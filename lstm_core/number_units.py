@@ -955,7 +955,7 @@ def describe_two_clause(two: TwoClause, units, arch: str) -> str:
     follows = (f"At the end the {name} answers with the second subject's number in {_pct(two.acc)} of {two.n} "
                f"sentences whose subjects differ (clause 2 read alone: {_pct(two.acc_alone)}).")
     if two.gate is None:
-        return f"The simple RNN has no gate that could hold or reset its state. " + follows
+        return "The simple RNN has no gate that could hold or reset its state. " + follows
     g = gate_stats(two, units)
     gname = two.gate.replace("_", " ")
     near = "stays near 1" if g["hold"] >= 0.9 else ("stays high" if g["hold"] >= 0.7 else "does not stay near 1")

@@ -98,8 +98,8 @@ def test_gates_page_renders_on_defaults():
     assert insp.probability_story(ins) in shown
     for u in ins.traces["lstm"].top_units(2):
         assert insp.describe_unit(ins, u) in shown
-    assert (f"6 tokens read · the first noun 'keys' (blue) is plural · 4 tokens between it and the "
-            f"verb · 1 attractor(s) (orange) · the verb written is 'are' (plural)") in shown
+    assert ("6 tokens read · the first noun 'keys' (blue) is plural · 4 tokens between it and the "
+            "verb · 1 attractor(s) (orange) · the verb written is 'are' (plural)") in shown
     p = {a: ins.traces[a].p_plural[-1] for a in ("lstm", "rnn")}
     assert f"Cursor at token **5: 'cabinet'** · LSTM P(plural) = {p['lstm']:.2f} · RNN P(plural) = {p['rnn']:.2f}" in shown
 
