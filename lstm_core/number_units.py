@@ -70,17 +70,24 @@ def check_model(model) -> None:
 # ----------------------------------------------------------------------------------------
 # The shipped models
 
-PRETRAINED = {"lstm": "agreement_d30_lstm", "gru": "agreement_d30_gru", "rnn": "agreement_d30_rnn"}
+# model key -> shipped checkpoint. "lstm_two_clause" is the same LSTM recipe trained with
+# --train-mix two-clause (and 1200 steps): the forget-gate view compares it with the plain LSTM.
+PRETRAINED = {"lstm": "agreement_d30_lstm", "gru": "agreement_d30_gru", "rnn": "agreement_d30_rnn",
+              "lstm_two_clause": "agreement_d30_lstm_two_clause"}
+KEY_ARCH = {"lstm": "lstm", "gru": "gru", "rnn": "rnn", "lstm_two_clause": "lstm"}
+MODEL_LABEL = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN", "lstm_two_clause": "LSTM trained on two-subject sentences too"}
+SUMMARY_ONLY = {"lstm_two_clause"}      # no ablation sweeps precomputed (the page does not offer them)
 
 
 def has_pretrained(arch: str) -> bool:
-    """Is the shipped agreement checkpoint for arch there?"""
+    """Is the shipped agreement checkpoint for arch (a key of PRETRAINED) there?"""
     from lstm_core import checkpoint
     return PRETRAINED.get(arch) in checkpoint.list_pretrained()
 
 
 def pretrained(arch: str):
-    """The shipped agreement model for arch and the distance it was tested at: (SeqModel, distance)."""
+    """The shipped agreement model for arch (a key of PRETRAINED) and the distance it was tested at:
+    (SeqModel, distance)."""
     from lstm_core import checkpoint
     if arch not in PRETRAINED:
         raise ValueError(f"arch must be one of {list(PRETRAINED)}, got {arch!r}")
@@ -543,10 +550,8 @@ def two_clause_sentence(c1, adjective, c2, rng, label2: int):
     """Words of one two-subject sentence with subjects of opposite number; the model reads
     everything before clause 2's verb. Returns (tokens, subject1, verb1, subject2, clause2 words)."""
     e1, e2 = resample(c1, rng, 1 - label2), resample(c2, rng, label2)
-    be = tasks.VERBS[rng.integers(2)][1 - label2]           # is/are or was/were before the adjective
-    first = e1.tokens[:e1.verb_pos] + [be, adjective]
-    second = e2.tokens[:e2.verb_pos]
-    return first + second, e1.subject_pos, e1.verb_pos, len(first) + e2.subject_pos, second
+    ex = tasks.join_clauses(e1, e2, tasks.VERBS[rng.integers(2)], adjective)   # is/are or was/were
+    return ex.tokens[:ex.verb_pos], ex.subject1_pos, ex.verb1_pos, ex.subject_pos, e2.tokens[:e2.verb_pos]
 
 
 def _two_clause(model, seed, n, fields) -> TwoClause:
@@ -935,22 +940,25 @@ def describe_error_case(e: ErrorCase, arch: str) -> str:
 
 
 def describe_two_clause_models(summaries: dict) -> str:
-    """How often each model answers with the second subject's number."""
-    parts = [f"{a.upper()} {_pct(s.two_clause.acc)} (alone {_pct(s.two_clause.acc_alone)})" for a, s in summaries.items()]
+    """How often each model (key -> Summary) answers with the second subject's number."""
+    parts = [f"{MODEL_LABEL.get(a, a.upper())} {_pct(s.two_clause.acc)} (alone {_pct(s.two_clause.acc_alone)})"
+             for a, s in summaries.items()]
     return "Answers with the second subject's number, every model on the same kind of sentence: " + ", ".join(parts) + "."
 
 
 def gate_stats(two: TwoClause, units) -> dict:
-    """Mean gate of `units`: 'hold' between subject 1 and its verb, 'at_subject2' where the second
-    subject is read, 'min_hold' the lowest per-position mean in the hold span."""
+    """Mean gate of `units`: 'hold' between subject 1 and its verb, 'min_hold' the lowest per-position
+    mean in that span, 'at_subject2' where the second subject is read, and 'at_reset' the lowest from
+    verb 1 to subject 2 (where clause 1 ends and clause 2 begins), at token 'reset_pos'."""
     g = two.gate_mean[:, list(units)].mean(1)                              # (T,)
     hold = g[two.subject1 + 1:two.verb1]
+    reset_pos = two.verb1 + int(np.argmin(g[two.verb1:two.subject2 + 1]))
     return dict(hold=float(hold.mean()), min_hold=float(hold.min()), at_subject1=float(g[two.subject1]),
-                at_subject2=float(g[two.subject2]))
+                at_subject2=float(g[two.subject2]), at_reset=float(g[reset_pos]), reset_pos=reset_pos)
 
 
-def describe_two_clause(two: TwoClause, units, arch: str) -> str:
-    name = arch.upper()
+def describe_two_clause(two: TwoClause, units, arch: str, name: str | None = None) -> str:
+    name = name or arch.upper()
     us = ", ".join(str(u) for u in units)
     follows = (f"At the end the {name} answers with the second subject's number in {_pct(two.acc)} of {two.n} "
                f"sentences whose subjects differ (clause 2 read alone: {_pct(two.acc_alone)}).")
@@ -961,10 +969,13 @@ def describe_two_clause(two: TwoClause, units, arch: str) -> str:
     near = "stays near 1" if g["hold"] >= 0.9 else ("stays high" if g["hold"] >= 0.7 else "does not stay near 1")
     hold = (f"Between the first subject and its verb the {gname} of unit{'s' if len(units) > 1 else ''} {us} "
             f"{near} (mean {g['hold']:.2f}, lowest {g['min_hold']:.2f}).")
-    at2 = f" At the second subject ('{two.tokens[two.subject2]}') it is {g['at_subject2']:.2f}"
-    drop = g["hold"] - g["at_subject2"]
+    where = {two.verb1: "verb 1", two.subject2: "subject 2"}.get(g["reset_pos"], "between the clauses")
+    at2 = (f" From verb 1 ('{two.tokens[two.verb1]}') to subject 2 ('{two.tokens[two.subject2]}') its lowest is "
+           f"{g['at_reset']:.2f}, at '{two.tokens[g['reset_pos']]}' ({where})")
+    drop = g["hold"] - g["at_reset"]
     if drop >= 0.2:
-        at2 += ": it resets, erasing the first subject's number."
+        at2 += (f": it resets there — that step the cell keeps only {g['at_reset']:.0%} of what it held, "
+                "letting the first subject's number go.")
     elif drop > 0.05:
         at2 += ": it dips only a little."
     else:
@@ -988,9 +999,14 @@ def _classes() -> dict[str, type]:
 
 
 def sweep_settings(arch: str) -> list[tuple[str, str, str]]:
-    """Every (rank_field, mode, target) the page offers for arch."""
+    """Every (rank_field, mode, target) the page offers for an architecture."""
     fields = fields_of(arch)
     return [(rank, mode, target) for rank in fields for mode in MODES for target in fields]
+
+
+def precomputed_sweeps(key: str) -> list[tuple[str, str, str]]:
+    """The sweeps precomputed for a shipped model key: every one the page offers, or none."""
+    return [] if key in SUMMARY_ONLY else sweep_settings(KEY_ARCH[key])
 
 
 def _sweep_key(rank: str, mode: str, target: str) -> str:
@@ -1019,7 +1035,7 @@ def precompute(arch: str, seed: int = 0, directory: Path | None = None, progress
     report(f"{arch}: summary")
     summary = summarize(model, seed=seed, distance=distance)
     sweeps = {}
-    for rank, mode, target in sweep_settings(arch):
+    for rank, mode, target in precomputed_sweeps(arch):
         report(f"{arch}: sweep rank={rank} mode={mode} target={target}")
         sweeps[_sweep_key(rank, mode, target)] = sweep(model, summary, mode=mode, target=target, rank_field=rank)
     meta = dict(arch=arch, seed=int(seed), checkpoint=PRETRAINED[arch], checkpoint_sha256=checkpoint_sha256(arch),
@@ -1078,7 +1094,7 @@ def describe_source(arch: str, seed: int) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Precompute the number-unit analysis of the shipped agreement models.")
     ap.add_argument("--precompute", action="store_true", required=True)
-    ap.add_argument("--arch", choices=list(PRETRAINED), action="append", help="default: every shipped arch")
+    ap.add_argument("--arch", choices=list(PRETRAINED), action="append", help="default: every shipped model")
     ap.add_argument("--seed", type=int, action="append", help=f"default: {list(PRECOMPUTED_SEEDS)}")
     ap.add_argument("--dir", type=Path, default=PRECOMPUTED_DIR)
     args = ap.parse_args(argv)

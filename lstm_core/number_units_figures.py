@@ -346,7 +346,7 @@ def two_clause_figure(tokens, gate_mean, gate_std, values, units, marks: dict, *
                              customdata=hover, hovertemplate=f"{name}<br>%{{customdata}}<br>%{{y:.3f}}<extra></extra>"))
     shapes, notes = _lines(vlines=_marks(extra=marks), rows=tuple(range(1, rows + 1)))
     each = f" over {n} sentences" if n else ""
-    axis_title = "token (words resampled; one sentence shown) · solid: 2nd subject singular, dashed: plural"
+    axis_title = "token (one sentence shown) · solid: 2nd subject singular, dashed: plural"
     title = f"A second subject: does the {'gate reset' if gate else 'state change'}? (mean{each})"
     if gate:
         layout = _layout(title, 600, shapes=shapes, annotations=notes, **_two_rows(0.5))

@@ -295,6 +295,49 @@ def agreement_batch(rng: np.random.Generator, n: int, distance: int | tuple[int,
     return x, np.array([e.label for e in examples], dtype=np.int64), examples
 
 
+@dataclass
+class TwoClauseExample:
+    """Two clauses, e.g. "the keys near the door are old the dog behind the trees [is]": clause 1
+    (subject 1 ... its verb, agreeing with it), an adjective, then clause 2 up to its verb. The
+    model reads tokens[:verb_pos] and predicts `label`, clause 2's subject number. label1 (clause
+    1's subject number) is an independent fair coin unless given, so it says nothing about the
+    answer: a model must let go of subject 1 once clause 1 has ended."""
+    tokens: list[str]
+    label: int
+    label1: int
+    subject1_pos: int
+    verb1_pos: int
+    subject_pos: int
+    verb_pos: int
+
+    @property
+    def distance(self) -> int:
+        """Tokens between clause 2's subject and its verb."""
+        return self.verb_pos - self.subject_pos - 1
+
+
+def join_clauses(first: AgreementExample, second: AgreementExample, be: tuple, adjective: str) -> TwoClauseExample:
+    """first's words up to its verb + be[first's number] + adjective + second's words (with its verb)."""
+    head = first.tokens[:first.verb_pos] + [be[first.label], adjective]
+    return TwoClauseExample(head + second.tokens, second.label, first.label, first.subject_pos,
+                            first.verb_pos, len(head) + second.subject_pos, len(head) + second.verb_pos)
+
+
+def two_clause_batch(rng: np.random.Generator, n: int, distance1: int, distance2: int):
+    """n two-clause sentences (clause 1: exactly distance1 tokens between its subject and verb,
+    clause 2: distance2), intervening nouns of random number -> (x (n, T) left-padded ids of
+    everything before clause 2's verb, y (n,) clause 2's subject number, examples)."""
+    r = _py_random(rng)
+    examples = []
+    for _ in range(int(n)):
+        first = _agreement_example(r, distance1, None, None)
+        second = _agreement_example(r, distance2, None, None)
+        be = VERBS[int(r.random() * len(VERBS))]
+        examples.append(join_clauses(first, second, be, ADJECTIVES[int(r.random() * len(ADJECTIVES))]))
+    x = pad_left([[WORD_TO_ID[w] for w in e.tokens[:e.verb_pos]] for e in examples])
+    return x, np.array([e.label for e in examples], dtype=np.int64), examples
+
+
 def pad_left(seqs: list[list[int]]) -> np.ndarray:
     """Ragged id lists -> (n, max_len) int64, left-padded with 0."""
     T = max(len(s) for s in seqs)

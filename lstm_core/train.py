@@ -14,6 +14,8 @@ exactly d. What the RNN's failure at d=30 means: with --train-mix short (half th
 distance 0..5) the same tanh RNN, same budget, learns d=30 (see bench/bench_train.py). Its
 failure under the default mix is a failure to *learn* the dependency from long examples
 (vanishing gradients during training), not an inability to *hold* a number for 30 steps.
+With --train-mix two-clause half the batches are two-subject sentences ("the keys ... are old
+the dog ... [is]"): a model must also learn to let go of the first subject.
 """
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ from lstm_core.models import ARCHS, SeqModel, unrolled_states
 TASKS = ("agreement", "adding", "copy", "temporal")
 INITS = ("default", "orthogonal", "identity")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
-TRAIN_MIXES = ("uniform", "short")
+TRAIN_MIXES = ("uniform", "short", "two-clause")
+TWO_CLAUSE_MAX_D1 = 12          # "two-clause" mix: clause 1's subject-verb distance is drawn from 0..12
 SCHEDULES = ("constant", "cosine")
 # per-task defaults for the steps (same for every architecture)
 DEFAULT_STEPS = {"agreement": 400, "adding": 2000, "copy": 1000, "temporal": 1000}
@@ -49,7 +52,8 @@ class TrainConfig:
     length: int = 100             # adding / temporal: sequence length; copy: blank length
     attractors: int | None = None  # agreement: None = random intervening nouns
     train_mix: str = "uniform"    # agreement: batch distance uniform in 0..d, or "short":
-                                  # half the batches from 0..5 (a curriculum-like mix)
+                                  # half the batches from 0..5 (a curriculum-like mix), or
+                                  # "two-clause": half the batches are two-subject sentences
     hidden: int = 32
     embed: int = 32
     steps: int | None = None      # None -> DEFAULT_STEPS[task]
@@ -132,12 +136,18 @@ class Task:
         """Agreement: each training batch has one distance drawn uniformly from
         0..distance (over a run the mix is uniform; a batch needs almost no padding; with
         attractors=N the draw starts at 3N, the least distance that holds N nouns;
-        train_mix="short" draws half the batches from 0..5 instead);
+        train_mix="short" draws half the batches from 0..5 instead; train_mix="two-clause" makes
+        half the batches two-subject sentences, clause 1 at a distance in 0..TWO_CLAUSE_MAX_D1,
+        clause 2 in 0..distance, the answer clause 2's subject number);
         test batches use exactly `distance` (or kw distance / attractors)."""
         c = self.cfg
         if self.name == "agreement":
             lo = 3 * (c.attractors or 0)   # room for the forced attractors
             hi = c.distance
+            if not test and c.train_mix == "two-clause" and rng.random() < 0.5:
+                d1, d2 = int(rng.integers(0, TWO_CLAUSE_MAX_D1 + 1)), int(rng.integers(lo, hi + 1))
+                x, y, _ = tasks.two_clause_batch(rng, n, d1, d2)
+                return torch.from_numpy(x), torch.from_numpy(y)
             if not test and c.train_mix == "short" and rng.random() < 0.5:
                 hi = min(max(lo, 5), c.distance)
             d = kw.get("distance", c.distance if test else int(rng.integers(lo, hi + 1)))
@@ -407,7 +417,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="agreement: exactly N opposite-number nouns (default: random)")
     p.add_argument("--train-mix", default=d.train_mix, choices=TRAIN_MIXES,
                    help="agreement: batch distances uniform in 0..d, or 'short': half the "
-                        "batches in 0..5")
+                        "batches in 0..5, or 'two-clause': half the batches two-subject sentences "
+                        "(the answer is the second subject's number)")
     p.add_argument("--steps", type=int, default=None,
                    help=f"default per task: {DEFAULT_STEPS}")
     p.add_argument("--hidden", type=int, default=d.hidden)
@@ -461,7 +472,9 @@ def main(argv=None) -> int:
                status=res.status, hidden=cfg.hidden, lr=cfg.lr, batch=cfg.batch,
                params=res.model.n_params()["total"])
     if cfg.task == "agreement":
-        mix = "" if cfg.train_mix == "uniform" else ", half the batches in 0..5"
+        mix = {"uniform": "", "short": ", half the batches in 0..5",
+               "two-clause": f", half the batches two-subject sentences (clause 1 at 0..{TWO_CLAUSE_MAX_D1}, "
+                             "answer = clause 2's subject)"}[cfg.train_mix]
         out.update(distance=cfg.distance, attractors=cfg.attractors,
                    train_distances=f"one per batch, uniform in 0..{cfg.distance}{mix}")
     else:

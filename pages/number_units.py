@@ -13,7 +13,8 @@ ARCHS = ("lstm", "gru", "rnn")
 # what a selectbox shows (and the URL carries) -> the core's name
 SHOWN = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN", "cell": "cell", "hidden": "hidden",
          "forget_gate": "forget gate", "update_gate": "update gate", "ablate": "ablate (0)",
-         "plural": "clamp plural", "singular": "clamp singular"}
+         "plural": "clamp plural", "singular": "clamp singular",
+         "lstm_two_clause": "LSTM trained on two-subject sentences too"}
 LABEL = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN (tanh)"}
 SEEDS = 20
 TOP_SHOWN = 10
@@ -239,21 +240,37 @@ st.header("5 · The forget gate: hold the number, reset on a new subject?")
 
 @st.fragment
 def forget_section():
-    n_units = bound_slider("Top units shown", 1, 6, 3, "nu_fg")
-    two = s.two_clause
-    units = s.top(rank, n_units)
+    c1, c2 = st.columns([2, 1])
+    options = [arch] + (["lstm_two_clause"] if nu.has_pretrained("lstm_two_clause") else [])
+    key = choose("Model", options, arch, "nu_fg_model", container=c1,
+                 help="The model chosen at the top, or an LSTM trained the same way but with half its training "
+                      "batches two-subject sentences, where the answer is the second subject's number.")
+    with c2:
+        n_units = bound_slider("Top units shown", 1, 6, 3, "nu_fg")
+    try:
+        with st.spinner("Analysing the two-subject LSTM (once per seed)…"):
+            both = {**summaries, "lstm_two_clause": _summary("lstm_two_clause", seed)} if len(options) > 1 else summaries
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc, "two-subject model")
+        return
+    sm = both[key]
+    f = rank if rank in nu.fields_of(sm.arch) else nu.fields_of(sm.arch)[0]
+    two = sm.two_clause
+    units = sm.top(f, n_units)
     marks = {two.subject1: "subject 1", two.verb1: "verb 1", two.subject2: "subject 2"}
     fig = nf.two_clause_figure(two.tokens, None if two.gate_mean is None else two.gate_mean[:, units],
                                None if two.gate_std is None else two.gate_std[:, units],
-                               two.value_mean[rank][:, :, units], units, marks, gate=two.gate, field=rank, n=two.n)
+                               two.value_mean[f][:, :, units], units, marks, gate=two.gate, field=f, n=two.n)
     _beside(fig, "nu_fg_fig",
             "Two clauses, subjects of opposite number: '… [subject 1] … verb 1 adjective … [subject 2] …', and "
             "the model must answer for subject 2. Top: the number units' gate (1 = keep the cell). Bottom: their "
             "state, split by the second subject's number — if the lines separate after subject 2, it reset.",
-            nu.describe_two_clause(two, units, arch))
-    st.markdown(nu.describe_two_clause_models(summaries))
-    st.caption("Our agreement models were trained on one-clause sentences only, so nothing in training ever "
-               "asked them to reset; what you see is what they do anyway.")
+            nu.describe_two_clause(two, units, sm.arch, SHOWN.get(key, LABEL[sm.arch])))
+    st.markdown(nu.describe_two_clause_models(both))
+    st.caption("The shipped LSTM, GRU and RNN were trained on one-clause sentences only: nothing in their training "
+               "asked them to let go of a subject, so what you see is what they do anyway. The two-subject LSTM is "
+               "the same recipe with half of its training batches two-clause sentences (`--train-mix two-clause`, "
+               "1200 steps).")
 
 
 forget_section()

@@ -374,7 +374,29 @@ def test_describe_two_clause_reset_and_no_reset(lstm_summary):
     g2[two.subject2] = 0.3
     fake.gate_mean = g2
     said = nu.describe_two_clause(fake, units, "lstm")
-    assert "it is 0.30: it resets" in said and "90% of 100" in said and "alone: 99%" in said
+    assert f"lowest is 0.30, at '{two.tokens[two.subject2]}' (subject 2): it resets there" in said
+    assert "keeps only 30%" in said and "90% of 100" in said and "alone: 99%" in said
+    g2[two.verb1] = 0.1
+    said = nu.describe_two_clause(fake, units, "lstm", name="test LSTM")
+    assert f"lowest is 0.10, at '{two.tokens[two.verb1]}' (verb 1): it resets there" in said
+    assert "the test LSTM answers" in said
+
+
+def test_trained_for_two_subjects_the_lstm_resets_and_the_shipped_one_does_not():
+    """What section 5 says, on the real models: the shipped LSTM (one-clause training) keeps the
+    first subject and answers with its number; the same recipe trained with two-subject sentences
+    drops its number units' forget gate where clause 1 ends and answers with the second subject."""
+    plain, two_clause = nu.shipped_summary("lstm", 0), nu.shipped_summary("lstm_two_clause", 0)
+    assert plain.arch == two_clause.arch == "lstm"
+    g_plain = nu.gate_stats(plain.two_clause, plain.top("cell", 3))
+    g_two = nu.gate_stats(two_clause.two_clause, two_clause.top("cell", 3))
+    assert plain.two_clause.acc <= 0.1 and g_plain["hold"] - g_plain["at_reset"] < 0.2
+    assert two_clause.two_clause.acc >= 0.95 and g_two["hold"] - g_two["at_reset"] >= 0.4
+    assert plain.two_clause.verb1 <= g_two["reset_pos"] <= plain.two_clause.subject2
+    assert "no reset" not in nu.describe_two_clause(two_clause.two_clause, two_clause.top("cell", 3), "lstm")
+    assert "it resets" not in nu.describe_two_clause(plain.two_clause, plain.top("cell", 3), "lstm")
+    # and it still does the one-clause task
+    assert two_clause.acc_by_attractors.min() >= 0.95
 
 
 def test_page_statements_on_the_shipped_models(lstm_summary, rnn_summary):

@@ -52,6 +52,10 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
     assert nu.describe_error_case(s.error_case, "lstm") in said
     assert nu.describe_two_clause(s.two_clause, s.top("cell", 3), "lstm") in said
 
+    two_clause = nu.shipped_summary("lstm_two_clause", 0)
+    assert nu.describe_two_clause_models({**{a: nu.shipped_summary(a, 0) for a in ("lstm", "gru", "rnn")},
+                                          "lstm_two_clause": two_clause}) in said
+
     before = specs
     for kind, key, value, changed in MOVES:
         widget = getattr(at, kind)(key=key)
@@ -62,6 +66,9 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
         for name in changed:
             assert after[name]["data"] != before[name]["data"], f"moving {key} to {value} left the {name} chart unchanged"
         before = after
+        if key == "nu_fg_model" and value != "LSTM":
+            assert nu.describe_two_clause(two_clause.two_clause, two_clause.top("cell", 1), "lstm",
+                                          value) in texts(at)
 
     # another seed: nothing precomputed, the whole analysis runs live and every analysis chart changes
     at.selectbox(key="nu_seed").set_value("1").run()
@@ -83,6 +90,8 @@ MOVES = [
     ("selectbox", "nu_target", "hidden", ["bars", "sweep"]),
     ("selectbox", "nu_err", "RNN", ["error"]),
     ("slider", "nu_fg", 1, ["forget"]),
+    ("selectbox", "nu_fg_model", "LSTM trained on two-subject sentences too", ["forget"]),
+    ("selectbox", "nu_fg_model", "LSTM", ["forget"]),
     ("selectbox", "nu_rank", "hidden", ["heatmap", "scores", "trajectory", "forget"]),
     ("selectbox", "nu_model", "RNN", ["heatmap", "scores", "trajectory", "bars", "sweep", "forget"]),
 ]

@@ -155,3 +155,27 @@ def test_temporal_order():
         assert 10 <= rel[0] <= 20 and 50 <= rel[1] <= 60
         assert label == 2 * (row[rel[0]] - 4) + (row[rel[1]] - 4)
     assert set(np.unique(y)) == {0, 1, 2, 3}
+
+
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), d1=st.integers(0, 20), d2=st.integers(0, 40))
+def test_two_clause_sentences(seed, d1, d2):
+    """Label = clause 2's subject; clause 1's verb agrees with clause 1's subject; both distances
+    exactly as asked; the input is everything before clause 2's verb, left-padded."""
+    x, y, exs = tasks.two_clause_batch(rng(seed), 6, d1, d2)
+    assert x.shape[0] == len(y) == len(exs) == 6
+    for row, label, ex in zip(x, y, exs):
+        toks = ex.tokens
+        assert ex.label == label == NOUN_NUMBER[toks[ex.subject_pos]] == tasks.VERB_WORDS[toks[ex.verb_pos]]
+        assert ex.label1 == NOUN_NUMBER[toks[ex.subject1_pos]] == tasks.VERB_WORDS[toks[ex.verb1_pos]]
+        assert ex.verb1_pos - ex.subject1_pos - 1 == d1 and ex.distance == d2
+        assert ex.subject1_pos < ex.verb1_pos < ex.subject_pos < ex.verb_pos == len(toks) - 1
+        assert toks[ex.verb1_pos + 1] in tasks.ADJECTIVES               # "... are old | the dog ..."
+        ids = [i for i in row.tolist() if i != 0]
+        assert decode(ids) == toks[:ex.verb_pos] and row[-1] != 0
+
+
+def test_two_clause_first_subject_says_nothing_about_the_answer():
+    _, y, exs = tasks.two_clause_batch(rng(3), 4000, 4, 6)
+    same = np.mean([e.label1 == e.label for e in exs])
+    assert abs(same - 0.5) < 0.04 and abs(y.mean() - 0.5) < 0.04

@@ -138,6 +138,21 @@ def test_train_mix_short_draws_half_the_batches_from_short_distances():
         T.train(tiny(train_mix="backwards"))
 
 
+def test_train_mix_two_clause_makes_half_the_batches_two_subject_sentences():
+    task = T.Task(T.TrainConfig(distance=30, train_mix="two-clause").resolved())
+    rng = np.random.default_rng(0)
+    two = 0
+    for _ in range(300):
+        x, y = task.batch(rng, 4)
+        words = [tasks.decode([i for i in row.tolist() if i != 0]) for row in x]
+        verbs = [sum(w in tasks.VERB_WORDS for w in ws) for ws in words]   # clause 1's verb, if any
+        assert len(set(verbs)) == 1 and verbs[0] in (0, 1)               # a batch is all one kind
+        two += verbs[0] == 1
+    assert 0.4 < two / 300 < 0.6
+    test_x, _ = task.batch(rng, 4, test=True)                           # tests stay one-clause, d exactly
+    assert not any(w in tasks.VERB_WORDS for row in test_x for w in tasks.decode([i for i in row.tolist() if i]))
+
+
 def test_should_stop():
     res = T.train(tiny(steps=50), should_stop=lambda: True)
     assert res.status == "stopped at step 1" and res.steps_done == 1
