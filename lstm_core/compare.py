@@ -153,7 +153,8 @@ class CompareConfig:
     batch: int = 64
     test_size: int = 1000
     grad_every: int = 0          # 0 -> about 20 probe measurements per run
-    train_mix: str = "uniform"   # agreement: "uniform" distances 0..d, or "short" (half the batches 0..5)
+    train_mix: str = "uniform"   # agreement: "uniform" distances 0..d, "short" (half the batches 0..5),
+                                 # or "two-clause" (half the batches two-subject sentences)
 
     def resolved(self) -> "CompareConfig":
         """Validated copy; ValueError names the bad setting."""

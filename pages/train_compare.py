@@ -57,11 +57,14 @@ match = bound_toggle("Match parameter counts", False, key="match", container=c6,
 
 mix = "uniform"
 if task == "agreement":
-    mix = bound_select("Training distances", ["uniform", "short"], "uniform", key="mix", container=c4,
-                       format_func={"uniform": "uniform 0..d", "short": "curriculum: half the batches 0..5"}.get,
+    mix = bound_select("Training sentences", ["uniform", "short", "two-clause"], "uniform", key="mix", container=c4,
+                       format_func={"uniform": "uniform 0..d", "short": "curriculum: half the batches 0..5",
+                                    "two-clause": "half the batches two-subject sentences"}.get,
                        help="uniform: each batch draws one distance in 0..d (the shipped models). "
                             "curriculum: half the batches are short (0..5), where even the RNN's "
-                            "gradient reaches the subject. The test always uses exactly d.")
+                            "gradient reaches the subject. two-subject: half the batches read '… are old "
+                            "the dog … [is]' and must answer for the second subject (see Number units, "
+                            "section 5; it needs more steps). The test always uses one clause at exactly d.")
 cfg = compare.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr), train_mix=mix,
                             optimizer=opt, clip=None if clip == "off" else float(clip), seed=seed,
                             archs=("lstm", "rnn", "gru") if with_gru else ("lstm", "rnn"),

@@ -398,6 +398,10 @@ def test_curriculum_choice_reaches_the_trainer_for_agreement_only():
     assert_clean(at)
     cfg = compare.CompareConfig(train_mix="short", archs=("lstm", "rnn", "gru")).resolved()
     assert {cfg.train_config(a).resolved().train_mix for a in cfg.archs} == {"short"}
+    at.selectbox(key="mix").set_value("two-clause").run()
+    assert_clean(at)
+    cfg = compare.CompareConfig(train_mix="two-clause").resolved()
+    assert {cfg.train_config(a).resolved().train_mix for a in cfg.archs} == {"two-clause"}
     at.selectbox(key="task").set_value("adding").run()
     assert_clean(at)
     assert not [s for s in at.selectbox if s.key == "mix"]
