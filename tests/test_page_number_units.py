@@ -97,7 +97,8 @@ MOVES = [
 ]
 
 HOSTILE = {"nu_k": "999", "nu_model": "<script>alert(1)</script>", "nu_unit": ["1", "2"], "nu_att": "nan",
-           "nu_seed": "-5", "nu_mode": "explode", "nu_fg": "1e99", "nu_show": "🧠", "nu_qty": "cell" * 500}
+           "nu_seed": "-5", "nu_mode": "explode", "nu_fg": "1e99", "nu_show": "🧠", "nu_qty": "cell" * 500,
+           "nu_fg_model": "../../etc/passwd"}
 
 
 def test_a_shared_link_reproduces_the_view_and_hostile_params_get_a_note():
@@ -119,5 +120,8 @@ def test_a_shared_link_reproduces_the_view_and_hostile_params_get_a_note():
     model, _ = nu.pretrained("lstm")
     assert at.selectbox(key="nu_k").value == str(nu.default_k(model.hidden)) and at.slider(key="nu_att").value == 2
     assert at.slider(key="nu_unit").value == 2 and at.slider(key="nu_fg").value == 6
-    assert at.selectbox(key="nu_seed").value == "0"
+    assert at.selectbox(key="nu_seed").value == "0" and at.selectbox(key="nu_fg_model").value == "LSTM"
     assert len(at.get("plotly_chart")) == len(CHARTS)
+    # a shared link to the two-subject LSTM's forget-gate view
+    at = open_page({"nu_fg_model": "LSTM trained on two-subject sentences too", "nu_fg": "2"})
+    assert not at.warning and "it resets there" in texts(at)
