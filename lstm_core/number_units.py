@@ -939,9 +939,11 @@ def describe_error_case(e: ErrorCase, arch: str) -> str:
             f"(still correct).")
 
 
-def describe_two_clause_models(summaries: dict) -> str:
-    """How often each model (key -> Summary) answers with the second subject's number."""
-    parts = [f"{MODEL_LABEL.get(a, a.upper())} {_pct(s.two_clause.acc)} (alone {_pct(s.two_clause.acc_alone)})"
+def describe_two_clause_models(summaries: dict, labels: dict | None = None) -> str:
+    """How often each model (key -> Summary) answers with the second subject's number; labels: key ->
+    name (default MODEL_LABEL)."""
+    name = {**MODEL_LABEL, **(labels or {})}
+    parts = [f"{name.get(a, a.upper())} {_pct(s.two_clause.acc)} (alone {_pct(s.two_clause.acc_alone)})"
              for a, s in summaries.items()]
     return "Answers with the second subject's number, every model on the same kind of sentence: " + ", ".join(parts) + "."
 
@@ -1089,6 +1091,35 @@ def describe_source(arch: str, seed: int) -> str:
                 f"{checkpoint_sha256(arch)[:12]}…) by `{PRECOMPUTE_COMMAND}`, with the same code; the tests "
                 "recompute it and require the same numbers. Any other seed is computed live.")
     return f"Seed {seed}: computed live on this server from the shipped checkpoint `{PRETRAINED[arch]}`."
+
+
+# ----------------------------------------------------------------------------------------
+# Your own models (trained on the Train and compare page)
+
+MIN_DISTANCE, MAX_DISTANCE = 3 * COUNTS[-1], 100      # summarize() needs room for every attractor count
+
+
+def trained_models(result) -> tuple[dict, str | None]:
+    """({arch: model}, None) for the models of a Train-and-compare result (lstm_core.compare.
+    CompareResult) that this analysis can read, or ({}, why not). None -> ({}, None)."""
+    if result is None:
+        return {}, None
+    cfg = result.config
+    if cfg.task != "agreement":
+        return {}, f"your models on Train and compare were trained on the {cfg.task} task, not on agreement"
+    if not MIN_DISTANCE <= cfg.distance <= MAX_DISTANCE:
+        return {}, (f"your models on Train and compare were trained at distance {cfg.distance}; this analysis "
+                    f"needs {MIN_DISTANCE}..{MAX_DISTANCE} (room for {COUNTS[-1]} attractors)")
+    return {a: r.model for a, r in result.runs.items() if r.model.arch in FIELDS}, None
+
+
+def describe_trained_source(result, seed: int) -> str:
+    """Where the numbers come from when the models are the user's own."""
+    cfg = result.config
+    runs = ", ".join(f"{a.upper()} {r.steps_done} steps" for a, r in result.runs.items())
+    return (f"Seed {seed}: your models from Train and compare ({runs}; agreement at distance {cfg.distance}, "
+            f"hidden {cfg.hidden}, training seed {cfg.seed}), analysed live on this server at distance "
+            f"{cfg.distance}: once per model and seed, then cached for this session.")
 
 
 def main(argv=None) -> int:

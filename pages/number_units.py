@@ -14,7 +14,9 @@ ARCHS = ("lstm", "gru", "rnn")
 SHOWN = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN", "cell": "cell", "hidden": "hidden",
          "forget_gate": "forget gate", "update_gate": "update gate", "ablate": "ablate (0)",
          "plural": "clamp plural", "singular": "clamp singular",
-         "lstm_two_clause": "LSTM trained on two-subject sentences too"}
+         "lstm_two_clause": "LSTM trained on two-subject sentences too",
+         "mine_lstm": "my LSTM (Train and compare)", "mine_gru": "my GRU (Train and compare)",
+         "mine_rnn": "my RNN (Train and compare)"}
 LABEL = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN (tanh)"}
 SEEDS = 20
 TOP_SHOWN = 10
@@ -33,6 +35,17 @@ def _summary(arch: str, seed: int) -> nu.Summary:
 def _sweep(arch: str, seed: int, rank: str, mode: str, target: str) -> nu.Sweep:
     """Top-k vs random-k interventions for every k of the k selector (one cache entry per setting)."""
     return nu.shipped_sweep(arch, seed, rank, mode, target)
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _my_summary(result_id: str, arch: str, seed: int, distance: int, _model) -> nu.Summary:
+    """The analysis of a model trained on Train and compare (result_id names it; computed live)."""
+    return nu.summarize(_model, seed=seed, distance=distance)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def _my_sweep(result_id: str, arch: str, seed: int, rank: str, mode: str, target: str, _model, _summary) -> nu.Sweep:
+    return nu.sweep(_model, _summary, mode=mode, target=target, rank_field=rank)
 
 
 def choose(label: str, names, default: str, key: str, **kw) -> str:
@@ -68,10 +81,18 @@ if not available:
     st.error("No shipped agreement model was found (lstm_core/pretrained). "
              "Train one with `python -m lstm_core.train --task agreement --save ...`.")
     st.stop()
+result = st.session_state.get("tc_result")             # what Train and compare trained in this session
+mine, why_not = nu.trained_models(result)
 
 top_row = st.columns([1, 1, 1])
-arch = choose("Model to analyse", available, available[0], "nu_model", container=top_row[0],
-              help="The shipped agreement model whose units are ranked, plotted and ablated.")
+picked = choose("Model to analyse", available + [f"mine_{a}" for a in mine], available[0], "nu_model",
+                container=top_row[0],
+                help="A shipped agreement model, or one you trained on Train and compare (shown once you have). "
+                     "Its units are ranked, plotted and ablated; the other models of the same kind are compared.")
+family_is_mine = picked.startswith("mine_")
+arch = picked.removeprefix("mine_")
+family = list(mine) if family_is_mine else available        # the models compared with it, keyed by arch
+NAME = f"your {LABEL[arch]}" if family_is_mine else LABEL[arch]
 fields = nu.fields_of(arch)
 if len(fields) > 1:
     rank = choose("Rank units by their state", fields, fields[0], "nu_rank", container=top_row[1],
@@ -81,15 +102,25 @@ else:
     top_row[1].caption(f"The {LABEL[arch]} has only a hidden state: units are ranked by h.")
 seed = int(bound_select("Experiment seed", [str(i) for i in range(SEEDS)], "0", "nu_seed", container=top_row[2],
                         help="Draws every set of held-out sentences; same seed, same numbers. A new seed "
-                             "re-runs the whole analysis (about 2 s once, then cached); seed 0 was computed ahead of time."))
-st.caption(nu.describe_source(arch, seed))
+                             "re-runs the whole analysis (about 2 s once, then cached); seed 0 of the shipped "
+                             "models was computed ahead of time."))
+st.caption(nu.describe_trained_source(result, seed) if family_is_mine else nu.describe_source(arch, seed))
+if why_not:
+    st.caption(f"Not offered: {why_not}.")
+
+
+def analysis(a: str) -> nu.Summary:
+    if family_is_mine:
+        return _my_summary(result.id, a, seed, result.config.distance, _model=mine[a])
+    return _summary(a, seed)
+
 
 summaries = {}
 try:
-    for a in [arch] + [b for b in available if b != arch]:
+    for a in [arch] + [b for b in family if b != arch]:
         with st.spinner(f"Analysing the {LABEL[a]}: ranking units on held-out sentences, probes, "
                         "attractors, trajectories (once per model and seed)…"):
-            summaries[a] = _summary(a, seed)
+            summaries[a] = analysis(a)
 except Exception as exc:  # noqa: BLE001 - shown as a clear message, logged
     show_error(exc, "number-unit analysis")
     st.stop()
@@ -188,7 +219,8 @@ def ablation_section():
     try:
         with st.spinner(f"Running the interventions for k = {', '.join(ks)} through the glass core on "
                         f"{s.n_eval_per_count * len(nu.COUNTS)} held-out sentences (once per setting)…"):
-            sw = _sweep(arch, seed, rank, mode, target)
+            sw = (_my_sweep(result.id, arch, seed, rank, mode, target, _model=mine[arch], _summary=s)
+                  if family_is_mine else _sweep(arch, seed, rank, mode, target))
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "ablation")
         return
@@ -217,7 +249,7 @@ def attractor_section():
             "Attractors are intervening nouns of the other number ('the key to the cabinets …'). A model that "
             "only remembers the last noun falls to or below chance as they pile up.",
             nu.describe_attractors(summaries))
-    who = choose("Error case of", available, arch, "nu_err", container=st.columns([1, 2])[0])
+    who = choose("Error case of", list(summaries), arch, "nu_err", container=st.columns([1, 2])[0])
     e, se = summaries[who].error_case, summaries[who]
     f = nu.fields_of(who)[0]
     units = se.top(f, 2)
@@ -241,8 +273,8 @@ st.header("5 · The forget gate: hold the number, reset on a new subject?")
 @st.fragment
 def forget_section():
     c1, c2 = st.columns([2, 1])
-    options = [arch] + (["lstm_two_clause"] if nu.has_pretrained("lstm_two_clause") else [])
-    key = choose("Model", options, arch, "nu_fg_model", container=c1,
+    options = [picked] + (["lstm_two_clause"] if nu.has_pretrained("lstm_two_clause") else [])
+    key = choose("Model", options, picked, "nu_fg_model", container=c1,
                  help="The model chosen at the top, or an LSTM trained the same way but with half its training "
                       "batches two-subject sentences, where the answer is the second subject's number.")
     with c2:
@@ -253,7 +285,7 @@ def forget_section():
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "two-subject model")
         return
-    sm = both[key]
+    sm = both[key] if key == "lstm_two_clause" else s
     f = rank if rank in nu.fields_of(sm.arch) else nu.fields_of(sm.arch)[0]
     two = sm.two_clause
     units = sm.top(f, n_units)
@@ -265,8 +297,9 @@ def forget_section():
             "Two clauses, subjects of opposite number: '… [subject 1] … verb 1 adjective … [subject 2] …', and "
             "the model must answer for subject 2. Top: the number units' gate (1 = keep the cell). Bottom: their "
             "state, split by the second subject's number — if the lines separate after subject 2, it reset.",
-            nu.describe_two_clause(two, units, sm.arch, SHOWN.get(key, LABEL[sm.arch])))
-    st.markdown(nu.describe_two_clause_models(both))
+            nu.describe_two_clause(two, units, sm.arch, SHOWN[key] if key == "lstm_two_clause" else NAME))
+    st.markdown(nu.describe_two_clause_models(
+        both, {a: f"your {LABEL[a]}" for a in summaries} if family_is_mine else None))
     st.caption("The shipped LSTM, GRU and RNN were trained on one-clause sentences only: nothing in their training "
                "asked them to let go of a subject, so what you see is what they do anyway. The two-subject LSTM is "
                "the same recipe with half of its training batches two-clause sentences (`--train-mix two-clause`, "

@@ -125,3 +125,46 @@ def test_a_shared_link_reproduces_the_view_and_hostile_params_get_a_note():
     # a shared link to the two-subject LSTM's forget-gate view
     at = open_page({"nu_fg_model": "LSTM trained on two-subject sentences too", "nu_fg": "2"})
     assert not at.warning and "it resets there" in texts(at)
+
+
+MY_LSTM, MY_RNN = "my LSTM (Train and compare)", "my RNN (Train and compare)"
+
+
+def test_models_trained_on_train_and_compare_are_analysed_live():
+    """A session's own page-4 models join the selector; picking one analyses it (and compares it with
+    the other model trained beside it), with the core's numbers for that model."""
+    from lstm_core.compare import CompareConfig, TrainingSlots, run_comparison
+
+    at = open_page({"nu_model": MY_LSTM})                 # a link to page-4 models, in a fresh session
+    assert at.selectbox(key="nu_model").value == "LSTM"
+    assert "`nu_model`" in " ".join(w.value for w in at.warning)
+
+    res = run_comparison(CompareConfig(distance=12, steps=60, hidden=8, test_size=100), slots=TrainingSlots(1),
+                         sweep_n=20)
+    at.session_state["tc_result"] = res
+    at.run()
+    assert at.selectbox(key="nu_model").options[-2:] == [MY_LSTM, MY_RNN]
+    at.selectbox(key="nu_model").set_value(MY_LSTM).run()
+    assert not at.exception, [e.proto.message for e in at.exception]
+    assert all(spec["data"] for spec in charts(at).values())
+    model = res.runs["lstm"].model
+    s = nu.summarize(model, seed=0, distance=12)
+    said = texts(at)
+    assert nu.describe_trained_source(res, 0) in said and nu.describe_find(s, "cell") in said
+    k = int(at.selectbox(key="nu_k").value)
+    assert k == nu.default_k(8) and at.selectbox(key="nu_k").options == [str(x) for x in nu.curve_ks(8)]
+    assert at.info[0].value == nu.describe_ablation(nu.ablation(model, s, k=k, draws=nu.SWEEP_DRAWS))
+    assert at.selectbox(key="nu_err").options == ["LSTM", "RNN"]       # compared with its own RNN
+    rnn = nu.summarize(res.runs["rnn"].model, seed=0, distance=12)
+    assert nu.describe_attractors({"lstm": s, "rnn": rnn}) in said
+
+
+def test_models_the_analysis_cannot_read_are_not_offered_and_it_says_why():
+    from lstm_core.compare import CompareConfig, TrainingSlots, run_comparison
+
+    at = open_page()
+    at.session_state["tc_result"] = run_comparison(CompareConfig(distance=5, steps=5, hidden=4, test_size=50),
+                                                   slots=TrainingSlots(1), sweep_n=10)
+    at.run()
+    assert not at.exception and MY_LSTM not in at.selectbox(key="nu_model").options
+    assert "trained at distance 5; this analysis needs 12..100" in texts(at)
