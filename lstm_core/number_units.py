@@ -1074,14 +1074,15 @@ def shipped_summary(arch: str, seed: int = 0) -> Summary:
     return summarize(model, seed=seed, distance=distance)
 
 
-def shipped_sweep(arch: str, seed: int, rank: str, mode: str, target: str) -> Sweep:
-    """sweep() of the shipped arch model (default draws): the precomputed one when it exists, else computed."""
+def shipped_sweep(arch: str, seed: int, rank: str, mode: str, target: str, summary: Summary | None = None) -> Sweep:
+    """sweep() of the shipped arch model (default draws): the precomputed one when it exists, else computed
+    (from `summary`, that model's shipped_summary for this seed, if the caller already has it)."""
     seed = _check_seed(seed)
     pre = load_precomputed(arch, seed)
     if pre is not None and _sweep_key(rank, mode, target) in pre["sweeps"]:
         return pre["sweeps"][_sweep_key(rank, mode, target)]
     model, _ = pretrained(arch)
-    return sweep(model, shipped_summary(arch, seed), mode=mode, target=target, rank_field=rank)
+    return sweep(model, summary or shipped_summary(arch, seed), mode=mode, target=target, rank_field=rank)
 
 
 def describe_source(arch: str, seed: int) -> str:

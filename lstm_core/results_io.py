@@ -97,15 +97,20 @@ def save(path, obj, meta: dict) -> Path:
     return path
 
 
+def _header(f, path) -> dict:
+    """The file's safetensors metadata, checked to be ours."""
+    header = f.metadata() or {}
+    if header.get("format") != FORMAT:
+        raise ValueError(f"{Path(path).name} is not an LSTM Lab results file ({FORMAT})")
+    return header
+
+
 def read_meta(path) -> dict:
     """The meta dict of a file written by save(), without reading its arrays."""
     from safetensors import safe_open
 
     with safe_open(str(path), framework="numpy") as f:
-        header = f.metadata() or {}
-    if header.get("format") != FORMAT:
-        raise ValueError(f"{Path(path).name} is not an LSTM Lab results file ({FORMAT})")
-    return json.loads(header["meta"])
+        return json.loads(_header(f, path)["meta"])
 
 
 def load(path, classes: dict[str, type]) -> tuple[object, dict]:
@@ -113,8 +118,6 @@ def load(path, classes: dict[str, type]) -> tuple[object, dict]:
     from safetensors import safe_open
 
     with safe_open(str(path), framework="numpy") as f:
-        header = f.metadata() or {}
-        if header.get("format") != FORMAT:
-            raise ValueError(f"{Path(path).name} is not an LSTM Lab results file ({FORMAT})")
+        header = _header(f, path)
         arrays = {k: f.get_tensor(k) for k in f.keys()}
     return unpack(arrays, json.loads(header["skeleton"]), classes), json.loads(header["meta"])

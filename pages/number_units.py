@@ -34,7 +34,7 @@ def _summary(arch: str, seed: int) -> nu.Summary:
 @st.cache_data(max_entries=24, show_spinner=False)
 def _sweep(arch: str, seed: int, rank: str, mode: str, target: str) -> nu.Sweep:
     """Top-k vs random-k interventions for every k of the k selector (one cache entry per setting)."""
-    return nu.shipped_sweep(arch, seed, rank, mode, target)
+    return nu.shipped_sweep(arch, seed, rank, mode, target, summary=_summary(arch, seed))
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
