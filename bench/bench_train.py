@@ -5,7 +5,7 @@ text to bench/out/train.txt.
     python bench/bench_train.py --quick    # 2 seeds, fewer distances
 
 1. Agreement d=30 with the CLI's defaults, LSTM / RNN / GRU x 5 seeds, through the real
-   CLI (`python -m lstm_core.train ...` in a subprocess): test accuracy and wall seconds
+   CLI (`python -m lstm_core.training ...` in a subprocess): test accuracy and wall seconds
    (process start to exit, imports included) plus the child's CPU seconds.
 2. Accuracy vs distance (d = 5, 10, 20, 30, 50), mean and spread over seeds, each model
    trained with the CLI defaults at that distance (in-process: the CLI calls the same
@@ -36,8 +36,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from lstm_core import train as T  # noqa: E402
-from lstm_core.tasks import ADDING_BASELINE_MSE  # noqa: E402
+from lstm_core.data.sequences import ADDING_BASELINE_MSE  # noqa: E402
+from lstm_core.training import trainer as T  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "train.txt"
 ARCHS = ("lstm", "rnn", "gru")
@@ -53,7 +53,7 @@ def cli(*args) -> tuple[dict, float, float]:
     """Run the real CLI; (last-line JSON, wall seconds, child CPU seconds)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "lstm_core.train", *map(str, args), "--quiet"],
+    p = subprocess.run([sys.executable, "-m", "lstm_core.training", *map(str, args), "--quiet"],
                        cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

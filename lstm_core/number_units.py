@@ -8,7 +8,7 @@ agreement model that carry the subject's number from the subject to the verb.
     describe_ablation(a)                        # "Ablating the top 2 units drops ... from 99% to 61%"
 
 Every number comes from the glass core (``model.glass().trace``) reading freshly generated,
-held-out sentences of the agreement grammar (lstm_core.tasks). Interventions are Clamp objects
+held-out sentences of the agreement grammar (lstm_core.data.agreement). Interventions are Clamp objects
 applied at every step. Sentences for finding the units (the "find" set) and for measuring the
 effect of ablating them (the "eval" set) are drawn from different random streams, so the units
 are never chosen on the sentences that judge them.
@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lstm_core import tasks
+from lstm_core.data import agreement
 from lstm_core.cells import Clamp
 
 COUNTS = (0, 1, 2, 3, 4)          # numbers of attractors the ablation and attractor views use
@@ -43,7 +43,7 @@ MAX_K = 32                        # most units one can ablate at once
 SWEEP_DRAWS = 4                   # random unit sets per k in a sweep (the page's default)
 MAX_N = 2000                      # cap on sentences per set
 CHUNK = 500                       # sentences per glass-core call (the loop path's sweet spot)
-NUMBER = {tasks.SINGULAR: "singular", tasks.PLURAL: "plural"}
+NUMBER = {agreement.SINGULAR: "singular", agreement.PLURAL: "plural"}
 GATE = {"lstm": "forget_gate", "gru": "update_gate", "rnn": None}
 FIELDS = {"lstm": ("cell", "hidden"), "gru": ("hidden",), "rnn": ("hidden",)}
 # random streams (seed, stream): the trainer uses 0 (train), 1 (test), 2 (probe batch)
@@ -61,7 +61,7 @@ def fields_of(arch: str) -> tuple[str, ...]:
 
 def check_model(model) -> None:
     """ValueError unless model reads the agreement vocabulary and predicts 2 classes."""
-    if getattr(model, "input_kind", None) != "ids" or getattr(model, "n_in", None) != len(tasks.VOCAB) \
+    if getattr(model, "input_kind", None) != "ids" or getattr(model, "n_in", None) != len(agreement.VOCAB) \
             or getattr(model, "n_out", None) != 2 or getattr(model, "arch", None) not in FIELDS:
         raise ValueError("this model was not trained on subject-verb agreement (it must read the "
                          "agreement vocabulary and predict singular/plural)")
@@ -81,14 +81,14 @@ SUMMARY_ONLY = {"lstm_two_clause"}      # no ablation sweeps precomputed (the pa
 
 def has_pretrained(arch: str) -> bool:
     """Is the shipped agreement checkpoint for arch (a key of PRETRAINED) there?"""
-    from lstm_core import checkpoint
+    from lstm_core.training import checkpoint
     return PRETRAINED.get(arch) in checkpoint.list_pretrained()
 
 
 def pretrained(arch: str):
     """The shipped agreement model for arch (a key of PRETRAINED) and the distance it was tested at:
     (SeqModel, distance)."""
-    from lstm_core import checkpoint
+    from lstm_core.training import checkpoint
     if arch not in PRETRAINED:
         raise ValueError(f"arch must be one of {list(PRETRAINED)}, got {arch!r}")
     model, meta = checkpoint.load_pretrained(PRETRAINED[arch])
@@ -115,7 +115,7 @@ def run(model, x: np.ndarray, fields=("hidden",), interventions=(), last_only: b
         for f in fields:
             outs[f].append(np.asarray(getattr(tr, f), dtype=np.float32))
         h = torch.from_numpy(tr.hidden[:, -1] if last_only else tr.hidden).to(model.readout.weight.dtype)
-        ps.append(torch.softmax(model.readout(h), -1)[..., tasks.PLURAL].float().numpy())
+        ps.append(torch.softmax(model.readout(h), -1)[..., agreement.PLURAL].float().numpy())
     arrays = {f: np.concatenate(v) for f, v in outs.items()}
     return arrays, np.concatenate(ps).astype(np.float32)
 
@@ -158,20 +158,20 @@ def agreement_set(rng: np.random.Generator, n: int, distance: int, attractors=No
     counts = attractors if isinstance(attractors, (list, tuple)) else [attractors]
     examples = []
     for a in counts:
-        examples += tasks.agreement_batch(rng, n, int(distance), a)[2]
-    x = tasks.pad_left([[tasks.WORD_TO_ID[w] for w in e.tokens[:e.verb_pos]] for e in examples])
+        examples += agreement.agreement_batch(rng, n, int(distance), a)[2]
+    x = agreement.pad_left([[agreement.WORD_TO_ID[w] for w in e.tokens[:e.verb_pos]] for e in examples])
     return SentenceSet(x, np.array([e.label for e in examples], dtype=np.int64), examples, int(distance))
 
 
 # word -> grammatical slot, to resample a sentence's words while keeping its structure
-_SLOT = {**{w: "det" for w in tasks.DETERMINERS}, **{w: "adj" for w in tasks.ADJECTIVES},
-         **{w: "prep" for w in tasks.PREPOSITIONS}, **{w: "past" for w in tasks.PAST_VERBS},
-         **{w: "adv" for w in tasks.ADVERBS}}
-_WORDS = {"det": tasks.DETERMINERS, "adj": tasks.ADJECTIVES, "prep": tasks.PREPOSITIONS,
-          "past": tasks.PAST_VERBS, "adv": tasks.ADVERBS}
+_SLOT = {**{w: "det" for w in agreement.DETERMINERS}, **{w: "adj" for w in agreement.ADJECTIVES},
+         **{w: "prep" for w in agreement.PREPOSITIONS}, **{w: "past" for w in agreement.PAST_VERBS},
+         **{w: "adv" for w in agreement.ADVERBS}}
+_WORDS = {"det": agreement.DETERMINERS, "adj": agreement.ADJECTIVES, "prep": agreement.PREPOSITIONS,
+          "past": agreement.PAST_VERBS, "adv": agreement.ADVERBS}
 
 
-def resample(ex: tasks.AgreementExample, rng: np.random.Generator, label: int) -> tasks.AgreementExample:
+def resample(ex: agreement.AgreementExample, rng: np.random.Generator, label: int) -> agreement.AgreementExample:
     """The same sentence structure as ex with fresh words and subject number `label`:
     every noun keeps its role (an attractor stays of the opposite number), every word its slot."""
     label = int(label)
@@ -179,16 +179,16 @@ def resample(ex: tasks.AgreementExample, rng: np.random.Generator, label: int) -
     for j, w in enumerate(ex.tokens):
         if j == ex.subject_pos or j in ex.noun_positions:
             number = 1 - label if j in ex.attractor_positions else label
-            w = tasks.NOUNS[rng.integers(len(tasks.NOUNS))][number]
-        elif w in tasks.VERB_WORDS:
-            w = tasks.VERBS[rng.integers(len(tasks.VERBS))][label]
+            w = agreement.NOUNS[rng.integers(len(agreement.NOUNS))][number]
+        elif w in agreement.VERB_WORDS:
+            w = agreement.VERBS[rng.integers(len(agreement.VERBS))][label]
         elif w in _SLOT:
             words = _WORDS[_SLOT[w]]
             w = words[rng.integers(len(words))]
             while tokens and w == tokens[-1]:            # no "old old"
                 w = words[rng.integers(len(words))]
         tokens.append(w)
-    return tasks.AgreementExample(tokens, label, ex.subject_pos, ex.verb_pos, list(ex.noun_positions),
+    return agreement.AgreementExample(tokens, label, ex.subject_pos, ex.verb_pos, list(ex.noun_positions),
                                   list(ex.attractor_positions))
 
 
@@ -474,7 +474,7 @@ def eval_set(seed: int, distance: int, n_per_count: int) -> SentenceSet:
 
 def _template(model, seed, distance, attractors, n, fields) -> Template:
     rng = _rng(seed, _TEMPLATE, attractors)
-    skeleton = tasks.agreement_example(rng, distance, attractors, label=0)
+    skeleton = agreement.agreement_example(rng, distance, attractors, label=0)
     examples = [resample(skeleton, rng, b % 2) for b in range(n)]
     x = np.array([e.ids for e in examples], dtype=np.int64)
     y = np.array([e.label for e in examples])
@@ -495,7 +495,7 @@ MAX_SEARCH_ATTRACTORS = 10   # the error-case search also uses sentences harder 
 def search_set(seed: int, distance: int, n_per_count: int) -> SentenceSet:
     """Sentences the error case is searched in: n_per_count for every attractor count from 1 to
     min(MAX_SEARCH_ATTRACTORS, what fits in `distance`)."""
-    top = min(MAX_SEARCH_ATTRACTORS, tasks.max_attractors(distance))
+    top = min(MAX_SEARCH_ATTRACTORS, agreement.max_attractors(distance))
     return agreement_set(_rng(seed, _SEARCH), n_per_count, distance, list(range(1, top + 1)))
 
 
@@ -540,9 +540,9 @@ def two_clause_skeleton(rng: np.random.Generator, d1: int = 6, d2: int = 6):
     """(clause 1 example with its verb, an adjective, clause 2 example): the structure of a
     sentence with a second subject, e.g. "the keys near the door are old the dog behind the
     trees [is]". Built from the agreement grammar's own words."""
-    c1 = tasks.agreement_example(rng, d1, None, label=0)
-    c2 = tasks.agreement_example(rng, d2, None, label=0)
-    adjective = tasks.ADJECTIVES[rng.integers(len(tasks.ADJECTIVES))]
+    c1 = agreement.agreement_example(rng, d1, None, label=0)
+    c2 = agreement.agreement_example(rng, d2, None, label=0)
+    adjective = agreement.ADJECTIVES[rng.integers(len(agreement.ADJECTIVES))]
     return c1, adjective, c2
 
 
@@ -550,7 +550,7 @@ def two_clause_sentence(c1, adjective, c2, rng, label2: int):
     """Words of one two-subject sentence with subjects of opposite number; the model reads
     everything before clause 2's verb. Returns (tokens, subject1, verb1, subject2, clause2 words)."""
     e1, e2 = resample(c1, rng, 1 - label2), resample(c2, rng, label2)
-    ex = tasks.join_clauses(e1, e2, tasks.VERBS[rng.integers(2)], adjective)   # is/are or was/were
+    ex = agreement.join_clauses(e1, e2, agreement.VERBS[rng.integers(2)], adjective)   # is/are or was/were
     return ex.tokens[:ex.verb_pos], ex.subject1_pos, ex.verb1_pos, ex.subject_pos, e2.tokens[:e2.verb_pos]
 
 
@@ -559,8 +559,8 @@ def _two_clause(model, seed, n, fields) -> TwoClause:
     c1, adjective, c2 = two_clause_skeleton(rng)
     made = [two_clause_sentence(c1, adjective, c2, rng, b % 2) for b in range(n)]
     y = np.array([b % 2 for b in range(n)])
-    x = np.array([[tasks.WORD_TO_ID[w] for w in m[0]] for m in made], dtype=np.int64)
-    alone = np.array([[tasks.WORD_TO_ID[w] for w in m[4]] for m in made], dtype=np.int64)
+    x = np.array([[agreement.WORD_TO_ID[w] for w in m[0]] for m in made], dtype=np.int64)
+    alone = np.array([[agreement.WORD_TO_ID[w] for w in m[4]] for m in made], dtype=np.int64)
     gate = GATE[model.arch]
     arrays, p = run(model, x, fields + ((gate,) if gate else ()))
     _, p_alone = run(model, alone, (), last_only=True)
@@ -1018,7 +1018,7 @@ def _sweep_key(rank: str, mode: str, target: str) -> str:
 @functools.lru_cache(maxsize=8)
 def checkpoint_sha256(arch: str) -> str:
     """sha256 over the shipped checkpoint's weights and metadata files: what an analysis was made from."""
-    from lstm_core.checkpoint import PRETRAINED_DIR
+    from lstm_core.training.checkpoint import PRETRAINED_DIR
     digest = hashlib.sha256()
     for suffix in (".safetensors", ".json"):
         digest.update((PRETRAINED_DIR / f"{PRETRAINED[arch]}{suffix}").read_bytes())

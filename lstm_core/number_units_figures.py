@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures import ARCH_COLORS, GATE_COLORS, GATE_LABELS, OKABE_ITO, token_labels
+from lstm_core.figures.style import ARCH_COLORS, GATE_COLORS, GATE_LABELS, OKABE_ITO, token_labels
 
 NUMBER_COLORS = {"singular": OKABE_ITO["sky_blue"], "plural": OKABE_ITO["reddish_purple"]}
 ROLE_COLORS = {"intact": OKABE_ITO["black"], "top": OKABE_ITO["vermillion"], "random": OKABE_ITO["grey"]}

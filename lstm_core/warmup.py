@@ -2,7 +2,7 @@
 
     warmup.start()      # app.py, on the first script run; returns at once
 
-1. Import every module the pages use, take one optimizer step (train.preload: torch imports
+1. Import every module the pages use, take one optimizer step (trainer.preload: torch imports
    torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s), read the shipped
    precomputed number-unit analyses. The first user's page does not wait for any of it.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
@@ -19,10 +19,14 @@ import importlib
 import logging
 import threading
 
+from lstm_core import number_units
+from lstm_core.training import trainer
+
 MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.torch",
-           "lstm_core.anatomy", "lstm_core.compare", "lstm_core.figures", "lstm_core.figures_train",
-           "lstm_core.gradients", "lstm_core.inspect", "lstm_core.number_units",
-           "lstm_core.number_units_figures", "lstm_core.train")
+           "lstm_core.experiments.anatomy", "lstm_core.experiments.comparison", "lstm_core.experiments.inspection",
+           "lstm_core.experiments.vanishing", "lstm_core.experiments.vanishing_trained",
+           "lstm_core.figures.anatomy", "lstm_core.figures.comparison", "lstm_core.figures.inspection",
+           "lstm_core.figures.vanishing", "lstm_core.number_units", "lstm_core.number_units_figures")
 
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -33,8 +37,7 @@ def run() -> int:
     """Do the warm-up here and now; returns how many objects were frozen."""
     for name in MODULES:
         importlib.import_module(name)
-    from lstm_core import number_units, train
-    train.preload()
+    trainer.preload()
     for arch in number_units.PRETRAINED:
         if number_units.has_pretrained(arch):
             for seed in number_units.PRECOMPUTED_SEEDS:

@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from lstm_core import anatomy, figures
+from lstm_core.experiments import anatomy
+from lstm_core.figures import anatomy as anatomy_figures
+from lstm_core.narration import anatomy as anatomy_text
+from pages import _presets as presets
 from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error,
                       url_notes_banner)
 
@@ -17,7 +20,7 @@ def one_step(settings: tuple) -> anatomy.Step:
 def apply_preset(name: str) -> None:
     """Button callback: every setting back to its default, then the preset's values (URL follows)."""
     values = dict(anatomy.DEFAULTS)
-    values.update(anatomy.PRESETS[name])
+    values.update(presets.ANATOMY_PRESETS[name])
     for key, value in values.items():
         st.session_state[key] = value
     st.session_state["_anatomy_preset"] = name
@@ -29,8 +32,8 @@ st.markdown("One step of an LSTM cell, every number visible. Move a slider: the 
             "the RNN comparison are recomputed by the real cell (a traced `GlassLSTM` step).")
 
 st.markdown("**Presets that teach**")
-cols = st.columns(len(anatomy.PRESETS))
-for col, name in zip(cols, anatomy.PRESETS):
+cols = st.columns(len(presets.ANATOMY_PRESETS))
+for col, name in zip(cols, presets.ANATOMY_PRESETS):
     col.button(name, on_click=apply_preset, args=(name,), key=f"preset_{name}", width="stretch")
 
 # ----------------------------------------------------------------------------- controls (sidebar)
@@ -71,8 +74,8 @@ for k in anatomy.GATES:
 
 url_notes_banner()
 chosen = st.session_state.get("_anatomy_preset")
-if chosen and all(settings.get(k, v) == v for k, v in anatomy.PRESETS[chosen].items()):
-    st.info(f"**Preset: {chosen}** — {anatomy.PRESET_NOTES[chosen]}")
+if chosen and all(settings.get(k, v) == v for k, v in presets.ANATOMY_PRESETS[chosen].items()):
+    st.info(f"**Preset: {chosen}** — {presets.ANATOMY_NOTES[chosen]}")
 
 # ----------------------------------------------------------------------------- one call
 try:
@@ -87,13 +90,13 @@ if H > 1:
     unit = bound_select("Unit shown", [0, 1], 0, "unit", radio=True, help="Which unit the diagram and equations show.")
 left, right = st.columns([1, 1])
 with left:
-    plot(figures.lstm_cell_diagram(anatomy.diagram_values(step, unit),
+    plot(anatomy_figures.lstm_cell_diagram(anatomy.diagram_values(step, unit),
                                    title=f"The LSTM cell at this step (unit {unit})"), key="diagram")
     caption("Box colour = gate value (pale ≈ 0, full colour ≈ 1; for g, |g|). Line thickness = how much flows: "
             "watch the top line (the cell state) pass through when f ≈ 1 and get cut when f ≈ 0.")
 with right:
     st.markdown(f"**Every intermediate, unit {unit}** (pre-activations with a tilde)")
-    for line in anatomy.equations(step, unit):
+    for line in anatomy_text.equations(step, unit):
         st.latex(line)
 
 # ----------------------------------------------------------------------------- the RNN question
@@ -112,8 +115,8 @@ with b:
     for u in range(H):
         st.metric(f"h_t (unit {u})", f"{step.rnn_h[u]:.3f}", delta=f"{step.rnn_h[u] - step.h[u]:+.3f} vs LSTM h_t",
                   delta_color="off", delta_arrow="off")
-    for line in anatomy.rnn_equations(step, unit):
+    for line in anatomy_text.rnn_equations(step, unit):
         st.latex(line)
-for sentence in anatomy.rnn_verdict(step):
+for sentence in anatomy_text.rnn_verdict(step):
     st.markdown(f"- {sentence}")
 caption("With the gates held at i = 1, f = 0 (preset), compare c_t with the RNN's h_t, then h_t with it.")

@@ -6,10 +6,12 @@ import hashlib
 
 import streamlit as st
 
-from lstm_core import inspect as insp
 from lstm_core import limits
-from lstm_core import figures_train as FT
-from lstm_core.figures import ARCH_COLORS, GATE_LABELS, OKABE_ITO
+from lstm_core.data import agreement
+from lstm_core.experiments import inspection as insp
+from lstm_core.figures import inspection as inspection_figures
+from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
+from lstm_core.training import registry, uploads
 from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error
 
 RESULT = "tc_result"                      # page 4's results (lstm_core.compare.CompareResult)
@@ -26,7 +28,7 @@ KINDS = {"example": "an example", "generate": "generate one", "type": "type your
 @st.cache_resource(show_spinner="Loading the pretrained models…")
 def pretrained(curriculum: bool = False):
     """arch -> (SeqModel, description): shipped checkpoints, loaded once per server."""
-    return insp.pretrained_models(insp.PRETRAINED_CURRICULUM if curriculum else None)
+    return registry.pretrained_models(registry.PRETRAINED_CURRICULUM if curriculum else None)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -63,7 +65,7 @@ if source == "trained":
         c1.info(f"Your trained models learned the '{res.config.task}' task, not sentences. "
                 "Train on 'agreement' to read them here. Showing the shipped pretrained models.")
     else:
-        for a, (m, d) in insp.trained_models(res).items():
+        for a, (m, d) in registry.trained_models(res).items():
             models[a], descs[a] = m, d
         model_key = f"trained:{res.id}"
 elif source == "uploaded":
@@ -77,7 +79,7 @@ elif source == "uploaded":
         cache = st.session_state.setdefault(UPLOADS, {})
         if digest not in cache:
             cache.clear()                                    # keep one upload per session
-            cache[digest] = insp.load_uploads(blobs)
+            cache[digest] = uploads.load_uploads(blobs)
         loaded, problems = cache[digest]
         for p in problems:
             c1.error(p, icon=":material/block:")
@@ -140,7 +142,7 @@ if s.subject_pos is not None:
     facts.append(f"{s.distance} tokens between it and the verb")
     facts.append(f"{len(s.attractor_positions)} attractor(s) (orange)")
 if s.verb:
-    facts.append(f"the verb written is '{s.verb}' ({insp.NUMBER[insp.tasks.VERB_WORDS[s.verb]]})")
+    facts.append(f"the verb written is '{s.verb}' ({insp.NUMBER[agreement.VERB_WORDS[s.verb]]})")
 st.caption(" · ".join(facts))
 
 sentence_key = (kind, s.text, s.subject_pos, tuple(s.attractor_positions))
@@ -185,7 +187,7 @@ def unit_lines(units, t):
             name = f"unit {u} {'c' if q == 'cell' else 'h'}"
             series[name] = lstm.arrays[q][:, u]
             colors[name], dashes[name] = palette[k % len(palette)], dash
-    return FT.token_lines(series, ins.tokens, title="LSTM: c (solid) and h (dashed) of the chosen "
+    return inspection_figures.token_lines(series, ins.tokens, title="LSTM: c (solid) and h (dashed) of the chosen "
                           "units", yaxis_title="value", colors=colors, dashes=dashes, cursor=t,
                           marks=marks)
 
@@ -198,7 +200,7 @@ def figure(name: str, view: tuple, t: int, build):
         memo = st.session_state[FIGS] = {"view": view[:2]}
     if memo.get(name, (None,))[0] != view:
         memo[name] = (view, build())
-    return FT.set_cursor(memo[name][1], t)
+    return inspection_figures.set_cursor(memo[name][1], t)
 
 
 @st.fragment(run_every=PLAY_EVERY if playing else None)
@@ -237,7 +239,7 @@ def time_view():
                            key="follow", max_selections=8, bind="query-params")
 
     view = (model_key, sentence_key)
-    plot(figure("gates", view, t, lambda: FT.gate_grid(
+    plot(figure("gates", view, t, lambda: inspection_figures.gate_grid(
         lstm.arrays, ins.tokens, insp.LSTM_FIELDS, cursor=t, marks=marks, prefix="LSTM ")),
         key="p2_gates")
     caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in "
@@ -255,7 +257,7 @@ def time_view():
         else:
             st.info("Pick one or more units above to follow their c and h.")
     with right:
-        plot(figure("prob", view, t, lambda: FT.token_lines(
+        plot(figure("prob", view, t, lambda: inspection_figures.token_lines(
             {a.upper(): tr.p_plural for a, tr in ins.traces.items()}, ins.tokens,
             title="P(plural) if the verb came after this token", yaxis_title="P(plural)",
             cursor=t, marks=marks, yrange=[0, 1], hline=0.5,
@@ -263,7 +265,7 @@ def time_view():
         caption("The readout applied to h_t at every token. " + insp.probability_story(ins)
                 + " Look at whether each curve keeps the subject's number across the attractors.")
 
-    plot(figure("rnn", view, t, lambda: FT.gate_grid(
+    plot(figure("rnn", view, t, lambda: inspection_figures.gate_grid(
         rnn.arrays, ins.tokens, ["hidden"], cursor=t, marks=marks, cols=1, prefix="RNN ",
         panel_height=300)), key="p2_rnn")
     caption("The RNN has only h: one row per unit. Its state is rewritten at every token by "

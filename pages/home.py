@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from lstm_core import anatomy, gradients
+from pages import _presets as presets
 
 ANATOMY = "pages/cell_anatomy.py"
 GATES = "pages/gates_over_time.py"
@@ -22,7 +22,7 @@ with steps[0]:
                 "h_t = tanh(W x_t + U h_(t-1) + b). Whatever it knew is squashed through the same weights "
                 "again and again.")
     st.page_link(ANATOMY, label="An RNN step beside an LSTM step", icon=":material/biotech:",
-                 query_params=anatomy.preset_query("is i=1, f=0 really a simple RNN?"))
+                 query_params=presets.anatomy_query("is i=1, f=0 really a simple RNN?"))
 with steps[1]:
     st.subheader("2 · Vanishing gradients")
     st.markdown("To learn from something d steps back, the error must travel back through d Jacobians "
@@ -42,7 +42,7 @@ with steps[3]:
                 "gates. With f ≈ 1 it rides back unchanged for many steps — but only then: an untrained LSTM "
                 "with f ≈ 0.5 loses its gradient too.")
     st.page_link(GRADIENTS, label="Forget bias +3: the carousel at work", icon=":material/autorenew:",
-                 query_params=gradients.preset_query("LSTM forget-gate bias +3: the carousel carries the error"))
+                 query_params=presets.vanishing_query("LSTM forget-gate bias +3: the carousel carries the error"))
     st.page_link(TRAIN, label="Train both and compare", icon=":material/fitness_center:")
 
 st.header("The pages")
@@ -58,10 +58,10 @@ st.markdown("Each link opens a page with its settings in the URL: copy the addre
 left, right = st.columns(2)
 with left:
     st.markdown("**Cell anatomy**")
-    for name in anatomy.PRESETS:
-        st.page_link(ANATOMY, label=f"{name} — {anatomy.PRESET_NOTES[name].split(':')[0]}", icon=":material/biotech:",
-                     query_params=anatomy.preset_query(name))
+    for name in presets.ANATOMY_PRESETS:
+        st.page_link(ANATOMY, label=f"{name} — {presets.ANATOMY_NOTES[name].split(':')[0]}", icon=":material/biotech:",
+                     query_params=presets.anatomy_query(name))
 with right:
     st.markdown("**Vanishing gradients**")
-    for name in gradients.PRESETS:
-        st.page_link(GRADIENTS, label=name, icon=":material/trending_down:", query_params=gradients.preset_query(name))
+    for name in presets.VANISHING_PRESETS:
+        st.page_link(GRADIENTS, label=name, icon=":material/trending_down:", query_params=presets.vanishing_query(name))

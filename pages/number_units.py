@@ -79,7 +79,7 @@ st.markdown(
 available = [a for a in ARCHS if nu.has_pretrained(a)]
 if not available:
     st.error("No shipped agreement model was found (lstm_core/pretrained). "
-             "Train one with `python -m lstm_core.train --task agreement --save ...`.")
+             "Train one with `python -m lstm_core.training --task agreement --save ...`.")
     st.stop()
 result = st.session_state.get("tc_result")             # what Train and compare trained in this session
 mine, why_not = nu.trained_models(result)

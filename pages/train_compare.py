@@ -6,15 +6,17 @@ import time
 
 import streamlit as st
 
-from lstm_core import compare, limits
-from lstm_core import figures_train as FT
+from lstm_core import limits
+from lstm_core.experiments import comparison
+from lstm_core.figures import comparison as comparison_figures
+from lstm_core.training import queue
 from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error
 
 RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with pages 2 and 3
 RUNNING = "_tc_running"                      # {arch, step} while this session trains
 LRS = ["0.0001", "0.0003", "0.001", "0.003", "0.005", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 CLIPS = ["off", "0.25", "1", "5"]
-DEFAULTS = compare.CompareConfig()
+DEFAULTS = comparison.CompareConfig()
 
 begin_page()
 st.title("Train and compare")
@@ -27,22 +29,22 @@ st.markdown(
 @st.cache_resource
 def pretrained_note() -> str:
     try:
-        return compare.pretrained_note()
+        return comparison.pretrained_note()
     except Exception:  # noqa: BLE001 - a missing checkpoint only loses this sentence
         return ""
 
 
 # ---------------------------------------------------------------------------- settings
 c1, c2, c3 = st.columns(3)
-task = bound_select("Task", list(compare.TASK_LABELS), "agreement", key="task",
-                    format_func=compare.TASK_LABELS.get, container=c1)
-span = bound_slider(compare.SPAN_LABELS[task].capitalize(), compare.SPAN_MIN[task],
-                    compare.PAGE_MAX_T, compare.default_span(task), key="d", container=c1,
+task = bound_select("Task", list(comparison.TASK_LABELS), "agreement", key="task",
+                    format_func=comparison.TASK_LABELS.get, container=c1)
+span = bound_slider(comparison.SPAN_LABELS[task].capitalize(), comparison.SPAN_MIN[task],
+                    comparison.PAGE_MAX_T, comparison.default_span(task), key="d", container=c1,
                     help="Agreement: training mixes distances 0..d, the test uses exactly d.")
 hidden = bound_slider("Hidden size (units)", 4, limits.MAX_HIDDEN, DEFAULTS.hidden, key="hidden",
                       container=c2)
 steps = bound_slider("Training steps (batches of 64)", 10, limits.MAX_STEPS,
-                     compare.DEFAULT_STEPS[task], key="steps", step=10, container=c2,
+                     comparison.DEFAULT_STEPS[task], key="steps", step=10, container=c2,
                      help="The default depends on the task (the command-line trainer's).")
 lr = bound_select("Learning rate", LRS, f"{DEFAULTS.lr:g}", key="lr", container=c3)
 opt = bound_select("Optimizer", ["adam", "sgd"], "adam", key="opt", container=c3,
@@ -65,30 +67,30 @@ if task == "agreement":
                             "gradient reaches the subject. two-subject: half the batches read '… are old "
                             "the dog … [is]' and must answer for the second subject (see Number units, "
                             "section 5; it needs more steps). The test always uses one clause at exactly d.")
-cfg = compare.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr), train_mix=mix,
+cfg = comparison.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr), train_mix=mix,
                             optimizer=opt, clip=None if clip == "off" else float(clip), seed=seed,
                             archs=("lstm", "rnn", "gru") if with_gru else ("lstm", "rnn"),
                             match_params=match)
 try:
     cfg = cfg.resolved()
-    estimate = compare.estimate_seconds(cfg)
+    estimate = comparison.estimate_seconds(cfg)
     sizes = {a: cfg.hidden_for(a) for a in cfg.archs}
-    counts = {a: compare.param_count(a, task, sizes[a]) for a in cfg.archs}
+    counts = {a: comparison.param_count(a, task, sizes[a]) for a in cfg.archs}
     st.markdown("**Models:** " + " · ".join(
         f"{a.upper()} {sizes[a]} units, {counts[a]:,} parameters" for a in cfg.archs)
         + f" · estimated training time ≈ {estimate:.0f} s"
-        + f" (limit {compare.MAX_TRAIN_SECONDS:.0f} s)")
-    over = estimate > compare.MAX_TRAIN_SECONDS
+        + f" (limit {comparison.MAX_TRAIN_SECONDS:.0f} s)")
+    over = estimate > comparison.MAX_TRAIN_SECONDS
     if over:
         show_error(ValueError(f"these settings would take about {estimate:.0f} s, over the "
-                              f"limit of {compare.MAX_TRAIN_SECONDS:.0f} s: lower the steps, "
+                              f"limit of {comparison.MAX_TRAIN_SECONDS:.0f} s: lower the steps, "
                               "the hidden size or the distance"), "Too much work")
 except ValueError as e:
     show_error(e, "Settings")
     over = True
 clicked = st.button(f"Train {' and '.join(a.upper() for a in cfg.archs)}", type="primary",
                     disabled=over, key="tc_train", help="One training at a time on this server.")
-slots = compare.SLOTS.state()
+slots = queue.SLOTS.state()
 if slots["running"] or slots["waiting"]:
     st.caption(f"Right now {slots['running']} training running and {slots['waiting']} waiting "
                "on this server: yours would queue.")
@@ -118,9 +120,9 @@ def live_training(cfg):
                 last_draw[1] += 1
                 acc = task != "adding"
                 with chart:
-                    plot(FT.training_curves({a: (s, l, (y if acc else None))
+                    plot(comparison_figures.training_curves({a: (s, l, (y if acc else None))
                                              for a, (s, l, y) in curves.items() if s},
-                                            chance=compare.CHANCE.get(task) if acc else None,
+                                            chance=comparison.CHANCE.get(task) if acc else None,
                                             height=300), key=f"tc_live_{last_draw[1]}")
 
         def progress(e):
@@ -154,9 +156,9 @@ def live_training(cfg):
                               expanded=True)
 
         try:
-            res = compare.run_comparison(cfg, progress=progress)
+            res = comparison.run_comparison(cfg, progress=progress)
             st.session_state.pop(RUNNING, None)
-        except compare.QueueTimeout as e:
+        except queue.QueueTimeout as e:
             st.session_state.pop(RUNNING, None)
             status.update(label="Server busy", state="error", expanded=True)
             show_error(ValueError(str(e)), "Not trained")
@@ -203,7 +205,7 @@ if res is None:
 
 rc = res.config
 st.header("Results")
-st.caption(f"Trained with: {compare.TASK_LABELS[rc.task]}, {compare.SPAN_SHORT[rc.task]} "
+st.caption(f"Trained with: {comparison.TASK_LABELS[rc.task]}, {comparison.SPAN_SHORT[rc.task]} "
            f"{rc.distance}, hidden {rc.hidden}{' (parameter-matched)' if rc.match_params else ''}, "
            f"{rc.steps} steps, {rc.optimizer} lr {rc.lr:g}, clipping "
            f"{'off' if rc.clip is None else rc.clip}, seed {rc.seed}. "
@@ -221,15 +223,15 @@ st.markdown("**Parameters:** " + " · ".join(
     f"{a.upper()} {params[a]:,} ({r.config.hidden} units)" for a, r in res.runs.items()))
 
 acc = rc.task != "adding"
-plot(FT.training_curves({a: ([h["step"] for h in r.history], [h["loss"] for h in r.history],
+plot(comparison_figures.training_curves({a: ([h["step"] for h in r.history], [h["loss"] for h in r.history],
                              [h["accuracy"] for h in r.history] if acc else None)
                          for a, r in res.runs.items()},
-                        chance=compare.CHANCE[rc.task] if acc else None), key="tc_curves")
+                        chance=comparison.CHANCE[rc.task] if acc else None), key="tc_curves")
 caption("Training loss (left, log scale) and accuracy on each training batch (right; dotted: "
         "chance). Look for the step where a curve leaves the chance line, if it ever does.")
 sw = {a: (d["x"], d["y"]) for a, d in res.by_distance.items()}
-plot(FT.metric_vs_distance(sw, metric=res.metric, chance=compare.CHANCE[rc.task],
-                           trained_at=rc.distance, xaxis_title=compare.SPAN_LABELS[rc.task]),
+plot(comparison_figures.metric_vs_distance(sw, metric=res.metric, chance=comparison.CHANCE[rc.task],
+                           trained_at=rc.distance, xaxis_title=comparison.SPAN_LABELS[rc.task]),
      key="tc_sweep")
 caption(f"The test metric on {next(iter(res.by_distance.values()), {}).get('n', 'fresh')} fresh examples per "
         "point, at shorter and longer distances than the one trained on (dashed line). "
@@ -242,7 +244,7 @@ for a, r in res.runs.items():
     if r.grad_cell is not None and r.grad_cell.size:
         grads[f"{a.upper()} ‖∂L/∂c_t‖"] = (r.grad_steps, r.grad_cell)
 if grads:
-    plot(FT.grad_heatmaps(grads), key="tc_grads")
+    plot(comparison_figures.grad_heatmaps(grads), key="tc_grads")
     caption("Gradient norm reaching each time step of a fixed probe batch (the loss is read at "
             "the right edge), measured during training (one row per measurement). Look at how "
             "far to the left the colour survives in each model. " + res.grad_story())

@@ -3,7 +3,7 @@
 Three model sources (URL key vg_models): untrained models built from the sliders (one call:
 lstm_core.gradients.compare(Settings(...))), the shipped pretrained agreement models, or the models
 trained on page 4 (st.session_state["tc_result"]); trained ones read a real sentence of their task with
-their real loss (gradients.agreement_view / gradients.comparison_view). Every sentence comes from the core.
+their real loss (vanishing_trained.agreement_view / vanishing_trained.comparison_view). Every sentence comes from the core.
 """
 
 import math
@@ -11,14 +11,18 @@ import math
 import numpy as np
 import streamlit as st
 
-from lstm_core import figures, gradients
-from lstm_core import inspect as insp
+from lstm_core.experiments import vanishing, vanishing_trained
+from lstm_core.figures import style
+from lstm_core.figures import vanishing as vanishing_figures
+from lstm_core.narration import vanishing as vanishing_text
+from lstm_core.training import registry
+from pages import _presets as presets
 from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error,
                       url_notes_banner)
 
-C = figures.ARCH_COLORS
-DEFAULT = gradients.Settings()
-K = gradients.URL_KEYS
+C = style.ARCH_COLORS
+DEFAULT = vanishing.Settings()
+K = presets.VANISHING_KEYS
 RESULT = "tc_result"                       # page 4's results (lstm_core.compare.CompareResult)
 UNTRAINED = "untrained (sliders)"
 PRETRAINED = "shipped pretrained (agreement d=30)"
@@ -26,23 +30,23 @@ MINE = "my trained models (page 4)"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def measured(settings: gradients.Settings) -> gradients.GradientView:
-    return gradients.compare(settings)
+def measured(settings: vanishing.Settings) -> vanishing.GradientView:
+    return vanishing.compare(settings)
 
 
 @st.cache_resource(show_spinner="Loading the pretrained models…")
 def pretrained():
     """arch -> (SeqModel, description): the shipped agreement checkpoints, loaded once per server."""
-    return insp.pretrained_models()
+    return registry.pretrained_models()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def measured_trained(models_key: str, distance: int | None, seed: int, max_norm: float | None,
-                     _models: dict | None = None, _res=None) -> gradients.TrainedView:
+                     _models: dict | None = None, _res=None) -> vanishing_trained.TrainedView:
     """Cached per (models, sentence, clipping): models_key names the models ("pretrained" or page 4's id)."""
     if _res is not None:
-        return gradients.comparison_view(_res, distance, seed, max_norm)
-    return gradients.agreement_view(_models["lstm"], _models["rnn"], distance, seed, max_norm)
+        return vanishing_trained.comparison_view(_res, distance, seed, max_norm)
+    return vanishing_trained.agreement_view(_models["lstm"], _models["rnn"], distance, seed, max_norm)
 
 
 def number(v: float) -> str:
@@ -50,7 +54,7 @@ def number(v: float) -> str:
 
 
 def change_text(curve) -> str:
-    d = gradients.decades(curve)
+    d = vanishing_text.decades(curve)
     if math.isnan(d):
         return "overflow"
     if d == float("-inf"):
@@ -84,17 +88,17 @@ if source == UNTRAINED:
                 "untrained RNN read the **same** random sequence; the loss reads the last hidden state "
                 "(L = u·h_T, so ‖∂L/∂h_T‖ = 1). Both gradients are the real totals from autograd.")
     top[1].caption("Both models are built from the sliders (sidebar): random weights, nothing learned yet.")
-    s = gradients.Settings(
-        T=bound_slider("Sequence length T", 2, gradients.MAX_T, DEFAULT.T, K["T"], container=side),
-        H=bound_slider("Hidden units H (both models)", 1, gradients.MAX_HIDDEN, DEFAULT.H, K["H"], container=side),
-        init=bound_select("W_hh initialisation (both)", list(gradients.INITS), DEFAULT.init, K["init"],
+    s = vanishing.Settings(
+        T=bound_slider("Sequence length T", 2, vanishing.MAX_T, DEFAULT.T, K["T"], container=side),
+        H=bound_slider("Hidden units H (both models)", 1, vanishing.MAX_HIDDEN, DEFAULT.H, K["H"], container=side),
+        init=bound_select("W_hh initialisation (both)", list(vanishing.INITS), DEFAULT.init, K["init"],
                           container=side,
                           help="default = torch's U(-1/√H, 1/√H); orthogonal and identity per gate block for the LSTM."),
-        scale=bound_slider("RNN weight scale (× W_hh)", 0.0, gradients.MAX_SCALE, DEFAULT.scale, K["scale"], step=0.05,
+        scale=bound_slider("RNN weight scale (× W_hh)", 0.0, vanishing.MAX_SCALE, DEFAULT.scale, K["scale"], step=0.05,
                            container=side, help="Multiplies the RNN's W_hh: its spectral radius scales with it."),
-        activation=bound_select("RNN activation", list(gradients.ACTIVATIONS), DEFAULT.activation, K["activation"],
+        activation=bound_select("RNN activation", list(vanishing.ACTIVATIONS), DEFAULT.activation, K["activation"],
                                 container=side),
-        forget_bias=bound_slider("LSTM forget-gate bias shift", -gradients.MAX_FORGET_BIAS, gradients.MAX_FORGET_BIAS,
+        forget_bias=bound_slider("LSTM forget-gate bias shift", -vanishing.MAX_FORGET_BIAS, vanishing.MAX_FORGET_BIAS,
                                  DEFAULT.forget_bias, K["forget_bias"], step=0.5, container=side,
                                  help="Added to the forget gate's bias after init (0 = torch's default; a common "
                                       "recipe is +1)."),
@@ -130,7 +134,7 @@ else:
                  f"these models' weights come from training ({sizes}). They read a real input of their task instead.")
     distance = None
     if task == "agreement":
-        distance = bound_slider("Distance: words between subject and verb", 1, gradients.MAX_SENTENCE_DISTANCE,
+        distance = bound_slider("Distance: words between subject and verb", 1, vanishing_trained.MAX_SENTENCE_DISTANCE,
                                 trained_distance, "vg_dist", container=side,
                                 help=f"These models were trained on distances up to {trained_distance}.")
     seed = bound_slider("Sentence seed" if task == "agreement" else "Example seed", 0, 99, 0, "vg_seed",
@@ -159,12 +163,12 @@ def on_tokens(fig, subject: bool = False):
     """Trained models on a sentence: words on the x-axis, in reading order (the loss at the right);
     subject=True also marks the subject (one figure only: plotly's add_vline costs ~5 ms)."""
     if getattr(view, "tokens", None):
-        ticks, words = gradients.token_ticks(view.tokens, len(lstm.grad_h))
+        ticks, words = vanishing_trained.token_ticks(view.tokens, len(lstm.grad_h))
         fig.update_xaxes(tickvals=ticks, ticktext=words, tickangle=-45 if len(view.tokens) > 12 else 0,
                          autorange="reversed", title=None)
         fig.update_layout(legend_y=-0.38, margin_b=60, height=500)     # room for the slanted words
         if subject and view.subject_distance is not None and 0 < view.subject_distance < len(lstm.grad_h):
-            figures.add_time_cursor(fig, view.subject_distance, label="subject")
+            vanishing_figures.add_time_cursor(fig, view.subject_distance, label="subject")
     return fig
 
 
@@ -185,7 +189,7 @@ def shown(model, curve):
 
 left, right = st.columns(2)
 with left:
-    plot(on_tokens(figures.grad_norm_vs_distance(
+    plot(on_tokens(vanishing_figures.grad_norm_vs_distance(
         {"RNN ‖∂L/∂h_t‖": shown(rnn, rnn.grad_h), "LSTM ‖∂L/∂h_t‖": shown(lstm, lstm.grad_h),
          "LSTM ‖∂L/∂c_t‖": shown(lstm, lstm.grad_c)},
         colors={"RNN ‖∂L/∂h_t‖": C["rnn"], "LSTM ‖∂L/∂h_t‖": C["lstm"], "LSTM ‖∂L/∂c_t‖": C["lstm"]},
@@ -198,7 +202,7 @@ with left:
 with right:
     with np.errstate(all="ignore"):
         ratio = rnn.grad_h / rnn.grad_h[0]
-    plot(on_tokens(figures.log_curves_vs_distance(
+    plot(on_tokens(vanishing_figures.log_curves_vs_distance(
         {"LSTM: ∏ f_k (mean over units)": shown(lstm, lstm.gain),
          f"RNN: {rnn.gain_name} (upper bound)": shown(rnn, rnn.gain if rnn.gain is not None else ratio * np.nan),
          "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": shown(rnn, ratio)},
@@ -227,7 +231,7 @@ if clip:
         series[label] = shown(model, model.clipped_contrib)
         colors[label] = C[model.kind]
         dashes[label] = "dash"
-plot(on_tokens(figures.log_curves_vs_distance(series, colors=colors, dashes=dashes, yaxis_title="‖term‖ (log scale)",
+plot(on_tokens(vanishing_figures.log_curves_vs_distance(series, colors=colors, dashes=dashes, yaxis_title="‖term‖ (log scale)",
                                               title="Each step's contribution to ∂L/∂W_hh"
                                               + (f" (clipped at max norm {lstm.max_norm:g})" if clip else ""))),
      key="clip")

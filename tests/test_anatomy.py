@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_core import anatomy as A
+from lstm_core.experiments import anatomy
+from lstm_core.narration import anatomy as anatomy_text
+from pages import _presets as presets
 
 I, F, G, O = range(4)
 
@@ -35,8 +37,8 @@ def _torch_step(a, forget_gate=True):
 def _random_settings(seed, H):
     rng = np.random.default_rng(seed)
     s = {"units": H}
-    for name in A.keys(H):
-        lo, hi = A.STATE_RANGE if name[0] in "xhc" else A.WEIGHT_RANGE
+    for name in anatomy.keys(H):
+        lo, hi = anatomy.STATE_RANGE if name[0] in "xhc" else anatomy.WEIGHT_RANGE
         s[name] = float(np.round(rng.uniform(lo, hi) / 2, 1))
     return s
 
@@ -45,8 +47,8 @@ def _random_settings(seed, H):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_step_matches_torch_modules(H, seed):
     s = _random_settings(seed, H)
-    step = A.step(s)
-    h, c, h_rnn = _torch_step(A.arrays(s))
+    step = anatomy.step(s)
+    h, c, h_rnn = _torch_step(anatomy.arrays(s))
     np.testing.assert_allclose(step.h, h, atol=1e-12)
     np.testing.assert_allclose(step.c, c, atol=1e-12)
     np.testing.assert_allclose(step.rnn_h, h_rnn, atol=1e-12)
@@ -54,8 +56,8 @@ def test_step_matches_torch_modules(H, seed):
 
 @pytest.mark.parametrize("H", [1, 2])
 def test_intermediates_are_consistent(H):
-    step = A.step(_random_settings(7, H))
-    for k in A.GATES:
+    step = anatomy.step(_random_settings(7, H))
+    for k in anatomy.GATES:
         np.testing.assert_allclose(step.x_term[k] + step.h_term[k] + step.bias[k], step.pre[k], atol=1e-12)
     np.testing.assert_allclose(step.forget_part + step.input_part, step.c, atol=1e-12)
     np.testing.assert_allclose(step.gate["o"] * step.tanh_c, step.h, atol=1e-12)
@@ -63,101 +65,101 @@ def test_intermediates_are_consistent(H):
 
 
 def test_preset_remember_keeps_the_cell():
-    s = A.step(A.PRESETS["remember"])
+    s = anatomy.step(presets.ANATOMY_PRESETS["remember"])
     assert s.gate["f"][0] > 0.99 and s.gate["i"][0] < 0.01
     assert abs(s.c[0] - s.c_prev[0]) < 0.02 * abs(s.c_prev[0]) + 0.01
 
 
 def test_preset_overwrite_replaces_the_cell():
-    s = A.step(A.PRESETS["overwrite"])
+    s = anatomy.step(presets.ANATOMY_PRESETS["overwrite"])
     assert s.gate["f"][0] < 0.01 and s.gate["i"][0] > 0.99
     assert abs(s.c[0] - s.gate["g"][0]) < 0.02
 
 
 def test_preset_1997_has_no_forget_gate():
-    s = A.step(A.PRESETS["1997 LSTM (no forget gate)"])
+    s = anatomy.step(presets.ANATOMY_PRESETS["1997 LSTM (no forget gate)"])
     assert not s.forget_gate and s.gate["f"][0] == 1.0 and np.isnan(s.pre["f"][0])
     np.testing.assert_allclose(s.c, s.c_prev + s.gate["i"] * s.gate["g"], atol=1e-12)
     assert abs(s.c[0]) > abs(s.c_prev[0]), "with f = 1 the cell can only add: it drifts away"
-    eqs = A.equations(s)
+    eqs = anatomy_text.equations(s)
     assert "no forget gate" in eqs[F]
 
 
 def test_simple_rnn_question_answered_honestly():
-    s = A.step(A.PRESETS["is i=1, f=0 really a simple RNN?"])
+    s = anatomy.step(presets.ANATOMY_PRESETS["is i=1, f=0 really a simple RNN?"])
     assert s.clamped == {"i": 1.0, "f": 0.0, "o": 1.0}
     assert (s.gate["i"][0], s.gate["f"][0], s.gate["o"][0]) == (1.0, 0.0, 1.0)
     # c_t IS the RNN's state (same weights), but h_t = tanh(c_t) = tanh(tanh(pre_g)) is not
     assert s.c[0] == pytest.approx(s.rnn_h[0], abs=1e-12)
     assert s.h[0] == pytest.approx(np.tanh(s.rnn_h[0]), abs=1e-12)
     assert abs(s.h[0] - s.rnn_h[0]) > 0.05
-    text = " ".join(A.rnn_verdict(s))
+    text = " ".join(anatomy_text.rnn_verdict(s))
     assert f"c_t = {s.c[0]:.3f} equals the RNN's h_t" in text
     assert f"= {s.h[0]:.3f} differs from it" in text
     assert "only half" in text
 
 
 def test_verdict_follows_the_numbers():
-    free = A.step()
-    lines = A.rnn_verdict(free)
+    free = anatomy.step()
+    lines = anatomy_text.rnn_verdict(free)
     assert "differs from the RNN" in lines[0] and "gates are free" in lines[-1]
     # where pre_g = 0, tanh(tanh(0)) = tanh(0): the verdict must say both are equal, not "only half"
-    zero = A.step(dict(clamp="i=1, f=0, o=1", x=0.0, h_prev0=0.0, bg0=0.0))
+    zero = anatomy.step(dict(clamp="i=1, f=0, o=1", x=0.0, h_prev0=0.0, bg0=0.0))
     assert zero.rnn_h[0] == 0.0 and zero.h[0] == 0.0
-    text = " ".join(A.rnn_verdict(zero))
+    text = " ".join(anatomy_text.rnn_verdict(zero))
     assert "only half" not in text and "both equal" in text
     # every number printed in a verdict is the traced value
-    for line in A.rnn_verdict(A.step(dict(units=2, clamp="i=1, f=0"))):
+    for line in anatomy_text.rnn_verdict(anatomy.step(dict(units=2, clamp="i=1, f=0"))):
         for m in re.finditer(r"c_t = (-?\d+\.\d{3})", line):
-            assert float(m.group(1)) in {round(v, 3) for v in A.step(dict(units=2, clamp="i=1, f=0")).c}
+            assert float(m.group(1)) in {round(v, 3) for v in anatomy.step(dict(units=2, clamp="i=1, f=0")).c}
 
 
 def test_equations_substitute_the_traced_numbers():
-    s = A.step(dict(units=2))
+    s = anatomy.step(dict(units=2))
     for u in range(2):
-        eqs = A.equations(s, u)
+        eqs = anatomy_text.equations(s, u)
         assert len(eqs) == 6
-        for j, k in enumerate(A.GATES):
+        for j, k in enumerate(anatomy.GATES):
             assert f"{s.pre[k][u]:.3f}" in eqs[j] and f"{s.gate[k][u]:.3f}" in eqs[j]
             assert f"{abs(s.W[j][u]):.3f}" in eqs[j]
         assert f"{s.c[u]:.3f}" in eqs[4] and f"{s.forget_part[u]:.3f}" in eqs[4]
         assert f"{s.h[u]:.3f}" in eqs[5] and f"{s.tanh_c[u]:.3f}" in eqs[5]
-    held = A.equations(A.step(dict(clamp="i=1, f=0")))
+    held = anatomy_text.equations(anatomy.step(dict(clamp="i=1, f=0")))
     assert "held" in held[I] and "held" in held[F] and "held" not in held[G]
     with pytest.raises(ValueError, match="unit 2"):
-        A.equations(s, 2)
+        anatomy_text.equations(s, 2)
 
 
 def test_settings_are_validated():
     with pytest.raises(ValueError, match="unknown cell setting 'Wz0'"):
-        A.step({"Wz0": 1.0})
+        anatomy.step({"Wz0": 1.0})
     with pytest.raises(ValueError, match="'x' must be a finite number"):
-        A.step({"x": float("nan")})
+        anatomy.step({"x": float("nan")})
     with pytest.raises(ValueError, match="1 or 2 units"):
-        A.step({"units": 3})
+        anatomy.step({"units": 3})
     with pytest.raises(ValueError, match="clamp must be one of"):
-        A.step({"clamp": "i=0"})
+        anatomy.step({"clamp": "i=0"})
 
 
 def test_presets_fit_the_slider_grid_and_round_trip_as_urls():
-    for name, preset in A.PRESETS.items():
-        query = A.preset_query(name)
-        H = preset.get("units", A.DEFAULTS["units"])
-        assert set(query) == {k for k in preset if k in set(A.keys(H)) | {"units", "forget_gate", "clamp"}}
+    for name, preset in presets.ANATOMY_PRESETS.items():
+        query = presets.anatomy_query(name)
+        H = preset.get("units", anatomy.DEFAULTS["units"])
+        assert set(query) == {k for k in preset if k in set(anatomy.keys(H)) | {"units", "forget_gate", "clamp"}}
         for key, value in preset.items():
             if key not in query:
                 continue
             if isinstance(value, bool):
                 assert query[key] == str(value).lower()
             elif isinstance(value, float):
-                lo, hi = A.STATE_RANGE if key[0] in "xhc" else A.WEIGHT_RANGE
+                lo, hi = anatomy.STATE_RANGE if key[0] in "xhc" else anatomy.WEIGHT_RANGE
                 assert lo <= float(query[key]) <= hi and float(query[key]) == value
                 assert abs(value * 10 - round(value * 10)) < 1e-9, "on the 0.1 slider grid"
-        A.step(preset)
-        assert name in A.PRESET_NOTES
+        anatomy.step(preset)
+        assert name in presets.ANATOMY_NOTES
 
 
 def test_diagram_values_are_the_step():
-    s = A.step(dict(units=2))
-    v = A.diagram_values(s, 1)
+    s = anatomy.step(dict(units=2))
+    v = anatomy.diagram_values(s, 1)
     assert v["c"] == s.c[1] and v["h"] == s.h[1] and v["f"] == s.gate["f"][1] and v["x"] == s.x

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from lstm_core import Clamp, GlassGRU, GlassLSTM, GlassRNN, ablate
-from lstm_core.why import forget_gain, grad_norms, rnn_jacobian_norms
+from lstm_core.cells import forget_gain, grad_norms, rnn_jacobian_norms
 
 SIZES = [(3, 1, 1, 7), (5, 4, 3, 12), (2, 16, 6, 30)]   # (input, hidden, batch, time)
 KINDS = {

@@ -9,9 +9,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from lstm_core import checkpoint, compare
-from lstm_core.compare import CompareConfig, CompareResult, TrainingSlots, run_comparison
-from lstm_core.train import TrainConfig, TrainResult, build_model
+from lstm_core.experiments import comparison
+from lstm_core.experiments.comparison import CompareConfig, CompareResult, run_comparison
+from lstm_core.training import checkpoint, queue
+from lstm_core.training.queue import TrainingSlots
+from lstm_core.training.trainer import TrainConfig, TrainResult, build_model
 
 TINY = dict(steps=30, hidden=8, test_size=200)
 
@@ -45,19 +47,19 @@ def test_parameter_counts_are_the_models(result):
     res, events = result
     starts = {e["arch"]: e["params"] for e in events if e["event"] == "start"}
     assert starts == res.params() == {a: r.model.n_params()["total"] for a, r in res.runs.items()}
-    for task in compare.TASK_LABELS:
+    for task in comparison.TASK_LABELS:
         for arch in ("lstm", "rnn", "gru"):
             for h in (1, 7, 64):
-                assert compare.param_count(arch, task, h) == \
+                assert comparison.param_count(arch, task, h) == \
                     build_model(TrainConfig(task=task, arch=arch, hidden=h)).n_params()["total"]
 
 
 def test_matched_parameter_counts_are_closest():
     cfg = CompareConfig(hidden=32, match_params=True, archs=("lstm", "rnn", "gru"))
-    target = compare.param_count("lstm", "agreement", 32)
+    target = comparison.param_count("lstm", "agreement", 32)
     for arch in ("rnn", "gru"):
         h = cfg.hidden_for(arch)
-        best = min(range(1, 257), key=lambda k: abs(compare.param_count(arch, "agreement", k) - target))
+        best = min(range(1, 257), key=lambda k: abs(comparison.param_count(arch, "agreement", k) - target))
         assert h == best and h > 32
     assert CompareConfig(hidden=32).hidden_for("rnn") == 32
 
@@ -65,7 +67,7 @@ def test_matched_parameter_counts_are_closest():
 def test_sweep_and_summary_are_the_numbers(result):
     res, _ = result
     for arch, d in res.by_distance.items():
-        assert d["x"] == compare.span_grid("agreement", 12) == [3, 6, 12, 18, 24]
+        assert d["x"] == comparison.span_grid("agreement", 12) == [3, 6, 12, 18, 24]
         assert len(d["y"]) == 5 and all(0 <= y <= 1 for y in d["y"]) and d["n"] == 200
         # same examples as the test set at the trained distance: the very same number
         assert d["y"][2] == res.runs[arch].test["test_accuracy"]
@@ -101,16 +103,18 @@ def test_exports(result):
         assert meta["train"]["arch"] == arch and meta["status"] == "ok"
 
 
-def test_trained_gradients_use_the_task_loss(result):
+def test_measure_model_uses_the_task_loss(result):
+    from lstm_core.experiments import vanishing_trained
+    from lstm_core.training.trainer import Task
     res, _ = result
-    g = compare.trained_gradients(res, seed=1)
-    assert g["tokens"] and len(g["lstm"].grad_h) == len(g["tokens"])
     m = res.runs["lstm"].model
-    from lstm_core import tasks
-    x = torch.tensor([[tasks.WORD_TO_ID[w] for w in g["tokens"]]])
+    task = Task(res.runs["lstm"].config)
+    x, y = task.batch(np.random.default_rng([1, 3]), 1, test=True)
+    g = vanishing_trained.measure_model(m, task, x, y)
+    assert len(g.grad_h) == x.shape[1]
     with torch.no_grad():
-        loss = F.cross_entropy(m(x)[:, -1].double(), torch.tensor([g["label"]])).item()
-    assert g["lstm"].loss == pytest.approx(loss, rel=1e-4)
+        loss = F.cross_entropy(m(x)[:, -1].double(), y).item()
+    assert g.loss == pytest.approx(loss, rel=1e-4)
     assert g["lstm"].grad_c is not None and g["rnn"].grad_c is None
 
 
@@ -130,7 +134,7 @@ def test_undertrained_warning_is_generated_from_the_loss_curve():
     res = CompareResult(CompareConfig(), {"lstm": _fake(falling), "rnn": _fake(flat, arch="rnn")})
     assert res.undertrained("rnn") is None
     w = res.undertrained("lstm")
-    (a0, a1, m0), (b0, b1, m1) = compare.loss_drop(res.runs["lstm"].history)
+    (a0, a1, m0), (b0, b1, m1) = comparison.loss_drop(res.runs["lstm"].history)
     assert (a0, a1, b0, b1) == (61, 80, 81, 100)
     assert m0 == pytest.approx(np.mean(falling[60:80])) and m1 == pytest.approx(np.mean(falling[80:]))
     assert f"mean {m0:.3g} over steps 61–80, {m1:.3g} over steps 81–100" in w
@@ -143,9 +147,9 @@ def test_undertrained_warning_is_generated_from_the_loss_curve():
     assert "only 40 of 100 steps" in short.undertrained("lstm")
     late = [0.69] * 90 + list(np.linspace(0.69, 0.5, 10))         # a fall in the last tenth only
     res = CompareResult(CompareConfig(), {"lstm": _fake(late)})
-    (_, _, m0), (_, _, m1) = compare.loss_drop(res.runs["lstm"].history, 5)
+    (_, _, m0), (_, _, m1) = comparison.loss_drop(res.runs["lstm"].history, 5)
     assert m1 > 0.9 * m0                                          # fifths miss it ...
-    (a0, a1, m0), (b0, b1, m1) = compare.loss_drop(res.runs["lstm"].history, 10)
+    (a0, a1, m0), (b0, b1, m1) = comparison.loss_drop(res.runs["lstm"].history, 10)
     assert (a0, a1, b0, b1) == (81, 90, 91, 100) and m1 <= 0.9 * m0
     assert f"mean {m0:.3g} over steps 81–90, {m1:.3g} over steps 91–100" in res.undertrained("lstm")
 
@@ -190,16 +194,16 @@ def test_settings_are_validated_and_capped():
     with pytest.raises(ValueError, match="hidden size"):
         CompareConfig(hidden=10_000).resolved()
     with pytest.raises(ValueError, match="distance"):
-        CompareConfig(distance=compare.PAGE_MAX_T + 1).resolved()
+        CompareConfig(distance=comparison.PAGE_MAX_T + 1).resolved()
     with pytest.raises(ValueError, match="lr"):
         CompareConfig(lr=float("nan")).resolved()
     big = CompareConfig(task="adding", distance=200, hidden=256, steps=5000)
-    assert compare.estimate_seconds(big) > compare.MAX_TRAIN_SECONDS
+    assert comparison.estimate_seconds(big) > comparison.MAX_TRAIN_SECONDS
     with pytest.raises(ValueError, match="limit"):
-        compare.check_budget(big)
+        comparison.check_budget(big)
     with pytest.raises(ValueError, match="limit"):
         run_comparison(big, slots=TrainingSlots(1))
-    assert compare.check_budget(CompareConfig()) < compare.MAX_TRAIN_SECONDS
+    assert comparison.check_budget(CompareConfig()) < comparison.MAX_TRAIN_SECONDS
 
 
 # ---------------------------------------------------------------------------- the queue
@@ -246,7 +250,7 @@ def test_slots_queue_first_come_first_served():
 def test_queue_timeout_and_leaving_the_line():
     slots = TrainingSlots(1)
     with slots.hold():
-        with pytest.raises(compare.QueueTimeout, match="busy"):
+        with pytest.raises(queue.QueueTimeout, match="busy"):
             with slots.hold(poll=0.02, timeout=0.1):
                 pass
         assert slots.state() == dict(running=1, waiting=0)
@@ -300,7 +304,7 @@ def test_sweep_and_gradient_stories_are_the_numbers(result):
 
 
 def test_page_defaults_are_the_shipped_models_settings():
-    from lstm_core.checkpoint import load_pretrained
+    from lstm_core.training.checkpoint import load_pretrained
     cfg = CompareConfig().resolved()
     for arch in ("lstm", "rnn"):
         _, meta = load_pretrained(f"agreement_d30_{arch}")
@@ -308,7 +312,7 @@ def test_page_defaults_are_the_shipped_models_settings():
         for k in ("task", "arch", "distance", "hidden", "embed", "steps", "batch", "lr", "optimizer",
                   "clip", "forget_bias", "init", "seed", "attractors"):
             assert meta["train"][k] == getattr(mine, k), k
-    note = compare.pretrained_note()
+    note = comparison.pretrained_note()
     for arch in ("lstm", "rnn"):
         _, meta = load_pretrained(f"agreement_d30_{arch}")
         assert f"{arch.upper()} {100 * meta['metrics']['test_accuracy']:.1f}%" in note

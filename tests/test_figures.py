@@ -7,7 +7,9 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from lstm_core import figures as F
+from lstm_core.figures import anatomy as anatomy_figures
+from lstm_core.figures import style
+from lstm_core.figures import vanishing as vanishing_figures
 
 TOKENS = ["the", "keys", "to", "the", "cabinet", "is"]     # "the" repeats
 
@@ -25,14 +27,14 @@ def _y(trace):
 
 
 def test_palette_is_okabe_ito_and_distinct():
-    okabe = set(F.OKABE_ITO.values())
+    okabe = set(style.OKABE_ITO.values())
     lstm_names = ["input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"]
-    assert all(F.GATE_COLORS[n] in okabe for n in lstm_names)
-    assert len({F.GATE_COLORS[n] for n in lstm_names}) == len(lstm_names), "each LSTM quantity needs its own colour"
-    assert len(set(F.ARCH_COLORS.values())) == 3 and set(F.ARCH_COLORS.values()) <= okabe
+    assert all(style.GATE_COLORS[n] in okabe for n in lstm_names)
+    assert len({style.GATE_COLORS[n] for n in lstm_names}) == len(lstm_names), "each LSTM quantity needs its own colour"
+    assert len(set(style.ARCH_COLORS.values())) == 3 and set(style.ARCH_COLORS.values()) <= okabe
     for name in ("input_gate", "forget_gate", "output_gate", "update_gate"):
-        assert F.GATE_SCALES[name][-1][1] == F.GATE_COLORS[name], f"{name} heatmap must end at its gate colour"
-    assert set(F.GATE_LABELS) >= set(lstm_names) | {"reset_gate", "update_gate"}
+        assert style.GATE_SCALES[name][-1][1] == style.GATE_COLORS[name], f"{name} heatmap must end at its gate colour"
+    assert set(style.GATE_LABELS) >= set(lstm_names) | {"reset_gate", "update_gate"}
 
 
 # ----------------------------------------------------------------------------- heatmaps
@@ -40,7 +42,7 @@ def test_palette_is_okabe_ito_and_distinct():
 
 def test_heatmap_tokens_on_x_with_repeats():
     values = np.random.default_rng(0).random((3, len(TOKENS)))
-    fig = F.unit_token_heatmap(values, TOKENS, name="forget_gate")
+    fig = style.unit_token_heatmap(values, TOKENS, name="forget_gate")
     hm = fig.data[0]
     assert isinstance(hm, go.Heatmap)
     z = np.asarray(hm.z)
@@ -59,17 +61,17 @@ def test_heatmap_tokens_on_x_with_repeats():
 
 def test_heatmap_thins_ticks_for_long_sequences_and_checks_shapes():
     T = 300
-    fig = F.unit_token_heatmap(np.zeros((2, T)), [f"w{t}" for t in range(T)], name="cell")
-    assert len(fig.layout.xaxis.tickvals) <= F.MAX_TICKS
+    fig = style.unit_token_heatmap(np.zeros((2, T)), [f"w{t}" for t in range(T)], name="cell")
+    assert len(fig.layout.xaxis.tickvals) <= style.MAX_TICKS
     assert fig.layout.xaxis.ticktext[1] == f"w{fig.layout.xaxis.tickvals[1]}"
     with pytest.raises(ValueError, match="tokens"):
-        F.unit_token_heatmap(np.zeros((2, 5)), ["a", "b"], name="cell")
+        style.unit_token_heatmap(np.zeros((2, 5)), ["a", "b"], name="cell")
     with pytest.raises(ValueError, match="units, time"):
-        F.unit_token_heatmap(np.zeros(5), list("abcde"))
+        style.unit_token_heatmap(np.zeros(5), list("abcde"))
 
 
 def test_heatmap_signed_quantity_is_symmetric():
-    fig = F.unit_token_heatmap(np.array([[-3.0, 1.0]]), ["a", "b"], name="cell")
+    fig = style.unit_token_heatmap(np.array([[-3.0, 1.0]]), ["a", "b"], name="cell")
     assert fig.data[0].zmin == -fig.data[0].zmax == -3.0
 
 
@@ -78,8 +80,8 @@ def test_heatmap_signed_quantity_is_symmetric():
 
 def test_trajectories_colours_cursor_and_tokens():
     series = {"c unit 0": np.arange(len(TOKENS)), "h unit 0": -np.arange(len(TOKENS))}
-    colors = {"c unit 0": F.GATE_COLORS["cell"], "h unit 0": F.GATE_COLORS["hidden"]}
-    fig = F.trajectories(series, TOKENS, title="c and h", yaxis_title="value", colors=colors, cursor=3)
+    colors = {"c unit 0": style.GATE_COLORS["cell"], "h unit 0": style.GATE_COLORS["hidden"]}
+    fig = style.trajectories(series, TOKENS, title="c and h", yaxis_title="value", colors=colors, cursor=3)
     assert [t.name for t in fig.data] == list(series)
     assert [t.line.color for t in fig.data] == [colors["c unit 0"], colors["h unit 0"]]
     assert list(fig.data[1].customdata)[3] == "3:the"
@@ -92,25 +94,25 @@ def test_trajectories_colours_cursor_and_tokens():
 
 def test_log_curves_keep_tiny_values_and_gap_zeros():
     tiny = np.array([1.0, 1e-100, 1e-300, 0.0, np.inf])
-    fig = F.grad_norm_vs_distance({"RNN": tiny, "LSTM": np.ones(5)}, colors={"RNN": F.ARCH_COLORS["rnn"]})
+    fig = vanishing_figures.grad_norm_vs_distance({"RNN": tiny, "LSTM": np.ones(5)}, colors={"RNN": style.ARCH_COLORS["rnn"]})
     assert fig.layout.yaxis.type == "log"
     y = _y(fig.data[0])
     assert y[2] == 1e-300, "float32 would flush this to 0; log curves stay float64"
     assert np.isnan(y[3]) and np.isnan(y[4]), "0 and inf cannot sit on a log axis: gaps"
     assert list(fig.data[0].x) == list(range(5))
-    assert fig.data[0].line.color == F.ARCH_COLORS["rnn"]
+    assert fig.data[0].line.color == style.ARCH_COLORS["rnn"]
     assert all(_titles(fig)) and fig.layout.showlegend
 
 
 def test_add_time_cursor_and_probability_bars():
-    fig = F.add_time_cursor(go.Figure(), 7, label="now")
+    fig = vanishing_figures.add_time_cursor(go.Figure(), 7, label="now")
     assert fig.layout.shapes[0].x0 == 7
-    bars = F.probability_bars({"LSTM": 0.9, "RNN": 0.25}, title="P(plural)", xaxis_title="probability",
-                              colors={"LSTM": F.ARCH_COLORS["lstm"]})
+    bars = style.probability_bars({"LSTM": 0.9, "RNN": 0.25}, title="P(plural)", xaxis_title="probability",
+                              colors={"LSTM": style.ARCH_COLORS["lstm"]})
     assert [float(b.x[0]) for b in bars.data] == pytest.approx([0.9, 0.25])
-    assert bars.data[0].marker.color == F.ARCH_COLORS["lstm"] and tuple(bars.layout.xaxis.range) == (0, 1)
+    assert bars.data[0].marker.color == style.ARCH_COLORS["lstm"] and tuple(bars.layout.xaxis.range) == (0, 1)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        F.probability_bars({"x": 1.5}, title="t", xaxis_title="p")
+        style.probability_bars({"x": 1.5}, title="t", xaxis_title="p")
 
 
 # ----------------------------------------------------------------------------- the cell diagram
@@ -120,7 +122,7 @@ def _diagram(**over):
     v = dict(x=1.0, h_prev=0.5, c_prev=0.8, i=0.7, f=0.9, g=-0.4, o=0.6, forget_part=0.72, input_part=-0.28,
              c=0.44, tanh_c=0.41, h=0.25, forget_gate=True, clamped={})
     v.update(over)
-    return F.lstm_cell_diagram(v)
+    return anatomy_figures.lstm_cell_diagram(v)
 
 
 def _texts(fig):
@@ -137,11 +139,11 @@ def test_diagram_shows_the_numbers_and_colours():
     for s in ("f = 0.90", "i = 0.70", "g = -0.40", "o = 0.60", "= 0.80", "= 0.44", "= 0.25", "= 0.72"):
         assert s in text
     legend = {t.name: t.marker.color for t in fig.data}
-    assert legend[F.GATE_LABELS["forget_gate"]] == F.GATE_COLORS["forget_gate"]
+    assert legend[style.GATE_LABELS["forget_gate"]] == style.GATE_COLORS["forget_gate"]
     assert fig.layout.title.text and fig.layout.xaxis.title.text
     # fill intensity follows the gate value
     weak, strong = _gate_box(_diagram(f=0.1), 3.0), _gate_box(_diagram(f=0.95), 3.0)
-    assert weak.fillcolor == strong.fillcolor == F.GATE_COLORS["forget_gate"]
+    assert weak.fillcolor == strong.fillcolor == style.GATE_COLORS["forget_gate"]
     assert weak.opacity < strong.opacity
 
 
@@ -150,12 +152,12 @@ def test_diagram_marks_held_gates_and_the_1997_cell():
     assert "i = 1.00<br>(held)" in held and "f = 0.00<br>(held)" in held
     no_f = _diagram(f=1.0, forget_gate=False)
     assert "no gate" in _texts(no_f)
-    assert _gate_box(no_f, 3.0).fillcolor == F.OKABE_ITO["grey"]
+    assert _gate_box(no_f, 3.0).fillcolor == style.OKABE_ITO["grey"]
 
 
 def test_figures_serialise():
-    for fig in (_diagram(), F.unit_token_heatmap(np.ones((2, 3)), list("abc")),
-                F.grad_norm_vs_distance({"a": np.ones(3)})):
+    for fig in (_diagram(), style.unit_token_heatmap(np.ones((2, 3)), list("abc")),
+                vanishing_figures.grad_norm_vs_distance({"a": np.ones(3)})):
         spec = json.loads(fig.to_json())
         assert spec["layout"]["title"]["text"]
         assert not re.search(r"NaN(?!\w)", json.dumps(spec["layout"]))

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_core import checkpoint, inspect as insp, tasks
-from lstm_core.train import TrainConfig, build_model, train
+from lstm_core.data import agreement
+from lstm_core.experiments import inspection as insp
+from lstm_core.training import checkpoint, uploads
+from lstm_core.training.trainer import TrainConfig, build_model, train
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +86,10 @@ def test_skipped_characters_are_reported():
 def test_typed_sentence_annotations():
     s = insp.sentence_from_text("The key, near the old cabinets, IS!")
     assert s.tokens == ["the", "key", "near", "the", "old", "cabinets"]
-    assert s.verb == "is" and s.label == tasks.SINGULAR and s.subject_pos == 1
+    assert s.verb == "is" and s.label == agreement.SINGULAR and s.subject_pos == 1
     assert s.attractor_positions == [5] and s.distance == 4
     s2 = insp.sentence_from_text("the children near the big tree")       # no verb: read all
-    assert s2.verb is None and s2.label == tasks.PLURAL and s2.attractor_positions == [5]
+    assert s2.verb is None and s2.label == agreement.PLURAL and s2.attractor_positions == [5]
 
 
 @pytest.mark.parametrize("text, words", [
@@ -121,10 +123,10 @@ def test_generated_sentences_have_the_asked_distance_and_attractors():
     for d, k, seed in [(0, 0, 0), (12, 1, 3), (30, 4, 1), (60, 10, 2)]:
         s = insp.generate_sentence(d, k, seed)
         assert s.distance == d and len(s.attractor_positions) == k
-        assert s.label == tasks.NOUN_NUMBER[s.tokens[s.subject_pos]]
+        assert s.label == agreement.NOUN_NUMBER[s.tokens[s.subject_pos]]
         for t in s.attractor_positions:
-            assert tasks.NOUN_NUMBER[s.tokens[t]] != s.label
-        assert tasks.VERB_WORDS[s.verb] == s.label
+            assert agreement.NOUN_NUMBER[s.tokens[t]] != s.label
+        assert agreement.VERB_WORDS[s.verb] == s.label
     assert insp.generate_sentence(20, 2, 7).tokens == insp.generate_sentence(20, 2, 7).tokens
     assert insp.generate_sentence(20, 2, 7).tokens != insp.generate_sentence(20, 2, 8).tokens
     with pytest.raises(ValueError, match="distance"):
@@ -134,7 +136,7 @@ def test_generated_sentences_have_the_asked_distance_and_attractors():
 def test_fit_attractors():
     assert insp.fit_attractors(12, 2) == (2, None)
     k, note = insp.fit_attractors(5, 4)
-    assert k == tasks.max_attractors(5) == 1 and "using 1" in note and "distance 5" in note
+    assert k == agreement.max_attractors(5) == 1 and "using 1" in note and "distance 5" in note
 
 
 def test_clean_units():
@@ -151,7 +153,7 @@ def test_page_sentences_hold(models):
     for arch, tr in ins.traces.items():
         v = ins.verdict(arch)
         assert f"predicts **{tr.prediction}** (probability {tr.probability:.2f})" in v
-        correct = (tr.p_plural[-1] >= 0.5) == (s.label == tasks.PLURAL)
+        correct = (tr.p_plural[-1] >= 0.5) == (s.label == agreement.PLURAL)
         assert (": correct" in v) == correct and (": wrong" in v) == (not correct)
         assert f"is {insp.NUMBER[s.label]}" in v
         assert ("close to a coin flip" in v) == (tr.probability < 0.6)
@@ -206,7 +208,7 @@ def test_uploads_accept_a_good_pair_and_reject_bad_files(models, tmp_path):
              ("shape.safetensors", wide_w), ("shape.json", m),
              ("nan.safetensors", nan_w), ("nan.json", m),
              ("model.pt", evil), ("lonely.safetensors", w)]
-    loaded, problems = insp.load_uploads(files)
+    loaded, problems = uploads.load_uploads(files)
     assert set(loaded) == {"lstm", "rnn"} and "uploaded good" in loaded["lstm"][1]
     assert not _Evil.sentinel.exists(), "the pickle ran code"
     text = "\n".join(problems)
@@ -227,7 +229,7 @@ def test_uploads_accept_a_good_pair_and_reject_bad_files(models, tmp_path):
 def test_uploads_refuse_other_tasks_and_oversize(models):
     cfg = TrainConfig(task="adding", arch="lstm", hidden=8)
     w, m = _ckpt(build_model(cfg), cfg)
-    loaded, problems = insp.load_uploads([("add.safetensors", w), ("add.json", m),
+    loaded, problems = uploads.load_uploads([("add.safetensors", w), ("add.json", m),
                                           ("big.safetensors", b"0" * (insp_limits() + 1))])
     assert loaded == {}
     assert any("add: rejected" in p and "agreement" in p for p in problems)
@@ -245,6 +247,6 @@ def test_user_text_in_messages_cannot_act_as_markdown():
     with pytest.raises(ValueError) as e:
         insp.sentence_from_text("the a_b_c is")
     assert "'a\\_b\\_c'" in str(e.value)
-    _, problems = insp.load_uploads([("[x](http://evil)**<b>.pt", b"12")])
+    _, problems = uploads.load_uploads([("[x](http://evil)**<b>.pt", b"12")])
     assert problems[0].startswith("x(httpevil)b.pt: only checkpoints")
     assert not any(ch in problems[0].split(":")[0] for ch in "[]*<>")

@@ -9,7 +9,7 @@ import torch
 
 from lstm_core import number_units as nu
 from lstm_core import number_units_figures as nf
-from lstm_core import tasks
+from lstm_core.data import agreement
 from lstm_core.cells import Clamp
 
 
@@ -109,19 +109,19 @@ def test_probe_reads_an_informative_position_and_not_a_noise_one():
 
 def test_resample_keeps_structure_and_roles():
     rng = np.random.default_rng(3)
-    skeleton = tasks.agreement_example(rng, 20, 3, label=0)
+    skeleton = agreement.agreement_example(rng, 20, 3, label=0)
     for label in (0, 1, 1, 0):
         ex = nu.resample(skeleton, rng, label)
         assert len(ex.tokens) == len(skeleton.tokens) and ex.label == label
-        assert tasks.NOUN_NUMBER[ex.tokens[ex.subject_pos]] == label
-        assert tasks.VERB_WORDS[ex.tokens[ex.verb_pos]] == label
+        assert agreement.NOUN_NUMBER[ex.tokens[ex.subject_pos]] == label
+        assert agreement.VERB_WORDS[ex.tokens[ex.verb_pos]] == label
         for j in ex.noun_positions:
             expect = 1 - label if j in ex.attractor_positions else label
-            assert tasks.NOUN_NUMBER[ex.tokens[j]] == expect
+            assert agreement.NOUN_NUMBER[ex.tokens[j]] == expect
         for a, b in zip(ex.tokens, skeleton.tokens):
-            assert nu._SLOT.get(a, a in tasks.NOUN_NUMBER) == nu._SLOT.get(b, b in tasks.NOUN_NUMBER) or \
-                (a in tasks.VERB_WORDS and b in tasks.VERB_WORDS)
-        assert all(w in tasks.WORD_TO_ID for w in ex.tokens)
+            assert nu._SLOT.get(a, a in agreement.NOUN_NUMBER) == nu._SLOT.get(b, b in agreement.NOUN_NUMBER) or \
+                (a in agreement.VERB_WORDS and b in agreement.VERB_WORDS)
+        assert all(w in agreement.WORD_TO_ID for w in ex.tokens)
 
 
 def test_sentence_set_aligns_subjects_in_one_column():
@@ -129,8 +129,8 @@ def test_sentence_set_aligns_subjects_in_one_column():
     assert s.x.shape[0] == 100 and (s.attractors[:50] == 0).all() and (s.attractors[50:] == 3).all()
     col = s.subject_col
     for b, ex in enumerate(s.examples):
-        assert s.x[b, col] == tasks.WORD_TO_ID[ex.tokens[ex.subject_pos]]
-        assert tasks.NOUN_NUMBER[tasks.VOCAB[s.x[b, col]]] == s.y[b]
+        assert s.x[b, col] == agreement.WORD_TO_ID[ex.tokens[ex.subject_pos]]
+        assert agreement.NOUN_NUMBER[agreement.VOCAB[s.x[b, col]]] == s.y[b]
 
 
 def test_two_clause_sentence_has_two_subjects_of_opposite_number():
@@ -138,11 +138,11 @@ def test_two_clause_sentence_has_two_subjects_of_opposite_number():
     c1, adjective, c2 = nu.two_clause_skeleton(rng)
     for label2 in (0, 1):
         tokens, s1, v1, s2, second = nu.two_clause_sentence(c1, adjective, c2, rng, label2)
-        assert tasks.NOUN_NUMBER[tokens[s2]] == label2
-        assert tasks.NOUN_NUMBER[tokens[s1]] == 1 - label2
-        assert tasks.VERB_WORDS[tokens[v1]] == 1 - label2             # clause 1's verb agrees with its subject
+        assert agreement.NOUN_NUMBER[tokens[s2]] == label2
+        assert agreement.NOUN_NUMBER[tokens[s1]] == 1 - label2
+        assert agreement.VERB_WORDS[tokens[v1]] == 1 - label2             # clause 1's verb agrees with its subject
         assert tokens[v1 + 1] == adjective and tokens[-len(second):] == second
-        assert not any(w in tasks.VERB_WORDS for w in second)           # the model reads up to verb 2
+        assert not any(w in agreement.VERB_WORDS for w in second)           # the model reads up to verb 2
 
 
 # ----------------------------------------------------------------------------- the glass core
@@ -252,8 +252,8 @@ def test_error_case_is_what_it_claims(rnn_summary, lstm_summary):
     for s in (rnn_summary, lstm_summary):
         e = s.error_case
         p = e.p_correct
-        assert len(p) == len(e.tokens) and e.tokens[e.subject_pos] in tasks.NOUN_NUMBER
-        assert tasks.VERB_WORDS[e.verb] == e.label
+        assert len(p) == len(e.tokens) and e.tokens[e.subject_pos] in agreement.NOUN_NUMBER
+        assert agreement.VERB_WORDS[e.verb] == e.label
         if e.kind in ("flip", "error"):
             assert p[-1] < 0.5 and (p[e.turn_pos:] < 0.5).all()
             assert e.turn_pos == 0 or p[e.turn_pos - 1] >= 0.5
@@ -275,7 +275,7 @@ def test_gate_stats_and_two_clause(lstm_summary):
     assert g["hold"] == pytest.approx(manual[two.subject1 + 1:two.verb1].mean(), rel=1e-6)
     assert g["at_subject2"] == pytest.approx(manual[two.subject2], rel=1e-6)
     assert 0 <= two.acc <= 1 and two.acc_alone > 0.9                  # clause 2 alone is easy
-    assert two.tokens[two.subject2] in tasks.NOUN_NUMBER
+    assert two.tokens[two.subject2] in agreement.NOUN_NUMBER
 
 
 def test_bad_settings_are_refused(lstm, rnn, lstm_summary, rnn_summary):

@@ -7,7 +7,8 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lstm_core import anatomy, gradients
+from lstm_core.experiments import anatomy, vanishing, vanishing_trained
+from pages import _presets as presets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 APP = os.path.join(ROOT, "app.py")
@@ -57,10 +58,10 @@ def test_home_links_every_page_and_presets():
     links = [(p.proto.page, p.proto.label, p.proto.query_string) for p in at.get("page_link")]
     targets = {page for page, _, _ in links}
     assert {"cell-anatomy", "gates-over-time", "vanishing-gradients", "train-and-compare", "number-units"} <= targets
-    for name in anatomy.PRESETS:
+    for name in presets.ANATOMY_PRESETS:
         assert any(page == "cell-anatomy" and name in label and parse_qs(q) == {k: [v] for k, v in
-                   anatomy.preset_query(name).items()} for page, label, q in links), name
-    for name in gradients.PRESETS:
+                   presets.anatomy_query(name).items()} for page, label, q in links), name
+    for name in presets.VANISHING_PRESETS:
         assert any(page == "vanishing-gradients" and label == name for page, label, _ in links), name
     text = " ".join(m.value for m in at.markdown) + " ".join(h.value for h in at.subheader)
     for step in ("The RNN", "Vanishing gradients", "gates", "constant error carousel"):
@@ -129,7 +130,7 @@ def test_anatomy_presets_and_the_rnn_answer():
     at.button(key="preset_is i=1, f=0 really a simple RNN?").click().run()
     no_errors(at)
     assert at.selectbox(key="clamp").value == "i=1, f=0, o=1"
-    step = anatomy.step(anatomy.PRESETS["is i=1, f=0 really a simple RNN?"])
+    step = anatomy.step(presets.ANATOMY_PRESETS["is i=1, f=0 really a simple RNN?"])
     text = " ".join(m.value for m in at.markdown)
     assert "only half" in text and f"{step.rnn_h[0]:.3f}" in text and f"{step.h[0]:.3f}" in text
     at.button(key="preset_remember").click().run()
@@ -172,12 +173,12 @@ def test_gradients_defaults_show_the_computed_sentences():
     no_errors(at)
     assert len(charts(at)) == 3 and not at.warning
     shown = [m.value for m in at.markdown]
-    for sentence in gradients.compare(gradients.Settings()).sentences:
+    for sentence in vanishing.compare(vanishing.Settings()).sentences:
         assert f"- {sentence}" in shown
 
 
 def test_gradients_every_widget_changes_the_figures():
-    K = gradients.URL_KEYS
+    K = presets.VANISHING_KEYS
     at = open_page(GRADIENTS, {K["T"]: "20", K["H"]: "6"})
     moves = [("slider", K["T"], 30), ("slider", K["H"], 9), ("selectbox", K["init"], "orthogonal"),
              ("slider", K["scale"], 1.5), ("selectbox", K["activation"], "relu"), ("slider", K["forget_bias"], 2.0),
@@ -214,7 +215,7 @@ def test_gradients_hostile_url(params, notes):
     assert len(charts(at)) == 3
     assert "This link had settings that could not be used" in text, "a banner in the main area too"
     if params.get("T") == "999999":
-        assert at.slider(key="T").value == gradients.MAX_T
+        assert at.slider(key="T").value == vanishing.MAX_T
     if params.get("T") == ["10", "20"]:
         assert at.slider(key="T").value == 20 and at.slider(key="H").value == 1
 
@@ -228,7 +229,7 @@ def test_url_notes_do_not_follow_to_another_page():
 
 
 def test_gradients_shared_url_reproduces_the_view():
-    K = gradients.URL_KEYS
+    K = presets.VANISHING_KEYS
     at = open_page(GRADIENTS)
     at.slider(key=K["T"]).set_value(40).run()
     at.selectbox(key=K["init"]).set_value("orthogonal").run()
@@ -267,20 +268,20 @@ def test_values_carried_from_another_page_never_crash_a_widget():
     widget cannot take (out of range, wrong type) is dropped and the widget starts at its default."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page(GRADIENTS)
-    at.session_state[gradients.URL_KEYS["T"]] = 10 ** 6           # beyond this page's slider
-    at.session_state[gradients.URL_KEYS["clip"]] = "1"             # a select's value, not a toggle's
-    at.session_state[gradients.URL_KEYS["init"]] = 3               # not one of the options
+    at.session_state[presets.VANISHING_KEYS["T"]] = 10 ** 6           # beyond this page's slider
+    at.session_state[presets.VANISHING_KEYS["clip"]] = "1"             # a select's value, not a toggle's
+    at.session_state[presets.VANISHING_KEYS["init"]] = 3               # not one of the options
     at.run()
     no_errors(at)
-    assert at.slider(key=gradients.URL_KEYS["T"]).value == gradients.Settings().T
-    assert at.toggle(key=gradients.URL_KEYS["clip"]).value is gradients.Settings().clip
-    assert at.selectbox(key=gradients.URL_KEYS["init"]).value == gradients.Settings().init
+    assert at.slider(key=presets.VANISHING_KEYS["T"]).value == vanishing.Settings().T
+    assert at.toggle(key=presets.VANISHING_KEYS["clip"]).value is vanishing.Settings().clip
+    assert at.selectbox(key=presets.VANISHING_KEYS["init"]).value == vanishing.Settings().init
 
 
 # ----------------------------------------------------------------------------- vanishing gradients: trained models
 
 UNTRAINED, PRETRAINED, MINE = "untrained (sliders)", "shipped pretrained (agreement d=30)", "my trained models (page 4)"
-SYNTHETIC_ONLY = [gradients.URL_KEYS[k] for k in ("T", "H", "init", "scale", "activation", "forget_bias", "seed")]
+SYNTHETIC_ONLY = [presets.VANISHING_KEYS[k] for k in ("T", "H", "init", "scale", "activation", "forget_bias", "seed")]
 
 
 def _keys(at) -> set:
@@ -288,9 +289,9 @@ def _keys(at) -> set:
 
 
 def _shipped_view(distance=30, seed=0, max_norm=None):
-    from lstm_core import checkpoint
+    from lstm_core.training import checkpoint
     m = {a: checkpoint.load_pretrained(f"agreement_d30_{a}")[0] for a in ("lstm", "rnn")}
-    return gradients.agreement_view(m["lstm"], m["rnn"], distance, seed, max_norm)
+    return vanishing_trained.agreement_view(m["lstm"], m["rnn"], distance, seed, max_norm)
 
 
 def test_gradients_pretrained_source_shows_the_trained_models_on_a_sentence():
@@ -310,7 +311,7 @@ def test_gradients_pretrained_source_shows_the_trained_models_on_a_sentence():
     for sentence in expected.sentences:
         assert f"- {sentence}" in text
     layout = json.loads(shown[0])["layout"]
-    words = gradients.token_ticks(expected.tokens, len(expected.lstm.grad_h))[1]
+    words = vanishing_trained.token_ticks(expected.tokens, len(expected.lstm.grad_h))[1]
     assert layout["xaxis"]["ticktext"] == words and words[0] == expected.tokens[-1]
     for key, value in (("vg_dist", 18), ("vg_seed", 4)):
         before = charts(at)
@@ -336,7 +337,8 @@ def test_gradients_pretrained_shared_url_reproduces_the_view():
 def test_gradients_page4_source_appears_only_with_a_result():
     import torch
 
-    from lstm_core.compare import CompareConfig, TrainingSlots, run_comparison
+    from lstm_core.experiments.comparison import CompareConfig, run_comparison
+    from lstm_core.training.queue import TrainingSlots
 
     at = open_page(GRADIENTS, {"vg_models": MINE})              # a link to page-4 models, in a fresh session
     no_errors(at)
@@ -357,6 +359,6 @@ def test_gradients_page4_source_appears_only_with_a_result():
     no_errors(at)
     assert len(charts(at)) == 3 and at.slider(key="vg_dist").value == 8, "starts at the trained distance"
     text = [m.value for m in at.markdown]
-    for sentence in gradients.comparison_view(res, 8, 0).sentences:
+    for sentence in vanishing_trained.comparison_view(res, 8, 0).sentences:
         assert f"- {sentence}" in text
     assert any(res.summary() in c.value for c in at.caption)

@@ -12,8 +12,10 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
-from lstm_core import checkpoint, compare, inspect as insp
-from lstm_core.train import TrainConfig, build_model
+from lstm_core.experiments import comparison
+from lstm_core.experiments import inspection as insp
+from lstm_core.training import checkpoint, queue, registry
+from lstm_core.training.trainer import TrainConfig, build_model
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GATES, TRAIN = "pages/gates_over_time.py", "pages/train_compare.py"
@@ -92,7 +94,7 @@ def test_gates_page_renders_on_defaults():
     assert "LSTM predicts **" in shown and "RNN predicts **" in shown
     # every sentence about the result is the core's, computed from the traces
     s = insp.sentence_from_text(insp.EXAMPLES[0])
-    ins = insp.inspect_sentence({a: m for a, (m, _) in insp.pretrained_models().items()}, s)
+    ins = insp.inspect_sentence({a: m for a, (m, _) in registry.pretrained_models().items()}, s)
     for arch in ("lstm", "rnn"):
         assert ins.verdict(arch) in shown
     assert insp.probability_story(ins) in shown
@@ -245,9 +247,9 @@ def test_train_page_renders_on_defaults():
     at = open_page(TRAIN)
     assert_clean(at)
     assert at.button[0].label == "Train LSTM and RNN" and not at.button[0].disabled
-    assert "No results yet" in texts(at) and compare.pretrained_note() in texts(at)
-    H = compare.CompareConfig().hidden
-    n = {a: compare.param_count(a, "agreement", H) for a in ("lstm", "rnn")}
+    assert "No results yet" in texts(at) and comparison.pretrained_note() in texts(at)
+    H = comparison.CompareConfig().hidden
+    n = {a: comparison.param_count(a, "agreement", H) for a in ("lstm", "rnn")}
     assert f"LSTM {H} units, {n['lstm']:,} parameters · RNN {H} units, {n['rnn']:,} parameters" in texts(at)
 
 
@@ -317,10 +319,10 @@ def test_queued_state_is_shown():
     held = threading.Event()
 
     def occupy():          # hold the only slot until the page has queued for over a second
-        with compare.SLOTS.hold():
+        with queue.SLOTS.hold():
             held.set()
             deadline = time.monotonic() + 60
-            while compare.SLOTS.state()["waiting"] == 0 and time.monotonic() < deadline:
+            while queue.SLOTS.state()["waiting"] == 0 and time.monotonic() < deadline:
                 time.sleep(0.05)
             time.sleep(1.2)
     t = threading.Thread(target=occupy)
@@ -344,7 +346,7 @@ def test_interrupted_training_keeps_the_previous_results(monkeypatch):
         for step in range(1, 6):
             progress(dict(event="step", arch="lstm", step=step, steps=20, loss=0.7, accuracy=0.5, elapsed=0.1))
         raise StopException()        # what Streamlit raises when the page reruns mid-script
-    monkeypatch.setattr(compare, "run_comparison", interrupted)
+    monkeypatch.setattr(comparison, "run_comparison", interrupted)
     at.button[0].click()
     at.run()
     at.run()
@@ -396,16 +398,16 @@ def test_curriculum_choice_reaches_the_trainer_for_agreement_only():
     assert_clean(at)
     at.selectbox(key="mix").set_value("short").run()
     assert_clean(at)
-    cfg = compare.CompareConfig(train_mix="short", archs=("lstm", "rnn", "gru")).resolved()
+    cfg = comparison.CompareConfig(train_mix="short", archs=("lstm", "rnn", "gru")).resolved()
     assert {cfg.train_config(a).resolved().train_mix for a in cfg.archs} == {"short"}
     at.selectbox(key="mix").set_value("two-clause").run()
     assert_clean(at)
-    cfg = compare.CompareConfig(train_mix="two-clause").resolved()
+    cfg = comparison.CompareConfig(train_mix="two-clause").resolved()
     assert {cfg.train_config(a).resolved().train_mix for a in cfg.archs} == {"two-clause"}
     at.selectbox(key="task").set_value("adding").run()
     assert_clean(at)
     assert not [s for s in at.selectbox if s.key == "mix"]
-    cfg = compare.CompareConfig(task="adding", distance=50, train_mix="short").resolved()
+    cfg = comparison.CompareConfig(task="adding", distance=50, train_mix="short").resolved()
     assert cfg.train_config("rnn").resolved().train_mix == "uniform"
 
 
@@ -416,9 +418,9 @@ def test_curriculum_rnn_source_shows_an_rnn_that_learned():
     at.selectbox(key="models").set_value("curriculum").run()
     assert_clean(at)
     shown = texts(at)
-    models = {a: m for a, (m, _) in insp.pretrained_models(insp.PRETRAINED_CURRICULUM).items()}
+    models = {a: m for a, (m, _) in registry.pretrained_models(registry.PRETRAINED_CURRICULUM).items()}
     ins = insp.inspect_sentence(models, insp.sentence_from_text(insp.EXAMPLES[0]))
     assert ins.verdict("rnn") in shown and "trained with the curriculum" in shown
-    plain = insp.pretrained_models()["rnn"][0]
+    plain = registry.pretrained_models()["rnn"][0]
     assert any((p1 != p2).any() for p1, p2 in zip(models["rnn"].parameters(), plain.parameters()))
     assert [m.value for m in at.metric] == ["plural", "plural"]      # 'the keys ... are'

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_core import tasks
-from lstm_core.tasks import (NOUN_NUMBER, VOCAB, agreement_batch, agreement_example,
+from lstm_core.data import agreement, sequences
+from lstm_core.data.agreement import (NOUN_NUMBER, VOCAB, agreement_batch, agreement_example,
                              decode, encode, max_attractors, split_at_verb)
 
 
@@ -27,7 +27,7 @@ def test_agreement_example_annotations(seed, distance, attractors):
     assert ex.distance == distance == ex.verb_pos - ex.subject_pos - 1
     # label = number of the subject noun = number of the verb written at verb_pos
     assert NOUN_NUMBER[toks[ex.subject_pos]] == ex.label
-    assert tasks.VERB_WORDS[toks[ex.verb_pos]] == ex.label
+    assert agreement.VERB_WORDS[toks[ex.verb_pos]] == ex.label
     assert ex.verb_pos == len(toks) - 1
     # the subject is the first noun; intervening nouns are exactly the annotated ones
     nouns = [t for t, w in enumerate(toks) if w in NOUN_NUMBER]
@@ -41,9 +41,9 @@ def test_agreement_example_annotations(seed, distance, attractors):
     if attractors is not None:
         assert ex.n_attractors == attractors
     # no other word reveals number: only the subject and the verb are number-marked
-    marked = [t for t, w in enumerate(toks) if w in NOUN_NUMBER or w in tasks.VERB_WORDS]
+    marked = [t for t, w in enumerate(toks) if w in NOUN_NUMBER or w in agreement.VERB_WORDS]
     assert set(marked) == {ex.subject_pos, ex.verb_pos, *ex.noun_positions}
-    assert all(w in tasks.WORD_TO_ID for w in toks)
+    assert all(w in agreement.WORD_TO_ID for w in toks)
     # the model's input is everything before the verb
     assert decode(ex.ids) == toks[:ex.verb_pos]
 
@@ -55,8 +55,8 @@ def test_determinism_and_seed_sensitivity():
     assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
     assert [e.text for e in a[2]] == [e.text for e in b[2]]
     assert [e.text for e in a[2]] != [e.text for e in c[2]]
-    for f, kw in [(tasks.adding_batch, dict(length=50)), (tasks.copy_batch, dict(length=20)),
-                  (tasks.temporal_order_batch, dict(length=60))]:
+    for f, kw in [(sequences.adding_batch, dict(length=50)), (sequences.copy_batch, dict(length=20)),
+                  (sequences.temporal_order_batch, dict(length=60))]:
         x1, y1 = f(rng(3), 16, **kw)
         x2, y2 = f(rng(3), 16, **kw)
         assert np.array_equal(x1, x2) and np.array_equal(y1, y2)
@@ -90,10 +90,10 @@ def test_intervening_nouns_carry_no_label_information():
 
 
 def test_vocabulary_is_real_english():
-    assert len(tasks.NOUNS) >= 20
-    assert ("bus", "buses") in tasks.NOUNS and ("child", "children") in tasks.NOUNS
-    assert VOCAB[0] == tasks.PAD and len(set(VOCAB)) == len(VOCAB)
-    assert set(tasks.DETERMINERS).isdisjoint({"a", "an", "this", "these", "every", "many"})
+    assert len(agreement.NOUNS) >= 20
+    assert ("bus", "buses") in agreement.NOUNS and ("child", "children") in agreement.NOUNS
+    assert VOCAB[0] == agreement.PAD and len(set(VOCAB)) == len(VOCAB)
+    assert set(agreement.DETERMINERS).isdisjoint({"a", "an", "this", "these", "every", "many"})
 
 
 def test_encode_handles_case_and_punctuation():
@@ -123,22 +123,22 @@ def test_invalid_controls():
     with pytest.raises(ValueError, match="attractors"):
         agreement_example(rng(), 5, attractors=2)
     with pytest.raises(ValueError):
-        tasks.adding_batch(rng(), 4, 1)
+        sequences.adding_batch(rng(), 4, 1)
 
 
 def test_adding_problem():
-    x, y = tasks.adding_batch(rng(0), 20000, 100)
+    x, y = sequences.adding_batch(rng(0), 20000, 100)
     assert x.shape == (20000, 100, 2) and y.shape == (20000,)
     m = x[..., 1]
     assert (m.sum(1) == 2).all()
     assert (m[:, :50].sum(1) == 1).all() and (m[:, 50:].sum(1) == 1).all()
     assert np.allclose(y, (x[..., 0] * m).sum(1))
     # predicting 1 gives the 1/6 baseline
-    assert abs(((y - 1) ** 2).mean() - tasks.ADDING_BASELINE_MSE) < 0.01
+    assert abs(((y - 1) ** 2).mean() - sequences.ADDING_BASELINE_MSE) < 0.01
 
 
 def test_copy_memory():
-    x, y = tasks.copy_batch(rng(0), 32, length=15, n_symbols=8, n_copy=10)
+    x, y = sequences.copy_batch(rng(0), 32, length=15, n_symbols=8, n_copy=10)
     assert x.shape == y.shape == (32, 35)
     assert ((x[:, :10] >= 1) & (x[:, :10] <= 8)).all()
     assert (x[:, 10 + 14] == 9).all() and (x[:, 10:24] == 0).all() and (x[:, 25:] == 0).all()
@@ -147,7 +147,7 @@ def test_copy_memory():
 
 def test_temporal_order():
     T = 100
-    x, y = tasks.temporal_order_batch(rng(0), 500, T)
+    x, y = sequences.temporal_order_batch(rng(0), 500, T)
     assert x.shape == (500, T) and (x[:, 0] == 6).all() and (x[:, -1] == 7).all()
     for row, label in zip(x, y):
         rel = np.flatnonzero((row == 4) | (row == 5))
@@ -162,20 +162,20 @@ def test_temporal_order():
 def test_two_clause_sentences(seed, d1, d2):
     """Label = clause 2's subject; clause 1's verb agrees with clause 1's subject; both distances
     exactly as asked; the input is everything before clause 2's verb, left-padded."""
-    x, y, exs = tasks.two_clause_batch(rng(seed), 6, d1, d2)
+    x, y, exs = agreement.two_clause_batch(rng(seed), 6, d1, d2)
     assert x.shape[0] == len(y) == len(exs) == 6
     for row, label, ex in zip(x, y, exs):
         toks = ex.tokens
-        assert ex.label == label == NOUN_NUMBER[toks[ex.subject_pos]] == tasks.VERB_WORDS[toks[ex.verb_pos]]
-        assert ex.label1 == NOUN_NUMBER[toks[ex.subject1_pos]] == tasks.VERB_WORDS[toks[ex.verb1_pos]]
+        assert ex.label == label == NOUN_NUMBER[toks[ex.subject_pos]] == agreement.VERB_WORDS[toks[ex.verb_pos]]
+        assert ex.label1 == NOUN_NUMBER[toks[ex.subject1_pos]] == agreement.VERB_WORDS[toks[ex.verb1_pos]]
         assert ex.verb1_pos - ex.subject1_pos - 1 == d1 and ex.distance == d2
         assert ex.subject1_pos < ex.verb1_pos < ex.subject_pos < ex.verb_pos == len(toks) - 1
-        assert toks[ex.verb1_pos + 1] in tasks.ADJECTIVES               # "... are old | the dog ..."
+        assert toks[ex.verb1_pos + 1] in agreement.ADJECTIVES               # "... are old | the dog ..."
         ids = [i for i in row.tolist() if i != 0]
         assert decode(ids) == toks[:ex.verb_pos] and row[-1] != 0
 
 
 def test_two_clause_first_subject_says_nothing_about_the_answer():
-    _, y, exs = tasks.two_clause_batch(rng(3), 4000, 4, 6)
+    _, y, exs = agreement.two_clause_batch(rng(3), 4000, 4, 6)
     same = np.mean([e.label1 == e.label for e in exs])
     assert abs(same - 0.5) < 0.04 and abs(y.mean() - 0.5) < 0.04

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_core import tasks, train as T
-from lstm_core.models import SeqModel, unrolled_states
+from lstm_core.data import agreement
+from lstm_core.training import trainer as T
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(task="agreement", distance=6, hidden=12, embed=8, steps=25, batch=16,
@@ -122,7 +122,7 @@ def test_attractors_control_trains_and_tests_with_exactly_n():
     rng = np.random.default_rng(0)
     for _ in range(30):    # training distances start at 3 * attractors, so batches fit
         task.batch(rng, 4)
-    _, _, exs = tasks.agreement_batch(np.random.default_rng(1), 20, 9, attractors=2)
+    _, _, exs = agreement.agreement_batch(np.random.default_rng(1), 20, 9, attractors=2)
     assert all(e.n_attractors == 2 for e in exs)
 
 
@@ -144,13 +144,13 @@ def test_train_mix_two_clause_makes_half_the_batches_two_subject_sentences():
     two = 0
     for _ in range(300):
         x, y = task.batch(rng, 4)
-        words = [tasks.decode([i for i in row.tolist() if i != 0]) for row in x]
-        verbs = [sum(w in tasks.VERB_WORDS for w in ws) for ws in words]   # clause 1's verb, if any
+        words = [agreement.decode([i for i in row.tolist() if i != 0]) for row in x]
+        verbs = [sum(w in agreement.VERB_WORDS for w in ws) for ws in words]   # clause 1's verb, if any
         assert len(set(verbs)) == 1 and verbs[0] in (0, 1)               # a batch is all one kind
         two += verbs[0] == 1
     assert 0.4 < two / 300 < 0.6
     test_x, _ = task.batch(rng, 4, test=True)                           # tests stay one-clause, d exactly
-    assert not any(w in tasks.VERB_WORDS for row in test_x for w in tasks.decode([i for i in row.tolist() if i]))
+    assert not any(w in agreement.VERB_WORDS for row in test_x for w in agreement.decode([i for i in row.tolist() if i]))
 
 
 def test_should_stop():
@@ -166,16 +166,27 @@ def test_other_tasks_train(task, kw):
     assert ("test_mse" in res.test) == (task == "adding")
 
 
-def test_unrolled_states_match_the_fused_module():
-    torch.manual_seed(0)
-    for arch in ("lstm", "rnn", "gru"):
-        m = SeqModel(arch, len(tasks.VOCAB), 10, 2)
-        x = torch.randint(0, len(tasks.VOCAB), (3, 9))
-        hs, cs = unrolled_states(m, m.embed(x))
-        assert torch.allclose(torch.stack(hs, 1), m.hidden_states(x), atol=1e-6)
-        if arch == "lstm":
-            _, (_, c_n) = m.rnn(m.embed(x))
-            assert torch.allclose(cs[-1], c_n[0], atol=1e-6)
+@pytest.mark.parametrize("task", ["agreement", "copy"])
+@pytest.mark.parametrize("arch", ["lstm", "rnn", "gru"])
+def test_timestep_grad_norms_are_autograd_totals(arch, task):
+    """The trainer's per-step gradient norms (glass core) equal autograd through torch's own cells unrolled with
+    the same weights, also for the copy task whose loss reads every step."""
+    from torch_reference import torch_cell_unroll
+    cfg = tiny(arch=arch, task=task, **({"length": 4} if task == "copy" else {}))
+    m = T.build_model(cfg)
+    task_ = T.Task(cfg.resolved())
+    x, y = task_.batch(np.random.default_rng(3), 5, test=True)
+    g = T.timestep_grad_norms(m, task_, x, y)
+    hs, cs = torch_cell_unroll(m, m.embed(x).detach())
+    assert torch.allclose(torch.stack(hs, 1), m.hidden_states(x), atol=1e-6)
+    loss = task_.loss(m.readout(torch.stack(hs, 1)), y)
+    grads = torch.autograd.grad(loss, hs + (cs or []))
+    ref = np.array([gr.norm(dim=1).mean().item() for gr in grads])
+    T_ = len(hs)
+    np.testing.assert_allclose(g["hidden"], ref[:T_], rtol=1e-4, atol=1e-9)
+    if arch == "lstm":
+        np.testing.assert_allclose(g["cell"], ref[T_:], rtol=1e-4, atol=1e-9)
+    assert g["loss"] == pytest.approx(loss.item(), rel=1e-5)
 
 
 @pytest.mark.parametrize("arch", ["lstm", "rnn", "gru"])
@@ -184,7 +195,7 @@ def test_parity_with_the_glass_core(arch):
     agree on every h_t, on the prediction, and on the gradients dL/dh_t the trainer logs."""
     res = T.train(tiny(arch=arch, steps=10, seed=1))
     m = res.model
-    x, y, _ = tasks.agreement_batch(np.random.default_rng(5), 6, 6)
+    x, y, _ = agreement.agreement_batch(np.random.default_rng(5), 6, 6)
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     inp = m.embed(x).detach()
     loss_fn = lambda h: torch.nn.functional.cross_entropy(m.readout(h), y)
@@ -211,7 +222,7 @@ def test_accuracy_by_distance_and_attractors_on_fresh_data():
 
 
 def test_cli_last_stdout_line_is_json(tmp_path):
-    cmd = [sys.executable, "-m", "lstm_core.train", "--task", "agreement", "--distance", "5",
+    cmd = [sys.executable, "-m", "lstm_core.training", "--task", "agreement", "--distance", "5",
            "--arch", "gru", "--seed", "2", "--steps", "6", "--hidden", "8", "--batch", "8",
            "--test-size", "50", "--save", str(tmp_path / "m")]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -223,8 +234,8 @@ def test_cli_last_stdout_line_is_json(tmp_path):
     assert "step" in p.stderr                       # progress on stderr
     assert (tmp_path / "m.safetensors").is_file() and (tmp_path / "m.json").is_file()
     meta = json.loads((tmp_path / "m.json").read_text())
-    assert meta["command"].startswith("python -m lstm_core.train --task agreement")
-    bad = subprocess.run([sys.executable, "-m", "lstm_core.train", "--hidden", "100000"],
+    assert meta["command"].startswith("python -m lstm_core.training --task agreement")
+    bad = subprocess.run([sys.executable, "-m", "lstm_core.training", "--hidden", "100000"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "hidden must be between" in bad.stderr
     assert "Traceback" not in bad.stderr

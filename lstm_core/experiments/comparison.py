@@ -1,0 +1,432 @@
+"""*Train and compare*'s single call: train an LSTM and an RNN (GRU optional) on the same task, data and
+seed, then measure them the same way.
+
+    res = run_comparison(CompareConfig(task="agreement", distance=30), progress=print)
+    res.runs["lstm"].test          # {'test_accuracy': 0.998, ...} on fresh held-out data
+    res.by_distance["rnn"]         # {'x': [8, 15, 30, 45, 60], 'y': [...], 'metric': 'accuracy'}
+    res.warnings()                 # under-trained warnings, generated from the loss curves
+
+Trainings are fused torch modules (lstm_core.training.trainer), one at a time per server process
+(lstm_core.training.queue).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from lstm_core import limits
+from lstm_core.data import agreement, sequences
+from lstm_core.training import checkpoint
+from lstm_core.training.queue import QUEUE_TIMEOUT, SLOTS, QueueTimeout, TrainingSlots  # noqa: F401 - re-exported
+from lstm_core.training.trainer import DEFAULT_STEPS, TrainConfig, evaluate, train
+
+MAX_TRAIN_SECONDS = 120.0       # estimated wall time a page may ask for (all models together)
+HARD_STOP_SECONDS = 1.5 * MAX_TRAIN_SECONDS   # a run still going after this is stopped
+PAGE_MAX_T = 200                # page 4's longest distance / sequence length (<= limits.MAX_T)
+TASK_LABELS = {
+    "agreement": "Subject-verb agreement",
+    "adding": "Adding problem",
+    "copy": "Copy memory",
+    "temporal": "Temporal order",
+}
+# what "distance" means for each task, and its smallest value
+SPAN_LABELS = {
+    "agreement": "distance: tokens between subject and verb",
+    "adding": "sequence length T",
+    "copy": "blanks between the symbols and their recall",
+    "temporal": "sequence length T",
+}
+SPAN_SHORT = {"agreement": "distance", "adding": "length", "copy": "blanks", "temporal": "length"}
+SPAN_MIN = {"agreement": 1, "adding": 2, "copy": 1, "temporal": 10}
+# chance level of each task's metric (what a model that learned nothing scores)
+# a model at least this good has nothing left to learn that could change the comparison
+SOLVED = {"accuracy": 0.98, "mse": 0.01}
+CHANCE = {"agreement": 0.5, "copy": 1 / 8, "temporal": 0.25, "adding": sequences.ADDING_BASELINE_MSE}
+ARCH_ORDER = ("lstm", "rnn", "gru")
+
+
+# ----------------------------------------------------------------------------------------
+# Settings
+
+@dataclass
+class CompareConfig:
+    """One comparison. distance: agreement -> subject-verb distance (training mixes
+    0..distance, testing uses exactly distance); adding / temporal -> sequence length; copy ->
+    blanks. match_params: give the RNN / GRU the hidden size whose parameter count is closest
+    to the LSTM's (otherwise every model has `hidden` units and the counts are shown)."""
+    task: str = "agreement"
+    distance: int = 30
+    hidden: int = TrainConfig.hidden        # the CLI's defaults (those of the shipped models)
+    steps: int | None = None                # None -> the trainer's DEFAULT_STEPS[task]
+    lr: float = TrainConfig.lr
+    optimizer: str = TrainConfig.optimizer
+    clip: float | None = TrainConfig.clip
+    seed: int = 0
+    archs: tuple = ("lstm", "rnn")
+    match_params: bool = False
+    batch: int = 64
+    test_size: int = 1000
+    grad_every: int = 0          # 0 -> about 20 probe measurements per run
+    train_mix: str = "uniform"   # agreement: "uniform" distances 0..d, "short" (half the batches 0..5),
+                                 # or "two-clause" (half the batches two-subject sentences)
+
+    def resolved(self) -> "CompareConfig":
+        """Validated copy; ValueError names the bad setting."""
+        if self.task not in TASK_LABELS:
+            raise ValueError(f"task must be one of {tuple(TASK_LABELS)}, got {self.task!r}")
+        archs = tuple(a for a in ARCH_ORDER if a in set(self.archs))
+        if not archs or len(archs) != len(set(self.archs)):
+            raise ValueError(f"archs must be a non-empty subset of {ARCH_ORDER}, got {self.archs!r}")
+        c = replace(self, archs=archs)
+        c.distance = limits.check_int(SPAN_LABELS[c.task], c.distance, SPAN_MIN[c.task],
+                                      min(PAGE_MAX_T, limits.MAX_T - 20))
+        c.hidden = limits.check_int("hidden size", c.hidden, 1, limits.MAX_HIDDEN)
+        c.steps = limits.check_int("steps", DEFAULT_STEPS[c.task] if c.steps is None else c.steps,
+                                   1, limits.MAX_STEPS)
+        if c.grad_every == 0:
+            c.grad_every = max(1, c.steps // 20)
+        for arch in archs:    # the trainer validates the rest (lr, clip, optimizer, seed, ...)
+            c.train_config(arch).resolved()
+        return c
+
+    def hidden_for(self, arch: str) -> int:
+        """Hidden size of arch: `hidden`, or the parameter-matched size."""
+        if not self.match_params or arch == "lstm":
+            return int(self.hidden)
+        target = param_count("lstm", self.task, self.hidden)
+        sizes = np.arange(1, limits.MAX_HIDDEN + 1)
+        counts = np.array([param_count(arch, self.task, h) for h in sizes])
+        return int(sizes[np.argmin(np.abs(counts - target))])
+
+    def train_config(self, arch: str) -> TrainConfig:
+        span = dict(distance=self.distance) if self.task == "agreement" else dict(length=self.distance)
+        return TrainConfig(task=self.task, arch=arch, hidden=self.hidden_for(arch),
+                           steps=self.steps, lr=float(self.lr), optimizer=self.optimizer,
+                           clip=self.clip, seed=self.seed, batch=self.batch,
+                           test_size=self.test_size, grad_every=self.grad_every,
+                           train_mix=self.train_mix if self.task == "agreement" else "uniform", **span)
+
+
+_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def param_count(arch: str, task: str, hidden: int, embed: int = 32) -> int:
+    """Total parameters of the trainer's SeqModel (input layer + recurrent layer + readout)."""
+    n_in, n_out, kind = {"agreement": (len(agreement.VOCAB), 2, "ids"), "adding": (2, 1, "features"),
+                         "copy": (10, 9, "ids"), "temporal": (len(sequences.TEMPORAL_SYMBOLS), 4, "ids")}[task]
+    I = embed if kind == "ids" else n_in
+    H = int(hidden)
+    return (n_in * embed if kind == "ids" else 0) + _GATES[arch] * H * (I + H + 2) + (H + 1) * n_out
+
+
+def default_span(task: str) -> int:
+    """The page's default distance / length for a task: the CLI's."""
+    return TrainConfig.distance if task == "agreement" else TrainConfig.length
+
+
+def pretrained_note() -> str:
+    """What the shipped agreement models (trained with these same defaults by the CLI)
+    measured, read from their metadata: 'The shipped models ... LSTM 99.7%, RNN 54.4% ...'."""
+    parts, cfg = [], None
+    for arch in ("lstm", "rnn"):
+        _, meta = checkpoint.load_pretrained(f"agreement_d30_{arch}")
+        cfg = meta["train"]
+        parts.append(f"{arch.upper()} {100 * meta['metrics']['test_accuracy']:.1f}%")
+    return (f"The shipped pretrained models were trained with these defaults (agreement, "
+            f"distance {cfg['distance']}, hidden {cfg['hidden']}, {cfg['steps']} steps, seed "
+            f"{cfg['seed']}) and measured {', '.join(parts)} test accuracy at distance "
+            f"{cfg['distance']} (chance is 50%).")
+
+
+def estimate_seconds(cfg: CompareConfig) -> float:
+    """Rough wall time of run_comparison on one core of this class of machine (fitted to
+    measured step times, erring high): per step 3 ms + T_eff * (0.1 ms + 1e-5 ms * (G+1) * H^2)
+    with G gate blocks and T_eff the mean sequence length; plus evaluation."""
+    c = cfg.resolved()
+    T_eff = {"agreement": c.distance / 2 + 5, "adding": c.distance, "temporal": c.distance,
+             "copy": c.distance + 20}[c.task]
+    gen = 0.15 * T_eff if c.task == "agreement" else 0.0     # sentence generation
+    total = 0.0
+    for arch in c.archs:
+        H = c.hidden_for(arch)
+        per_step = 3 + gen + T_eff * (0.1 + 1e-5 * (_GATES[arch] + 1) * H * H)   # ms, batch 64
+        total += c.steps * per_step * c.batch / 64 / 1000 + 0.5
+    return total
+
+
+def check_budget(cfg: CompareConfig) -> float:
+    """The estimated seconds, or ValueError naming the settings when over MAX_TRAIN_SECONDS."""
+    est = estimate_seconds(cfg)
+    if est > MAX_TRAIN_SECONDS:
+        raise ValueError(f"these settings would take about {est:.0f} s to train, over this "
+                         f"server's limit of {MAX_TRAIN_SECONDS:.0f} s: lower the steps, the "
+                         "hidden size or the distance")
+    return est
+
+
+# ----------------------------------------------------------------------------------------
+# Results
+
+@dataclass
+class CompareResult:
+    """runs: arch -> TrainResult (model = last good weights, history, probe gradient norms,
+    status, test metrics). by_distance: arch -> {'x': spans, 'y': metric, 'metric':
+    'accuracy'|'mse'} on fresh data after training. id is unique per comparison."""
+    config: CompareConfig
+    runs: dict
+    by_distance: dict = field(default_factory=dict)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    seconds: float = 0.0
+    queued_seconds: float = 0.0
+
+    @property
+    def metric(self) -> str:
+        return "mse" if self.config.task == "adding" else "accuracy"
+
+    def models(self) -> dict:
+        return {a: r.model for a, r in self.runs.items()}
+
+    def params(self) -> dict:
+        return {a: r.model.n_params()["total"] for a, r in self.runs.items()}
+
+    def test_value(self, arch: str) -> float:
+        t = self.runs[arch].test
+        return float(t["test_mse"] if self.metric == "mse" else t["test_accuracy"])
+
+    # -- sentences, each generated from the numbers it states
+    def status_lines(self) -> list[str]:
+        out = []
+        for a, r in self.runs.items():
+            if r.status == "ok":
+                out.append(f"{a.upper()}: trained {r.steps_done} steps in {r.train_seconds:.1f} s.")
+            elif r.diverged:
+                out.append(f"{a.upper()}: {r.status}; the weights after step {r.steps_done}, "
+                           f"the last finite ones, are kept.")
+            else:
+                out.append(f"{a.upper()}: {r.status}, of {r.config.steps} steps.")
+        return out
+
+    def summary(self) -> str:
+        """One sentence comparing the test metric of every model, with chance level."""
+        c = self.config
+        where = (f"held-out sentences at distance {c.distance}" if c.task == "agreement"
+                 else f"held-out sequences with {SPAN_SHORT[c.task]} {c.distance}")
+        if self.metric == "mse":
+            vals = ", ".join(f"{a.upper()} {self.test_value(a):.3g}" for a in self.runs)
+            best = min(self.runs, key=self.test_value)
+            return (f"Test MSE on {where}: {vals} (always answering 1 gives "
+                    f"{CHANCE['adding']:.3f}); lowest: {best.upper()}.")
+        vals = ", ".join(f"{a.upper()} {100 * self.test_value(a):.1f}%" for a in self.runs)
+        best = max(self.runs, key=self.test_value)
+        near = self.near_chance()
+        tail = ""
+        if near:
+            who = " and ".join(a.upper() for a in near)
+            tail = f" {who} {'is' if len(near) == 1 else 'are'} within 5 points of chance."
+        return (f"Test accuracy on {where}: {vals} (chance is {100 * CHANCE[c.task]:.1f}%); "
+                f"highest: {best.upper()}.{tail}")
+
+    def _fmt(self, v: float) -> str:
+        return f"{v:.3g}" if self.metric == "mse" else f"{100 * v:.1f}%"
+
+    def sweep_story(self) -> str:
+        """The sweep's numbers at the trained distance and at the longest one tested."""
+        if not self.by_distance:
+            return ""
+        xs = next(iter(self.by_distance.values()))["x"]
+        name = "MSE" if self.metric == "mse" else "accuracy"
+        parts = []
+        for x in dict.fromkeys([self.config.distance, xs[-1]]):
+            if x not in xs:
+                continue
+            k = xs.index(x)
+            vals = ", ".join(f"{a.upper()} {self._fmt(d['y'][k])}" for a, d in self.by_distance.items())
+            parts.append(f"at {SPAN_SHORT[self.config.task]} {x}: {vals}")
+        return f"Test {name} " + "; ".join(parts) + "."
+
+    def grad_story(self) -> str:
+        """How far the gradient reaches at the last probe measurement: log10 of the norm at
+        the first time step over the norm at the last (loss) step, per model and state."""
+        parts, step = [], None
+        for a, r in self.runs.items():
+            for q, G in (("h", r.grad_hidden), ("c", r.grad_cell)):
+                if G is None or not G.size or G.shape[1] < 2:
+                    continue
+                step = r.grad_steps[-1]
+                first, last = float(G[-1, 0]), float(G[-1, -1])
+                if first > 0 and last > 0 and np.isfinite(first) and np.isfinite(last):
+                    parts.append(f"{a.upper()} ‖∂L/∂{q}_t‖ 10^{np.log10(first / last):+.1f}")
+                else:
+                    parts.append(f"{a.upper()} ‖∂L/∂{q}_t‖ {first:.1e} vs {last:.1e}")
+        if not parts:
+            return ""
+        return ("At the last measurement (training step " + str(step) + "), the gradient at the "
+                "first time step relative to the last one: " + ", ".join(parts) + ".")
+
+    def undertrained(self, arch: str) -> str | None:
+        """A warning when arch is clearly under-trained, else None: it stopped before the
+        last step; or it has not solved the task (test accuracy < 98%, or test MSE > 0.01)
+        while its mean training loss still fell by >= 10% between the last two fifths of
+        training, or between the last two tenths (a late start)."""
+        r = self.runs[arch]
+        total = r.config.steps
+        if r.steps_done < total:
+            return (f"{arch.upper()} is under-trained: it trained only {r.steps_done} of "
+                    f"{total} steps ({r.status}).")
+        v = self.test_value(arch)
+        solved = v <= SOLVED["mse"] if self.metric == "mse" else v >= SOLVED["accuracy"]
+        if solved:
+            return None
+        for parts in (5, 10):
+            drop = loss_drop(r.history, parts)
+            if drop is None:
+                continue
+            (a0, a1, m0), (b0, b1, m1) = drop
+            if m1 <= 0.9 * m0:
+                got = (f"test MSE {v:.3g}" if self.metric == "mse"
+                       else f"test accuracy {100 * v:.1f}%")
+                return (f"{arch.upper()} looks under-trained: its training loss was still "
+                        f"falling (mean {m0:.3g} over steps {a0}–{a1}, {m1:.3g} over steps "
+                        f"{b0}–{b1}, {100 * (m1 - m0) / m0:+.0f}%) and its {got} leaves room. "
+                        "More steps could change the comparison.")
+        return None
+
+    def near_chance(self) -> list[str]:
+        """Models whose test accuracy is within 5 points of chance (not for adding)."""
+        if self.metric == "mse":
+            return []
+        return [a for a in self.runs if abs(self.test_value(a) - CHANCE[self.config.task]) < 0.05]
+
+    def warnings(self) -> list[str]:
+        return [w for w in (self.undertrained(a) for a in self.runs) if w]
+
+    # -- exports
+    def history_csv(self) -> str:
+        """arch, step, loss, accuracy, elapsed_s: one row per training step per model."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["arch", "step", "loss", "accuracy", "elapsed_s"])
+        for a, r in self.runs.items():
+            for h in r.history:
+                acc = "" if h["accuracy"] is None else f"{h['accuracy']:.6g}"
+                w.writerow([a, h["step"], f"{h['loss']:.6g}", acc, f"{h['elapsed']:.4f}"])
+        return buf.getvalue()
+
+    def grad_csv(self) -> str:
+        """arch, quantity (hidden|cell), train_step, t, norm: the probe-batch gradient norms
+        ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) measured during training."""
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["arch", "quantity", "train_step", "t", "norm"])
+        for a, r in self.runs.items():
+            for q, G in (("hidden", r.grad_hidden), ("cell", r.grad_cell)):
+                if G is None or G.size == 0:
+                    continue
+                for k, s in enumerate(r.grad_steps):
+                    w.writerows([a, q, s, t, f"{G[k, t]:.6g}"] for t in range(G.shape[1]))
+        return buf.getvalue()
+
+    def export_weights(self, arch: str) -> tuple[bytes, bytes]:
+        """(safetensors bytes, JSON metadata bytes) of arch's trained model, in the format
+        lstm_core.checkpoint loads back (and page 2 accepts as an upload)."""
+        r = self.runs[arch]
+        return checkpoint.to_bytes(r.model, r.config, r.test, status=r.status,
+                                   steps_done=r.steps_done, comparison=self.id)
+
+
+def loss_drop(history: list, parts: int = 5) -> tuple | None:
+    """Mean training loss over the last two 1/parts of the steps:
+    ((first, last, mean), (first, last, mean)) with 1-based step numbers, or None when a
+    window would hold fewer than 2 steps or a mean is not finite."""
+    n = len(history)
+    k = n // parts
+    if k < 2:
+        return None
+    w0, w1 = history[n - 2 * k:n - k], history[n - k:]
+    m0 = float(np.mean([h["loss"] for h in w0]))
+    m1 = float(np.mean([h["loss"] for h in w1]))
+    if not (math.isfinite(m0) and math.isfinite(m1)) or m0 <= 0:
+        return None
+    return (w0[0]["step"], w0[-1]["step"], m0), (w1[0]["step"], w1[-1]["step"], m1)
+
+
+def span_grid(task: str, span: int) -> list[int]:
+    """Distances (or lengths) for the after-training sweep: 1/4, 1/2, 1, 3/2 and 2 times the
+    training value, within the task's range."""
+    hi = min(2 * PAGE_MAX_T, limits.MAX_T - 20)
+    xs = {min(hi, max(SPAN_MIN[task], round(span * f))) for f in (0.25, 0.5, 1, 1.5, 2)}
+    return sorted(xs)
+
+
+def sweep(model, cfg: TrainConfig, xs, n: int = 200) -> list[float]:
+    """Test metric (accuracy, or MSE for adding) of model at each distance / length in xs,
+    on n fresh examples each."""
+    key = "distance" if cfg.task == "agreement" else "length"
+    metric = "test_mse" if cfg.task == "adding" else "test_accuracy"
+    out = []
+    for x in xs:
+        m = evaluate(model, replace(cfg, **{key: int(x)}), n=n)
+        out.append(float(m[metric]))
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# The call
+
+def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: TrainingSlots = SLOTS,
+                   sweep_n: int | None = None, queue_timeout: float = QUEUE_TIMEOUT) -> CompareResult:
+    """Train every arch in cfg.archs in turn on the same data stream and seed, holding one
+    training slot; then sweep the test metric over distances. progress(event: dict) gets
+      {'event': 'queued', 'position', 'running', 'waited'}       while waiting for a slot
+      {'event': 'start', 'arch', 'index', 'of', 'hidden', 'params'}
+      {'event': 'step', 'arch', 'step', 'steps', 'loss', 'accuracy', 'elapsed'}  (about 50
+          per run, plus grad_hidden / grad_cell (T,) on probe steps)
+      {'event': 'done', 'arch', 'status', 'test'}
+      {'event': 'sweep', 'arch'}
+    should_stop() -> True stops the current run early (status 'stopped at step s'); so does
+    running past HARD_STOP_SECONDS. Raises ValueError for bad settings or an estimated time
+    over MAX_TRAIN_SECONDS, QueueTimeout when no slot frees in time. sweep_n: examples per
+    distance of the sweep (default cfg.test_size, so its point at the trained distance is
+    exactly the test metric: same examples)."""
+    cfg = cfg.resolved()
+    check_budget(cfg)
+    emit = progress or (lambda e: None)
+    with slots.hold(on_wait=emit, timeout=queue_timeout) as waited:
+        runs = {}
+        t_start = time.perf_counter()
+
+        def stop() -> bool:   # the caller's stop, or the hard time limit
+            return (time.perf_counter() - t_start > HARD_STOP_SECONDS
+                    or (should_stop is not None and bool(should_stop())))
+
+        for i, arch in enumerate(cfg.archs):
+            tcfg = cfg.train_config(arch).resolved()
+            every = max(1, tcfg.steps // 50)
+            emit(dict(event="start", arch=arch, index=i, of=len(cfg.archs), hidden=tcfg.hidden,
+                      params=param_count(arch, cfg.task, tcfg.hidden, tcfg.embed)))
+
+            def on_step(p, arch=arch, every=every):
+                if p["step"] % every == 0 or p["step"] == p["steps"] or "grad_hidden" in p:
+                    emit(dict(p, event="step", arch=arch))
+
+            r = train(tcfg, progress=on_step, should_stop=stop)
+            if r.status.startswith("stopped") and time.perf_counter() - t_start > HARD_STOP_SECONDS:
+                r.status += f" (time limit of {HARD_STOP_SECONDS:.0f} s reached)"
+            runs[arch] = r
+            emit(dict(event="done", arch=arch, status=r.status, test=r.test))
+            if r.status.startswith("stopped"):
+                break
+        res = CompareResult(cfg, runs, queued_seconds=waited)
+        for arch, r in runs.items():
+            emit(dict(event="sweep", arch=arch))
+            xs = span_grid(cfg.task, cfg.distance)
+            res.by_distance[arch] = dict(x=xs, metric=res.metric, n=sweep_n or cfg.test_size,
+                                         y=sweep(r.model, r.config, xs, n=sweep_n or cfg.test_size))
+        res.seconds = time.perf_counter() - t_start
+    return res

@@ -1,0 +1,313 @@
+"""Vanishing (and exploding) gradients, measured: the core of the "Vanishing gradients" page.
+
+``measure(cell, x, loss_fn)`` takes ANY glass cell (fresh, pretrained or just trained; LSTM, RNN or
+GRU), runs one traced sequence and returns, by distance d from the loss (d = 0 at the loss step):
+
+    grad_h[d]   ||dL/dh_t||                       (D,)  D = loss_step + 1
+    grad_c[d]   ||dL/dc_t||  (LSTM only)          (D,)
+    gain[d]     the "why" curve: LSTM  mean over units of prod_{k=t+1..end} f_k  (lstm_core.why.forget_gain)
+                                 RNN   prod_{k=t+1..end} ||diag(act'(pre_k)) W_hh||  (why.rnn_jacobian_norms)
+    contrib[d]  ||the step's own contribution to dL/dW_hh|| = ||delta_t|| * ||h_{t-1}||, where
+                delta_t = dL/d(pre-activations at t); sum_t delta_t h_{t-1}^T = dL/dW_hh exactly
+    total_norm  ||dL/dtheta|| over all parameters (what torch.nn.utils.clip_grad_norm_ sees; the gradient
+                is assembled from the per-step deltas, equal to backward() on the torch module)
+    clip_factor how much torch.nn.utils.clip_grad_norm_ scaled the whole gradient (1 = untouched)
+
+``compare(Settings(...))`` builds the page's seeded LSTM and RNN (same input, same readout) and
+measures both; lstm_core.narration.vanishing writes the page's sentences FROM the arrays. Trained models
+are measured by lstm_core.experiments.vanishing_trained.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import torch
+
+from lstm_core.cells import GlassGRU, GlassLSTM, GlassRNN, forget_gain, rnn_jacobian_norms, running_product_back
+from lstm_core.limits import MAX_HIDDEN, MAX_T   # the app-wide caps: sequence length, hidden units
+from lstm_core.narration.vanishing import clip_summary, summary
+from lstm_core.training.inits import INITS, recurrent_weight
+
+MAX_SCALE = 4.0       # RNN recurrent weight scale
+MAX_FORGET_BIAS = 8.0
+INPUT_SIZE = 4        # features per step of the synthetic input
+ACTIVATIONS = ("tanh", "relu")
+VANISH_DECADES = 2.0  # "vanished" / "exploded" = changed by more than 10^2 over the sequence
+_JAC_CHUNK = 64       # steps per chunk of (chunk, H, H) Jacobians (bounds memory at H = 256)
+JACOBIAN_BUDGET = 20_000_000   # T * H^2 above this: the RNN's per-step spectral norms (T SVDs of H x H) are
+                               # skipped, ~1 s at the budget; 1000 x 256^2 would take ~5-10 s on one core
+
+
+# ----------------------------------------------------------------------------- settings and models
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that shapes the synthetic comparison (the page's URL parameters)."""
+
+    T: int = 50                   # sequence length; the loss reads h at the last step
+    H: int = 32                   # hidden units of both models
+    scale: float = 1.0            # RNN: multiplies W_hh after init (spectral radius scales with it)
+    activation: str = "tanh"      # RNN nonlinearity
+    forget_bias: float = 0.0      # LSTM: added to the forget gate's bias after init (0 = torch default)
+    init: str = "default"         # W_hh init of both models: torch default U(-1/sqrt(H), 1/sqrt(H)),
+                                  # orthogonal, or identity (per gate block for the LSTM)
+    seed: int = 0
+    clip: bool = False            # apply torch.nn.utils.clip_grad_norm_ to each model's gradient
+    max_norm: float = 1.0
+
+    def checked(self) -> "Settings":
+        """Validate every field; ValueError names the bad one."""
+        def whole(name, lo, hi):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v <= hi:
+                raise ValueError(f"{name} must be a whole number in [{lo}, {hi}], got {v!r}")
+
+        def real(name, lo, hi):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) or not (
+                    math.isfinite(v) and lo <= v <= hi):
+                raise ValueError(f"{name} must be a number in [{lo}, {hi}], got {v!r}")
+
+        whole("T", 2, MAX_T)
+        whole("H", 1, MAX_HIDDEN)
+        whole("seed", 0, 10_000)
+        real("scale", 0.0, MAX_SCALE)
+        real("forget_bias", -MAX_FORGET_BIAS, MAX_FORGET_BIAS)
+        real("max_norm", 1e-6, 1e6)
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
+        return replace(self, T=int(self.T), H=int(self.H), seed=int(self.seed), scale=float(self.scale),
+                       forget_bias=float(self.forget_bias), max_norm=float(self.max_norm), clip=bool(self.clip))
+
+
+def synthetic_models(s: Settings) -> tuple[GlassLSTM, GlassRNN]:
+    """The seeded, untrained LSTM and RNN of the comparison (float64: no underflow at 10^-38)."""
+    s = s.checked()
+    lstm = GlassLSTM(INPUT_SIZE, s.H, dtype=torch.float64, seed=s.seed)
+    rnn = GlassRNN(INPUT_SIZE, s.H, nonlinearity=s.activation, dtype=torch.float64, seed=s.seed + 1)
+    lstm.weight_hh = recurrent_weight(lstm.weight_hh, s.init, torch.Generator().manual_seed(s.seed + 2))
+    rnn.weight_hh = recurrent_weight(rnn.weight_hh, s.init, torch.Generator().manual_seed(s.seed + 3)) * s.scale
+    lstm.bias_ih = lstm.bias_ih.clone()
+    lstm.bias_ih[s.H:2 * s.H] += s.forget_bias                      # the forget gate's rows (order i, f, g, o)
+    return lstm, rnn
+
+
+def synthetic_input(s: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """The shared input x (T, INPUT_SIZE) ~ N(0, 1) and readout direction u (H,), ||u|| = 1."""
+    s = s.checked()
+    rng = np.random.default_rng(s.seed)
+    x = rng.standard_normal((s.T, INPUT_SIZE))
+    u = rng.standard_normal(s.H)
+    return x, u / np.linalg.norm(u)
+
+
+def readout_loss(u: np.ndarray):
+    """L = u . h_loss (so dL/dh at the loss step is u, norm 1): a loss_fn for cell.trace."""
+    u_t = torch.as_tensor(np.asarray(u, dtype=np.float64))
+
+    def loss_fn(h):
+        return (h * u_t.to(h.dtype)).sum()
+    return loss_fn
+
+
+# ----------------------------------------------------------------------------- one model, measured
+
+
+@dataclass
+class ModelGradients:
+    """One model's gradients by distance d from the loss (index 0 = the loss step). See module doc."""
+
+    label: str
+    kind: str
+    grad_h: np.ndarray
+    grad_c: np.ndarray | None
+    gain: np.ndarray | None          # None: not computed (RNN above the Jacobian budget)
+    gain_name: str
+    step_factor: np.ndarray | None   # LSTM: mean f_t over units; RNN: ||diag(act') W_hh|| at step t
+    contrib: np.ndarray
+    grad_W_hh_norm: float
+    total_norm: float
+    max_norm: float | None
+    clip_factor: float
+    loss: float
+    spectral_radius: float           # RNN: max |eigenvalue| of W_hh; LSTM: nan
+    mean_forget: float | None
+    problem: str | None = None       # e.g. the forward pass overflowed
+    hidden_size: int = 0
+
+    @property
+    def distance(self) -> np.ndarray:
+        return np.arange(len(self.grad_h))
+
+    @property
+    def clipped_contrib(self) -> np.ndarray:
+        return self.contrib * self.clip_factor
+
+
+def step_deltas(cell, trace, h0=None) -> tuple[np.ndarray, np.ndarray]:
+    """delta_t = dL/d(recurrent pre-activations at t) (B, T, rows) and h_{t-1} (B, T, H), from a trace.
+
+    sum_t delta_t h_{t-1}^T = dL/dW_hh (what autograd gives; tests check it). LSTM rows = 4H in torch's
+    order i, f, g, o; RNN rows = H. GRU is not decomposed here (its reset gate scales W_hn h).
+    """
+    hidden = np.asarray(trace.hidden, dtype=np.float64)
+    B, T, H = hidden.shape
+    h0 = np.zeros((B, H)) if h0 is None else np.broadcast_to(np.asarray(h0, dtype=np.float64), (B, H))
+    h_prev = np.concatenate([h0[:, None], hidden[:, :-1]], 1)
+    dh = np.asarray(trace.grad_hidden, dtype=np.float64)
+    if trace.kind == "rnn":
+        pre = np.asarray(trace.pre_hidden, dtype=np.float64)
+        slope = 1 - np.tanh(pre) ** 2 if cell.nonlinearity == "tanh" else (pre > 0).astype(np.float64)
+        return slope * dh, h_prev
+    if trace.kind == "lstm":
+        g = {k: np.asarray(getattr(trace, k), dtype=np.float64)
+             for k in ("input_gate", "forget_gate", "candidate", "output_gate", "cell")}
+        dc = np.asarray(trace.grad_cell, dtype=np.float64)            # total dL/dc_t
+        c_prev = np.concatenate([np.zeros((B, 1, H)), g["cell"][:, :-1]], 1)
+        i, f, gg, o = g["input_gate"], g["forget_gate"], g["candidate"], g["output_gate"]
+        d_i = dc * gg * i * (1 - i)
+        d_f = dc * c_prev * f * (1 - f)
+        d_g = dc * i * (1 - gg ** 2)
+        d_o = dh * np.tanh(g["cell"]) * o * (1 - o)
+        return np.concatenate([d_i, d_f, d_g, d_o], -1), h_prev
+    raise ValueError(f"per-step W_hh contributions are implemented for LSTM and RNN, not {trace.kind}")
+
+
+def _jacobian_norms_chunked(cell, pre_hidden: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray]:
+    """why.rnn_jacobian_norms in chunks of steps (memory (chunk, H, H) instead of (T, H, H)). (B, T) each."""
+    B, T, _ = pre_hidden.shape
+    step = np.concatenate([
+        rnn_jacobian_norms(cell, types.SimpleNamespace(pre_hidden=pre_hidden[:, a:a + _JAC_CHUNK]))[0]
+        for a in range(0, T, _JAC_CHUNK)], 1)
+    return step, running_product_back(step, end)
+
+
+def param_grads(cell, trace, x: np.ndarray, h0=None) -> dict[str, torch.Tensor]:
+    """The full parameter gradient, assembled from the trace's per-step deltas (torch's names and layout).
+
+    dW_hh = sum_t delta_t h_{t-1}^T, dW_ih = sum_t delta_t x_t^T, db_ih = db_hh = sum_t delta_t. The deltas
+    come from autograd inside cell.trace, so this equals backward() on the fused module (tests check it)
+    without running backward a second time.
+    """
+    delta, h_prev = step_deltas(cell, trace, h0)                     # (B, T, rows), (B, T, H)
+    xb = np.asarray(x, dtype=np.float64)
+    xb = xb[None] if xb.ndim == 2 else xb
+    db = delta.sum((0, 1))
+    grads = {"weight_ih_l0": np.einsum("btr,bti->ri", delta, xb),
+             "weight_hh_l0": np.einsum("btr,bth->rh", delta, h_prev),
+             "bias_ih_l0": db, "bias_hh_l0": db.copy()}
+    return {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in grads.items()}
+
+
+def clip(grads: dict, max_norm: float | None) -> tuple[float, float]:
+    """Apply torch.nn.utils.clip_grad_norm_ to these gradients (in place). -> (total norm before, factor)."""
+    params = []
+    for g in grads.values():
+        p = torch.zeros_like(g, requires_grad=True)
+        p.grad = g
+        params.append(p)
+    total = float(torch.nn.utils.clip_grad_norm_(params, max_norm if max_norm is not None else float("inf")))
+    after = float(torch.sqrt(sum((p.grad ** 2).sum() for p in params)))
+    factor = after / total if total > 0 and math.isfinite(total) else 1.0
+    if abs(factor - 1.0) < 1e-9:      # not clipped (torch multiplied by exactly 1; only rounding differs)
+        factor = 1.0
+    for name, p in zip(grads, params):
+        grads[name] = p.grad
+    return total, factor
+
+
+def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None = None,
+            max_norm: float | None = None, jacobian_budget: float = JACOBIAN_BUDGET) -> ModelGradients:
+    """Trace ``cell`` on x (T, I) with ``loss_fn`` (h at loss_step (1, H) -> scalar); see ModelGradients.
+
+    Works for any GlassLSTM / GlassRNN (fresh or trained). A forward pass that overflows is reported in
+    ``problem`` (arrays then hold inf / nan), never raised. For an RNN with (steps * H^2) above
+    ``jacobian_budget`` the Jacobian-norm curve is skipped (gain = step_factor = None).
+    """
+    if not isinstance(cell, (GlassLSTM, GlassRNN, GlassGRU)):
+        raise ValueError(f"measure needs a glass cell, got {type(cell).__name__}")
+    if isinstance(cell, GlassGRU):
+        raise ValueError("the gradient view compares LSTMs and RNNs; GRU cells are not supported here")
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"x must be one sequence (time, features), got shape {x.shape}")
+    T = x.shape[0]
+    if T > MAX_T:
+        raise ValueError(f"sequence too long: {T} steps (the cap is {MAX_T})")
+    if cell.hidden_size > MAX_HIDDEN:
+        raise ValueError(f"model too wide: {cell.hidden_size} units (the cap is {MAX_HIDDEN})")
+    label = label or cell.kind.upper()
+    with np.errstate(all="ignore"):
+        tr = cell.trace(x, loss_fn=loss_fn, loss_step=loss_step)
+        end = tr.loss_step
+        problem = None
+        bad = ~np.isfinite(np.asarray(tr.hidden)[0]).all(-1)
+        if bad.any():
+            problem = (f"The {label}'s hidden state overflowed to inf/nan at step {int(np.argmax(bad))} of {T}: "
+                       "the forward pass itself exploded, so its gradients are meaningless")
+        by_dist = lambda a: np.asarray(a, dtype=np.float64)[0, : end + 1][::-1].copy()    # (T,) -> distance
+        grad_h = by_dist(np.linalg.norm(np.asarray(tr.grad_hidden, dtype=np.float64), axis=-1))
+        grad_c = (by_dist(np.linalg.norm(np.asarray(tr.grad_cell, dtype=np.float64), axis=-1))
+                  if tr.kind == "lstm" else None)
+        W = cell.weight_hh.to(torch.float64)
+        if tr.kind == "lstm":
+            gain = by_dist(forget_gain(tr, end).mean(-1))
+            f = np.asarray(tr.forget_gate, dtype=np.float64)
+            step_factor = by_dist(f.mean(-1))
+            mean_forget = float(f[0, : end + 1].mean())
+            gain_name = "∏ f_k along the cell path (mean over units)"
+            radius = float("nan")                    # no single recurrent matrix to speak of
+        else:
+            act = "tanh" if cell.nonlinearity == "tanh" else "relu"
+            gain_name = f"∏ ‖diag({act}′) W_hh‖ (running product)"
+            mean_forget = None
+            if (end + 1) * cell.hidden_size ** 2 <= jacobian_budget:
+                step_norm, running = _jacobian_norms_chunked(cell, np.asarray(tr.pre_hidden, dtype=np.float64), end)
+                gain, step_factor = by_dist(running), by_dist(step_norm)
+            else:
+                gain = step_factor = None
+            radius = float(torch.linalg.eigvals(torch.as_tensor(W)).abs().max())
+        delta, h_prev = step_deltas(cell, tr)
+        contrib = by_dist(np.linalg.norm(delta, axis=-1) * np.linalg.norm(h_prev, axis=-1))
+        if problem is None:
+            grads = param_grads(cell, tr, x)
+            w_hh = float(grads["weight_hh_l0"].norm())
+            total, factor = clip(grads, max_norm)
+        else:
+            w_hh, total, factor = float("nan"), float("nan"), 1.0
+    return ModelGradients(label=label, kind=tr.kind, grad_h=grad_h, grad_c=grad_c, gain=gain, gain_name=gain_name,
+                          step_factor=step_factor, contrib=contrib, grad_W_hh_norm=w_hh, total_norm=total,
+                          max_norm=max_norm, clip_factor=factor, loss=float(tr.loss), spectral_radius=radius,
+                          mean_forget=mean_forget, problem=problem, hidden_size=cell.hidden_size)
+
+
+# ----------------------------------------------------------------------------- the comparison
+
+
+@dataclass
+class GradientView:
+    settings: Settings
+    lstm: ModelGradients
+    rnn: ModelGradients
+    sentences: list = field(default_factory=list)
+    clip_sentences: list = field(default_factory=list)
+
+
+def compare(s: Settings) -> GradientView:
+    """The page's single call: seeded LSTM and RNN, same input and readout, measured and summarised."""
+    s = s.checked()
+    lstm, rnn = synthetic_models(s)
+    x, u = synthetic_input(s)
+    loss_fn = readout_loss(u)
+    max_norm = s.max_norm if s.clip else None
+    view = GradientView(s, measure(lstm, x, loss_fn, label="LSTM", max_norm=max_norm),
+                        measure(rnn, x, loss_fn, label="RNN", max_norm=max_norm))
+    view.sentences = summary(view.lstm, view.rnn, forget_bias=s.forget_bias)
+    view.clip_sentences = clip_summary(view.lstm, view.rnn) if s.clip else []
+    return view

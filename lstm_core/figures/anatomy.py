@@ -1,0 +1,115 @@
+"""The figure of *Cell anatomy*: the canonical LSTM cell drawn with shapes, boxes coloured by the gate values
+(values: lstm_core.experiments.anatomy.diagram_values(step, unit))."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_core.figures.style import GATE_COLORS, GATE_LABELS, LAYOUT, OKABE_ITO, figure
+
+
+def _flow_width(v: float) -> float:
+    """Line width for a flow of magnitude |v| (thin = nothing flows)."""
+    v = abs(float(v)) if np.isfinite(v) else 0.0
+    return 1.0 + 7.0 * min(v, 2.0) / 2.0
+
+
+def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> go.Figure:
+    """The canonical LSTM cell drawn with plotly shapes, coloured by this step's gate values.
+
+    v: floats x, h_prev, c_prev, i, f, g, o, forget_part, input_part, c, tanh_c, h; forget_gate (bool);
+    clamped {gate letter: value} (see lstm_core.anatomy.diagram_values). Box colour intensity = gate
+    value (|g| for the candidate); line thickness = |value| flowing along it.
+    """
+    shapes, notes = [], []          # collected, then set once (add_shape per item is ~50x slower)
+    cell_c, hid_c, grey = GATE_COLORS["cell"], GATE_COLORS["hidden"], OKABE_ITO["grey"]
+    Y_CELL, Y_BUS, Y_GATE, Y_MID = 5.5, 1.2, 2.8, 4.3
+    X = {"f": 3.0, "i": 4.6, "g": 6.0, "o": 7.8}
+    X_TANH = 9.3
+    clamped = v.get("clamped", {}) or {}
+
+    def line(x0, y0, x1, y1, color, width, dash="solid"):
+        shapes.append(dict(type="line", x0=x0, y0=y0, x1=x1, y1=y1, line=dict(color=color, width=width, dash=dash),
+                           layer="below"))
+
+    def op(x, y, symbol):
+        shapes.append(dict(type="circle", x0=x - 0.3, y0=y - 0.3, x1=x + 0.3, y1=y + 0.3,
+                           line=dict(color=OKABE_ITO["black"], width=1.5), fillcolor="white"))
+        notes.append(dict(x=x, y=y, text=f"<b>{symbol}</b>", showarrow=False, font=dict(size=16)))
+
+    def label(x, y, text, **kw):
+        notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=12), bgcolor="rgba(255,255,255,0.85)",
+                          **kw))
+
+    # the cell's outline
+    shapes.append(dict(type="rect", x0=1.0, y0=0.5, x1=11.0, y1=6.5, line=dict(color=grey, width=1),
+                       fillcolor="rgba(153,153,153,0.08)", layer="below"))
+    # the cell path (the constant error carousel): c_{t-1} -> x f -> + i g -> c_t
+    line(0.0, Y_CELL, X["f"], Y_CELL, cell_c, _flow_width(v["c_prev"]))
+    line(X["f"], Y_CELL, X["g"], Y_CELL, cell_c, _flow_width(v["forget_part"]))
+    line(X["g"], Y_CELL, 12.0, Y_CELL, cell_c, _flow_width(v["c"]))
+    # the input bus: h_{t-1} from the left, x_t from below, into every gate
+    line(0.0, Y_BUS, X["o"], Y_BUS, hid_c, _flow_width(v["h_prev"]))
+    line(1.8, 0.0, 1.8, Y_BUS, OKABE_ITO["black"], _flow_width(v["x"]))
+    for k, xk in X.items():
+        line(xk, Y_BUS, xk, Y_GATE, grey, 1.5)
+    # gates to their operations
+    if v.get("forget_gate", True):
+        line(X["f"], Y_GATE, X["f"], Y_CELL, GATE_COLORS["forget_gate"], 1 + 5 * float(v["f"]))
+    else:
+        line(X["f"], Y_GATE, X["f"], Y_CELL, grey, 1.5, dash="dot")
+    line(X["i"], Y_GATE, X["i"], Y_MID, GATE_COLORS["input_gate"], 1 + 5 * float(v["i"]))
+    line(X["i"], Y_MID, X["g"], Y_MID, GATE_COLORS["input_gate"], 1 + 5 * float(v["i"]))
+    line(X["g"], Y_GATE, X["g"], Y_MID, GATE_COLORS["candidate"], _flow_width(v["g"]))
+    line(X["g"], Y_MID, X["g"], Y_CELL, GATE_COLORS["candidate"], _flow_width(v["input_part"]))
+    # output: c_t -> tanh -> x o -> h_t
+    line(X_TANH, Y_CELL, X_TANH, Y_MID, cell_c, _flow_width(v["c"]))
+    line(X_TANH, Y_MID, X_TANH, Y_GATE, hid_c, _flow_width(v["tanh_c"]))
+    line(X["o"], Y_GATE, X_TANH, Y_GATE, GATE_COLORS["output_gate"], 1 + 5 * float(v["o"]))
+    line(X_TANH, Y_GATE, 12.0, Y_GATE, hid_c, _flow_width(v["h"]))
+
+    # the four gate boxes, fill intensity = gate value
+    names = {"f": "forget_gate", "i": "input_gate", "g": "candidate", "o": "output_gate"}
+    for k, xk in X.items():
+        value = float(v[k])
+        no_gate = k == "f" and not v.get("forget_gate", True)
+        strength = abs(value) if k == "g" else value
+        color = grey if no_gate else GATE_COLORS[names[k]]
+        held = k in clamped
+        shapes.append(dict(type="rect", x0=xk - 0.55, y0=Y_GATE - 0.45, x1=xk + 0.55, y1=Y_GATE + 0.45,
+                           line=dict(color=OKABE_ITO["black"], width=2 if held else 1,
+                                     dash="dash" if held else "solid"),
+                           fillcolor=color, opacity=0.25 if no_gate else 0.15 + 0.85 * min(max(strength, 0.0), 1.0)))
+        fn = "tanh" if k == "g" else "σ"
+        notes.append(dict(x=xk, y=Y_GATE, text=f"<b>{fn}</b>", showarrow=False, font=dict(size=14)))
+        text = "f = 1<br>(no gate)" if no_gate else f"{k} = {value:.2f}" + ("<br>(held)" if held else "")
+        label(xk - 0.05, Y_GATE - 0.95, text)
+    op(X["f"], Y_CELL, "×")
+    op(X["g"], Y_MID, "×")
+    op(X["g"], Y_CELL, "+")
+    op(X_TANH, Y_GATE, "×")
+    shapes.append(dict(type="rect", x0=X_TANH - 0.45, y0=Y_MID - 0.3, x1=X_TANH + 0.45, y1=Y_MID + 0.3,
+                       line=dict(color=OKABE_ITO["black"], width=1), fillcolor="white"))
+    notes.append(dict(x=X_TANH, y=Y_MID, text="tanh", showarrow=False, font=dict(size=12)))
+
+    # the numbers on the wires
+    label(0.5, Y_CELL + 0.45, f"c<sub>t-1</sub> = {v['c_prev']:.2f}")
+    label(4.5, Y_CELL + 0.45, f"f·c<sub>t-1</sub> = {v['forget_part']:.2f}")
+    label(6.75, Y_MID, f"i·g = {v['input_part']:.2f}", xanchor="left")
+    label(11.2, Y_CELL + 0.45, f"c<sub>t</sub> = {v['c']:.2f}")
+    label(0.5, Y_BUS + 0.4, f"h<sub>t-1</sub> = {v['h_prev']:.2f}")
+    label(1.8, -0.25, f"x<sub>t</sub> = {v['x']:.2f}")
+    label(X_TANH + 0.55, Y_MID + 0.55, f"tanh(c<sub>t</sub>) = {v['tanh_c']:.2f}", xanchor="left")
+    label(11.2, Y_GATE + 0.4, f"h<sub>t</sub> = {v['h']:.2f}")
+
+    # legend: what the colours mean
+    data = [dict(type="scatter", x=[None], y=[None], mode="markers", name=GATE_LABELS[name],
+                 marker=dict(color=GATE_COLORS[name], symbol="square", size=12))
+            for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")]
+    return figure(data, dict(
+        shapes=shapes, annotations=notes, title=title, showlegend=True, height=520, **{k: v_ for k, v_ in LAYOUT.items() if k != "legend"},
+        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5),
+        xaxis=dict(range=[-0.3, 12.5], visible=True, showgrid=False, zeroline=False, showticklabels=False,
+                   title="← from step t-1          one step of the cell          to step t →"),
+        yaxis=dict(range=[-0.6, 7.0], showgrid=False, zeroline=False, showticklabels=False, title="",
+                   scaleanchor="x", scaleratio=1)))

@@ -1,0 +1,177 @@
+"""The app's one figure style, shared by every lesson's figures: pure data, no figures.
+
+One colour-blind-safe palette (Okabe & Ito 2008) everywhere:
+
+    GATE_COLORS[name]   name in input_gate, forget_gate, candidate, output_gate, cell, hidden,
+                        reset_gate, update_gate (GRU)
+    ARCH_COLORS[kind]   kind in lstm, rnn, gru
+    GATE_LABELS[name]   short math label, e.g. "f (forget gate)"
+    GATE_SCALES[name]   a sequential / diverging colourscale for heatmaps of that quantity
+
+One time axis: numeric positions 0..T-1 (repeated tokens stay distinct, a cursor can sit on them) with the
+tokens as tick text (token_axis), the subject bold and attractors marked; one dashed time cursor
+(cursor_shapes / set_cursor).
+
+Each figure is built in ONE go.Figure(dict) call (figure()) and names no plotly template (Streamlit's
+theme styles the chart in the browser): that takes a few ms, while update_layout / add_trace calls and
+template="plotly_white" cost 10-30 ms each.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas  # noqa: F401 - see below
+import plotly.graph_objects as go
+
+# plotly imports pandas lazily and trusts sys.modules: on a cold server two sessions building
+# their first figure at once let one of them see a half-imported pandas ("partially initialized
+# module 'pandas' has no attribute 'Series'", found by bench/load_test.py). Importing it here,
+# through the import lock, means every figure is built after pandas is complete.
+
+# Okabe–Ito: black, orange, sky blue, bluish green, yellow, blue, vermillion, reddish purple
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#999999",
+}
+
+GATE_COLORS = {
+    "input_gate": OKABE_ITO["bluish_green"],
+    "forget_gate": OKABE_ITO["orange"],
+    "candidate": OKABE_ITO["reddish_purple"],
+    "output_gate": OKABE_ITO["sky_blue"],
+    "cell": OKABE_ITO["blue"],
+    "hidden": OKABE_ITO["vermillion"],
+    "reset_gate": OKABE_ITO["yellow"],
+    "update_gate": OKABE_ITO["orange"],
+}
+
+ARCH_COLORS = {
+    "lstm": OKABE_ITO["blue"],
+    "rnn": OKABE_ITO["vermillion"],
+    "gru": OKABE_ITO["bluish_green"],
+}
+
+GATE_LABELS = {
+    "input_gate": "i (input gate)",
+    "forget_gate": "f (forget gate)",
+    "candidate": "g (candidate)",
+    "output_gate": "o (output gate)",
+    "cell": "c (cell state)",
+    "hidden": "h (hidden state)",
+    "reset_gate": "r (reset gate)",
+    "update_gate": "z (update gate)",
+}
+
+
+def _sequential(color: str) -> list:
+    return [[0.0, "#FFFFFF"], [1.0, color]]
+
+
+def _diverging(color: str) -> list:
+    # negative -> vermillion-free purple side would clash; use orange/white/blue (Okabe-Ito safe)
+    return [[0.0, OKABE_ITO["orange"]], [0.5, "#FFFFFF"], [1.0, color]]
+
+
+# gates in (0, 1) get white -> gate colour; signed quantities get orange -> white -> blue
+GATE_SCALES = {
+    "input_gate": _sequential(GATE_COLORS["input_gate"]),
+    "forget_gate": _sequential(GATE_COLORS["forget_gate"]),
+    "output_gate": _sequential(GATE_COLORS["output_gate"]),
+    "reset_gate": _sequential("#B8A800"),        # the yellow is too light for a full scale
+    "update_gate": _sequential(GATE_COLORS["update_gate"]),
+    "candidate": _diverging(OKABE_ITO["blue"]),
+    "cell": _diverging(OKABE_ITO["blue"]),
+    "hidden": _diverging(OKABE_ITO["blue"]),
+}
+
+FONT = dict(size=13)
+# legend below the plot: long labels wrap there instead of running into the title in narrow columns.
+# No template: st.plotly_chart applies the Streamlit theme (and a template costs ~8 ms per figure).
+LAYOUT = dict(margin=dict(l=60, r=20, t=60, b=40), font=dict(size=13),
+               legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0.0))
+MAX_TICKS = 40   # beyond this many tokens only every k-th tick label is drawn
+_SIGNED = {"candidate", "hidden"}       # in (-1, 1)
+CURSOR_LINE = dict(color=OKABE_ITO["black"], dash="dash", width=1.5)
+
+
+def f32(a) -> np.ndarray:
+    """Arrays sent to the browser as float32 (smaller, faster). Log-scale curves stay float64: float32 would
+    turn gradients below 1e-38 into zeros, exactly the values the vanishing-gradient lesson exists to show."""
+    return np.asarray(a, dtype=np.float32)
+
+
+def token_labels(tokens) -> list[str]:
+    """Positional labels "t:token": distinct even when a token repeats."""
+    return [f"{t}:{tok}" for t, tok in enumerate(tokens)]
+
+
+def tick_text(tokens, marks: dict | None = None) -> list[str]:
+    """Token tick labels; the subject in bold, attractors in vermillion (plotly rich text)."""
+    marks = marks or {}
+    subj, attr = marks.get("subject"), set(marks.get("attractors") or ())
+    out = []
+    for t, tok in enumerate(tokens):
+        s = str(tok).replace("<", "&lt;").replace(">", "&gt;")
+        if t == subj:
+            s = f"<b>{s}</b>"
+        if t in attr:
+            s = f"<span style='color:{OKABE_ITO['vermillion']}'>{s}</span>"
+        out.append(s)
+    return out
+
+
+def token_axis(tokens, marks=None, max_ticks: int = MAX_TICKS, title: str | None = "token (time →)") -> dict:
+    """x-axis dict: positions 0..T-1 with token tick text (every k-th beyond max_ticks)."""
+    T = len(tokens)
+    every = max(1, int(np.ceil(T / max_ticks)))
+    ticks = list(range(0, T, every))
+    text = tick_text(tokens, marks)
+    return dict(tickmode="array", tickvals=ticks, ticktext=[text[t] for t in ticks],
+                range=[-0.5, T - 0.5], title=dict(text=title) if title else None,
+                tickangle=-45 if T > 12 else 0, showgrid=False, zeroline=False)
+
+
+def cursor_shapes(cursor, axes) -> list:
+    """A dashed vertical line at x = cursor in every (xref, yref-domain) pair."""
+    if cursor is None:
+        return []
+    return [dict(type="line", x0=int(cursor), x1=int(cursor), xref=x, y0=0, y1=1, name="cursor",
+                 yref=f"{y} domain", line=CURSOR_LINE, layer="above") for x, y in axes]
+
+
+def set_cursor(fig: go.Figure, t: int) -> go.Figure:
+    """Move the dashed time cursor of a figure made here to x = t, in place (a fraction of a
+    ms, against ~10 ms to rebuild a figure). Returns fig."""
+    shapes = list(fig.layout.shapes)
+    cursors = [sh for sh in shapes if sh.name == "cursor"]
+    others = [sh for sh in shapes if sh.name != "cursor"]
+    fig.layout.shapes = others + [dict(sh.to_plotly_json(), x0=int(t), x1=int(t)) for sh in cursors]
+    return fig
+
+
+def dom(a: float, b: float) -> list[float]:
+    """A subplot domain clipped to [0, 1] (float round-off can step just outside)."""
+    return [min(max(a, 0.0), 1.0), min(max(b, 0.0), 1.0)]
+
+
+def zrange(name: str, v: np.ndarray) -> tuple[float, float]:
+    if name in _SIGNED:
+        return -1.0, 1.0
+    if name == "cell":
+        finite = v[np.isfinite(v)]
+        m = float(np.abs(finite).max()) if finite.size else 1.0
+        return -max(m, 1e-6), max(m, 1e-6)
+    return 0.0, 1.0
+
+
+def figure(data: list, layout: dict, cursor: int | None = None) -> go.Figure:
+    """One go.Figure(dict) call (plotly validates it once); with the time cursor at x = cursor if given."""
+    if cursor is not None:
+        layout = {**layout, "shapes": list(layout.get("shapes", [])) + cursor_shapes(cursor, [("x", "y")])}
+    return go.Figure(dict(data=data, layout=layout))

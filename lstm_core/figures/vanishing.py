@@ -1,0 +1,45 @@
+"""Figures of *Vanishing gradients*: curves against distance from the loss on a log axis."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lstm_core.figures.style import LAYOUT, OKABE_ITO, cursor_shapes, figure
+
+
+def log_curves_vs_distance(series: dict, *, title: str, yaxis_title: str, colors: dict | None = None,
+                           dashes: dict | None = None,
+                           xaxis_title: str = "distance from the loss (steps back in time)") -> go.Figure:
+    """Curves on a log y-axis against distance d = 0, 1, ... series {label: (D,)}, index = distance.
+
+    Non-positive or non-finite values cannot sit on a log axis: they become gaps (and the hover says so).
+    """
+    palette = list(OKABE_ITO.values())[1:]
+    data = []
+    for k, (label, y) in enumerate(series.items()):
+        y = np.asarray(y, dtype=np.float64).reshape(-1)
+        y = np.where(np.isfinite(y) & (y > 0), y, np.nan)
+        color = (colors or {}).get(label, palette[k % len(palette)])
+        data.append(dict(
+            type="scatter", x=np.arange(len(y)), y=y, mode="lines", name=str(label),
+            line=dict(color=color, dash=(dashes or {}).get(label, "solid"), width=2.5),
+            hovertemplate=f"{label}<br>distance %{{x}}<br>%{{y:.3e}}<extra></extra>"))
+    layout = dict(title=title, xaxis=dict(title=xaxis_title), showlegend=True,
+                  yaxis=dict(title=yaxis_title, type="log", exponentformat="power"), **LAYOUT)
+    return figure(data, layout)
+
+
+def grad_norm_vs_distance(series: dict, *, title: str = "Gradient norm vs distance from the loss",
+                          colors: dict | None = None, dashes: dict | None = None,
+                          yaxis_title: str = "‖∂L/∂state‖ (log scale)") -> go.Figure:
+    """||dL/dh_t|| (and ||dL/dc_t||) against distance from the loss, one curve per model/state."""
+    return log_curves_vs_distance(series, title=title, yaxis_title=yaxis_title, colors=colors, dashes=dashes)
+
+
+def add_time_cursor(fig: go.Figure, t: int, *, label: str | None = None) -> go.Figure:
+    """Draw the shared time cursor: a dashed vertical line at x = t (in place; returns fig)."""
+    note = [] if label is None else [dict(text=label, x=int(t), xref="x", y=1, yref="y domain",
+                                          xanchor="center", yanchor="bottom", showarrow=False)]
+    fig.update_layout(shapes=list(fig.layout.shapes) + cursor_shapes(t, [("x", "y")]),
+                      annotations=list(fig.layout.annotations) + note)
+    return fig
