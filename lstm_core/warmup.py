@@ -21,8 +21,8 @@ import threading
 
 MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.torch",
            "lstm_core.anatomy", "lstm_core.compare", "lstm_core.figures", "lstm_core.figures_train",
-           "lstm_core.gradients", "lstm_core.inspect", "lstm_core.number_units",
-           "lstm_core.number_units_figures", "lstm_core.train")
+           "lstm_core.gradients", "lstm_core.inspect", "lstm_core.experiments.number_units",
+           "lstm_core.figures.number_units", "lstm_core.narration.number_units", "lstm_core.train")
 
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -33,7 +33,8 @@ def run() -> int:
     """Do the warm-up here and now; returns how many objects were frozen."""
     for name in MODULES:
         importlib.import_module(name)
-    from lstm_core import number_units, train
+    from lstm_core import train
+    from lstm_core.experiments import number_units
     train.preload()
     for arch in number_units.PRETRAINED:
         if number_units.has_pretrained(arch):

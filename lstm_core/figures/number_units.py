@@ -1,6 +1,6 @@
 """Plotly figures for the Number units page. Pure functions: arrays in, ``go.Figure`` out.
 
-Colours come from the app's one palette (lstm_core.figures: Okabe–Ito GATE_COLORS / ARCH_COLORS);
+Colours come from the app's one palette (lstm_core.figures.style: Okabe–Ito GATE_COLORS / ARCH_COLORS);
 singular / plural get two of its colours (NUMBER_COLORS), intact / top / random units three more.
 
     separability_heatmap(sep (U, P), units, positions, *, field)      units x positions from the subject
@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures import ARCH_COLORS, GATE_COLORS, GATE_LABELS, OKABE_ITO, token_labels
+from lstm_core.figures.style import ARCH_COLORS, GATE_COLORS, GATE_LABELS, OKABE_ITO, token_labels
 
 NUMBER_COLORS = {"singular": OKABE_ITO["sky_blue"], "plural": OKABE_ITO["reddish_purple"]}
 ROLE_COLORS = {"intact": OKABE_ITO["black"], "top": OKABE_ITO["vermillion"], "random": OKABE_ITO["grey"]}
