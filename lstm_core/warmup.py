@@ -19,14 +19,14 @@ import importlib
 import logging
 import threading
 
-from lstm_core import number_units
+from lstm_core.experiments import number_units
 from lstm_core.training import trainer
 
 MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.torch",
            "lstm_core.experiments.anatomy", "lstm_core.experiments.comparison", "lstm_core.experiments.inspection",
            "lstm_core.experiments.vanishing", "lstm_core.experiments.vanishing_trained",
            "lstm_core.figures.anatomy", "lstm_core.figures.comparison", "lstm_core.figures.inspection",
-           "lstm_core.figures.vanishing", "lstm_core.number_units", "lstm_core.number_units_figures")
+           "lstm_core.figures.vanishing", "lstm_core.figures.number_units")
 
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()

@@ -1,4 +1,4 @@
-"""Cell anatomy: one LSTM step with live numbers (lstm_core.anatomy does the work)."""
+"""Cell anatomy: one LSTM step with live numbers (lstm_core.experiments.anatomy does the work)."""
 
 import streamlit as st
 

@@ -1,6 +1,6 @@
-"""Page 2 — Gates over time: a trained LSTM and a trained RNN read the same sentence; every gate
+"""Gates over time — Gates over time: a trained LSTM and a trained RNN read the same sentence; every gate
 and state of the LSTM per unit and token, the RNN's hidden state, and both predictions side by
-side. One call into lstm_core.inspect (cached); figures from lstm_core.figures_train; a shared
+side. One call into lstm_core.experiments.inspection (cached); figures from lstm_core.figures.inspection; a shared
 time cursor in a fragment so moving it reruns only the plots."""
 import hashlib
 
@@ -14,13 +14,13 @@ from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
 from lstm_core.training import registry, uploads
 from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error
 
-RESULT = "tc_result"                      # page 4's results (lstm_core.compare.CompareResult)
+RESULT = "tc_result"                      # Train and compare's results (lstm_core.experiments.comparison.CompareResult)
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
 UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
 MAX_CHARS = 1000                          # typed sentence
 SOURCES = {"pretrained": "shipped pretrained",
            "curriculum": "shipped pretrained, RNN trained with a curriculum",
-           "trained": "my trained models (page 4)",
+           "trained": "my trained models (Train and compare)",
            "uploaded": "uploaded checkpoint"}
 KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
 

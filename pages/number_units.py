@@ -1,12 +1,14 @@
 """Number units: find, plot, ablate and clamp the units that carry the subject's number.
 
-Thin page: widgets -> one call into lstm_core.number_units -> figures from
-lstm_core.number_units_figures. Everything the page says is generated from the computed arrays.
+Thin page: widgets -> one call into lstm_core.experiments.number_units -> figures from
+lstm_core.figures.number_units. Everything the page says is generated from the computed arrays
+(lstm_core.narration.number_units).
 """
 import streamlit as st
 
-from lstm_core import number_units as nu
-from lstm_core import number_units_figures as nf
+from lstm_core.experiments import number_units as nu
+from lstm_core.figures import number_units as nf
+from lstm_core.narration import number_units as say
 from pages._ui import bound_select, bound_slider, caption, plot, show_error
 
 ARCHS = ("lstm", "gru", "rnn")
@@ -104,7 +106,7 @@ seed = int(bound_select("Experiment seed", [str(i) for i in range(SEEDS)], "0", 
                         help="Draws every set of held-out sentences; same seed, same numbers. A new seed "
                              "re-runs the whole analysis (about 2 s once, then cached); seed 0 of the shipped "
                              "models was computed ahead of time."))
-st.caption(nu.describe_trained_source(result, seed) if family_is_mine else nu.describe_source(arch, seed))
+st.caption(say.describe_trained_source(result, seed) if family_is_mine else say.describe_source(arch, seed))
 if why_not:
     st.caption(f"Not offered: {why_not}.")
 
@@ -142,7 +144,7 @@ def find_section():
             "Each row is one unit, each column a token after the subject. Dark = the unit's value alone "
             "separates singular from plural subjects on held-out sentences (|2·AUC − 1| = 1); white = chance. "
             "Number units stay dark from the subject all the way to the verb.",
-            nu.describe_find(s, rank))
+            say.describe_find(s, rank))
     fig = nf.unit_scores(s.score[rank], s.order[rank], n_show, field=rank)
     _beside(fig, "nu_scores",
             "All units sorted by that score. A few tall bars and a cliff would mean a few dedicated number "
@@ -162,7 +164,7 @@ _beside(nf.probe_curves(curves, s.positions, colors, dashes), "nu_probe",
         "A logistic-regression probe reads the subject's number from ALL units at one position, tested on "
         "held-out sentences (5-fold cross-validation). Before the subject no word reveals the number, so "
         "a probe can only guess (50%); watch how long each model keeps the number after it.",
-        nu.describe_probe(summaries))
+        say.describe_probe(summaries))
 
 
 # ----------------------------------------------------------------------------- 2. plot
@@ -191,7 +193,7 @@ def trajectory_section():
             f"{t.n} sentences with the same structure (words resampled): half with a singular subject, half "
             "plural. A number unit splits the two bands at the subject and keeps them apart to the verb, "
             "whatever the attractors (dotted lines) say. For the forget gate: near 1 means 'keep'.",
-            nu.describe_trajectory(s, t, unit, qty))
+            say.describe_trajectory(s, t, unit, qty))
 
 
 trajectory_section()
@@ -225,14 +227,14 @@ def ablation_section():
         show_error(exc, "ablation")
         return
     a = sw.at(k)
-    st.info(nu.describe_ablation(a))
+    st.info(say.describe_ablation(a))
     _beside(nf.ablation_bars(nu.COUNTS, a.acc_intact, a.acc_top, a.acc_random, k=k, mode=mode), "nu_bars",
             f"Black: the intact model. Orange-red: the top {k} units intervened on at every step. Grey: {k} "
             f"units drawn at random from the other {H - k} (mean, bar = std over {len(a.acc_random)} draws). "
             "Dotted line: chance (50%). More attractors = harder sentences.")
     _beside(nf.ablation_curve_figure(sw.ks, sw.acc_top, sw.acc_random, sw.acc_intact, k, mode=mode), "nu_curve",
             "The same intervention for every k (circle: the k chosen above). Where the orange-red line leaves "
-            "the grey band, the ranked units matter more than random ones.", nu.describe_sweep(sw))
+            "the grey band, the ranked units matter more than random ones.", say.describe_sweep(sw))
 
 
 ablation_section()
@@ -248,7 +250,7 @@ def attractor_section():
     _beside(nf.attractor_accuracy({a: sa.acc_by_attractors for a, sa in summaries.items()}, nu.COUNTS), "nu_att_acc",
             "Attractors are intervening nouns of the other number ('the key to the cabinets …'). A model that "
             "only remembers the last noun falls to or below chance as they pile up.",
-            nu.describe_attractors(summaries))
+            say.describe_attractors(summaries))
     who = choose("Error case of", list(summaries), arch, "nu_err", container=st.columns([1, 2])[0])
     e, se = summaries[who].error_case, summaries[who]
     f = nu.fields_of(who)[0]
@@ -259,7 +261,7 @@ def attractor_section():
     _beside(fig, "nu_err_fig",
             "Top: the model's probability of the correct verb if the sentence stopped after each token. "
             "Bottom: its two best number units. The cross marks where the answer turned wrong.",
-            nu.describe_error_case(e, who))
+            say.describe_error_case(e, who))
 
 
 attractor_section()
@@ -297,8 +299,8 @@ def forget_section():
             "Two clauses, subjects of opposite number: '… [subject 1] … verb 1 adjective … [subject 2] …', and "
             "the model must answer for subject 2. Top: the number units' gate (1 = keep the cell). Bottom: their "
             "state, split by the second subject's number — if the lines separate after subject 2, it reset.",
-            nu.describe_two_clause(two, units, sm.arch, SHOWN[key] if key == "lstm_two_clause" else NAME))
-    st.markdown(nu.describe_two_clause_models(
+            say.describe_two_clause(two, units, sm.arch, SHOWN[key] if key == "lstm_two_clause" else NAME))
+    st.markdown(say.describe_two_clause_models(
         both, {a: f"your {LABEL[a]}" for a in summaries} if family_is_mine else None))
     st.caption("The shipped LSTM, GRU and RNN were trained on one-clause sentences only: nothing in their training "
                "asked them to let go of a subject, so what you see is what they do anyway. The two-subject LSTM is "

@@ -1,8 +1,8 @@
 """Vanishing gradients: ||dL/dh_t|| (and ||dL/dc_t||) against distance from the loss, LSTM vs RNN.
 
 Three model sources (URL key vg_models): untrained models built from the sliders (one call:
-lstm_core.gradients.compare(Settings(...))), the shipped pretrained agreement models, or the models
-trained on page 4 (st.session_state["tc_result"]); trained ones read a real sentence of their task with
+lstm_core.experiments.vanishing.compare(Settings(...))), the shipped pretrained agreement models, or the models
+trained on Train and compare (st.session_state["tc_result"]); trained ones read a real sentence of their task with
 their real loss (vanishing_trained.agreement_view / vanishing_trained.comparison_view). Every sentence comes from the core.
 """
 
@@ -23,10 +23,10 @@ from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, cap
 C = style.ARCH_COLORS
 DEFAULT = vanishing.Settings()
 K = presets.VANISHING_KEYS
-RESULT = "tc_result"                       # page 4's results (lstm_core.compare.CompareResult)
+RESULT = "tc_result"                       # Train and compare's results (lstm_core.experiments.comparison.CompareResult)
 UNTRAINED = "untrained (sliders)"
 PRETRAINED = "shipped pretrained (agreement d=30)"
-MINE = "my trained models (page 4)"
+MINE = "my trained models (Train and compare)"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -43,7 +43,7 @@ def pretrained():
 @st.cache_data(max_entries=64, show_spinner=False)
 def measured_trained(models_key: str, distance: int | None, seed: int, max_norm: float | None,
                      _models: dict | None = None, _res=None) -> vanishing_trained.TrainedView:
-    """Cached per (models, sentence, clipping): models_key names the models ("pretrained" or page 4's id)."""
+    """Cached per (models, sentence, clipping): models_key names the models ("pretrained" or Train and compare's id)."""
     if _res is not None:
         return vanishing_trained.comparison_view(_res, distance, seed, max_norm)
     return vanishing_trained.agreement_view(_models["lstm"], _models["rnn"], distance, seed, max_norm)
@@ -79,7 +79,7 @@ if res is None and st.query_params.get("vg_models") == MINE:
 source = bound_select("Models", [UNTRAINED, PRETRAINED] + ([MINE] if res is not None else []), UNTRAINED,
                       "vg_models", container=top[0],
                       help="Untrained models from the sliders, the shipped models trained on subject-verb "
-                           "agreement, or the ones you trained on page 4 (shown once you have).")
+                           "agreement, or the ones you trained on Train and compare (shown once you have).")
 
 side = st.sidebar
 side.header("Settings")

@@ -1,4 +1,4 @@
-"""lstm_core.compare: page 4's single call. Same data and seed for every model, honest
+"""lstm_core.experiments.comparison: Train and compare's single call. Same data and seed for every model, honest
 parameter counts, the training-slot queue, divergence and interruption leaving things
 consistent, sentences generated from the numbers, exports that load back."""
 import threading
@@ -115,7 +115,8 @@ def test_measure_model_uses_the_task_loss(result):
     with torch.no_grad():
         loss = F.cross_entropy(m(x)[:, -1].double(), y).item()
     assert g.loss == pytest.approx(loss, rel=1e-4)
-    assert g["lstm"].grad_c is not None and g["rnn"].grad_c is None
+    assert g.grad_c is not None
+    assert vanishing_trained.measure_model(res.runs["rnn"].model, task, x, y).grad_c is None
 
 
 # ---------------------------------------------------------------------------- under-trained

@@ -40,58 +40,6 @@ def test_palette_is_okabe_ito_and_distinct():
 # ----------------------------------------------------------------------------- heatmaps
 
 
-def test_heatmap_tokens_on_x_with_repeats():
-    values = np.random.default_rng(0).random((3, len(TOKENS)))
-    fig = style.unit_token_heatmap(values, TOKENS, name="forget_gate")
-    hm = fig.data[0]
-    assert isinstance(hm, go.Heatmap)
-    z = np.asarray(hm.z)
-    assert z.shape == (3, len(TOKENS)) and z.dtype == np.float32
-    np.testing.assert_allclose(z, values.astype(np.float32))
-    assert list(hm.x) == list(range(len(TOKENS))), "time axis is positional, so repeated tokens stay apart"
-    assert list(fig.layout.xaxis.ticktext) == TOKENS
-    assert list(fig.layout.xaxis.tickvals) == list(range(len(TOKENS)))
-    hover = np.asarray(hm.customdata)
-    assert hover[0, 0] == "0:the" and hover[0, 3] == "3:the"
-    assert (hm.zmin, hm.zmax) == (0.0, 1.0), "gates live in (0, 1)"
-    title, xt, yt = _titles(fig)
-    assert "forget" in title and xt and yt
-    assert any(t.showlegend is not False and t.name for t in fig.data[1:]), "the colour key is in the legend"
-
-
-def test_heatmap_thins_ticks_for_long_sequences_and_checks_shapes():
-    T = 300
-    fig = style.unit_token_heatmap(np.zeros((2, T)), [f"w{t}" for t in range(T)], name="cell")
-    assert len(fig.layout.xaxis.tickvals) <= style.MAX_TICKS
-    assert fig.layout.xaxis.ticktext[1] == f"w{fig.layout.xaxis.tickvals[1]}"
-    with pytest.raises(ValueError, match="tokens"):
-        style.unit_token_heatmap(np.zeros((2, 5)), ["a", "b"], name="cell")
-    with pytest.raises(ValueError, match="units, time"):
-        style.unit_token_heatmap(np.zeros(5), list("abcde"))
-
-
-def test_heatmap_signed_quantity_is_symmetric():
-    fig = style.unit_token_heatmap(np.array([[-3.0, 1.0]]), ["a", "b"], name="cell")
-    assert fig.data[0].zmin == -fig.data[0].zmax == -3.0
-
-
-# ----------------------------------------------------------------------------- lines
-
-
-def test_trajectories_colours_cursor_and_tokens():
-    series = {"c unit 0": np.arange(len(TOKENS)), "h unit 0": -np.arange(len(TOKENS))}
-    colors = {"c unit 0": style.GATE_COLORS["cell"], "h unit 0": style.GATE_COLORS["hidden"]}
-    fig = style.trajectories(series, TOKENS, title="c and h", yaxis_title="value", colors=colors, cursor=3)
-    assert [t.name for t in fig.data] == list(series)
-    assert [t.line.color for t in fig.data] == [colors["c unit 0"], colors["h unit 0"]]
-    assert list(fig.data[1].customdata)[3] == "3:the"
-    np.testing.assert_array_equal(_y(fig.data[1]), -np.arange(len(TOKENS)))
-    lines = [s for s in fig.layout.shapes if s.type == "line"]
-    assert len(lines) == 1 and lines[0].x0 == lines[0].x1 == 3, "one time cursor at t = 3"
-    assert list(fig.layout.xaxis.ticktext) == TOKENS
-    assert all(_titles(fig)) and fig.layout.showlegend
-
-
 def test_log_curves_keep_tiny_values_and_gap_zeros():
     tiny = np.array([1.0, 1e-100, 1e-300, 0.0, np.inf])
     fig = vanishing_figures.grad_norm_vs_distance({"RNN": tiny, "LSTM": np.ones(5)}, colors={"RNN": style.ARCH_COLORS["rnn"]})
@@ -104,15 +52,9 @@ def test_log_curves_keep_tiny_values_and_gap_zeros():
     assert all(_titles(fig)) and fig.layout.showlegend
 
 
-def test_add_time_cursor_and_probability_bars():
+def test_add_time_cursor():
     fig = vanishing_figures.add_time_cursor(go.Figure(), 7, label="now")
-    assert fig.layout.shapes[0].x0 == 7
-    bars = style.probability_bars({"LSTM": 0.9, "RNN": 0.25}, title="P(plural)", xaxis_title="probability",
-                              colors={"LSTM": style.ARCH_COLORS["lstm"]})
-    assert [float(b.x[0]) for b in bars.data] == pytest.approx([0.9, 0.25])
-    assert bars.data[0].marker.color == style.ARCH_COLORS["lstm"] and tuple(bars.layout.xaxis.range) == (0, 1)
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        style.probability_bars({"x": 1.5}, title="t", xaxis_title="p")
+    assert fig.layout.shapes[0].x0 == 7 and fig.layout.annotations[0].text == "now"
 
 
 # ----------------------------------------------------------------------------- the cell diagram
@@ -156,8 +98,7 @@ def test_diagram_marks_held_gates_and_the_1997_cell():
 
 
 def test_figures_serialise():
-    for fig in (_diagram(), style.unit_token_heatmap(np.ones((2, 3)), list("abc")),
-                vanishing_figures.grad_norm_vs_distance({"a": np.ones(3)})):
+    for fig in (_diagram(), vanishing_figures.grad_norm_vs_distance({"a": np.ones(3)})):
         spec = json.loads(fig.to_json())
         assert spec["layout"]["title"]["text"]
         assert not re.search(r"NaN(?!\w)", json.dumps(spec["layout"]))

@@ -1,4 +1,4 @@
-"""lstm_core.gradients: the numbers behind the Vanishing gradients page, and its sentences."""
+"""lstm_core.experiments.vanishing: the numbers behind the Vanishing gradients page, and its sentences."""
 
 import math
 import re
@@ -82,7 +82,8 @@ def test_rnn_running_product_bounds_the_measured_gradient(settings):
 def test_spectral_radius_and_inits():
     assert vanishing.compare(_small(init="orthogonal", scale=1.5)).rnn.spectral_radius == pytest.approx(1.5)
     assert vanishing.compare(_small(init="identity", scale=0.7)).rnn.spectral_radius == pytest.approx(0.7)
-    W = vanishing.init_recurrent(torch.zeros(12, 3, dtype=torch.float64), "orthogonal", seed=1)
+    from lstm_core.training.inits import recurrent_weight
+    W = recurrent_weight(torch.zeros(12, 3, dtype=torch.float64), "orthogonal", torch.Generator().manual_seed(1))
     for block in W.split(3):
         np.testing.assert_allclose(block @ block.T, np.eye(3), atol=1e-12)
     lstm, _ = vanishing.synthetic_models(_small(forget_bias=2.0))
@@ -377,7 +378,7 @@ def tiny_results():
         torch.set_num_threads(threads)
 
 
-def test_comparison_view_measures_page_4_models(tiny_results):
+def test_comparison_view_measures_train_and_compare_models(tiny_results):
     from lstm_core.experiments import comparison
     res = tiny_results["agreement"]
     view = vanishing_trained.comparison_view(res, seed=2)                      # default: the trained distance

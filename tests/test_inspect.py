@@ -1,4 +1,4 @@
-"""lstm_core.inspect: page 2's single call. The glass core reproduces the trained fused model's
+"""lstm_core.experiments.inspection: Gates over time's single call. The glass core reproduces the trained fused model's
 prediction, sentences parse (or fail with a clear message), the page's sentences hold, and
 uploads are validated (never unpickled)."""
 import json

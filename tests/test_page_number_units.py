@@ -5,7 +5,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from lstm_core import number_units as nu
+from lstm_core.experiments import number_units as nu
+from lstm_core.narration import number_units as say
 
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "number_units.py"
@@ -45,15 +46,15 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
     k = int(at.selectbox(key="nu_k").value)
     assert at.selectbox(key="nu_mode").value == "ablate (0)" and at.selectbox(key="nu_target").value == "cell"
     a = nu.ablation(model, s, k=k, draws=nu.SWEEP_DRAWS)
-    assert at.info[0].value == nu.describe_ablation(a)
+    assert at.info[0].value == say.describe_ablation(a)
     said = texts(at)
-    assert nu.describe_source("lstm", 0) in said and "ahead of time" in said   # seed 0: the shipped file
-    assert nu.describe_find(s, "cell") in said
-    assert nu.describe_error_case(s.error_case, "lstm") in said
-    assert nu.describe_two_clause(s.two_clause, s.top("cell", 3), "lstm") in said
+    assert say.describe_source("lstm", 0) in said and "ahead of time" in said   # seed 0: the shipped file
+    assert say.describe_find(s, "cell") in said
+    assert say.describe_error_case(s.error_case, "lstm") in said
+    assert say.describe_two_clause(s.two_clause, s.top("cell", 3), "lstm") in said
 
     two_clause = nu.shipped_summary("lstm_two_clause", 0)
-    assert nu.describe_two_clause_models({**{a: nu.shipped_summary(a, 0) for a in ("lstm", "gru", "rnn")},
+    assert say.describe_two_clause_models({**{a: nu.shipped_summary(a, 0) for a in ("lstm", "gru", "rnn")},
                                           "lstm_two_clause": two_clause}) in said
 
     before = specs
@@ -67,13 +68,13 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
             assert after[name]["data"] != before[name]["data"], f"moving {key} to {value} left the {name} chart unchanged"
         before = after
         if key == "nu_fg_model" and value != "LSTM":
-            assert nu.describe_two_clause(two_clause.two_clause, two_clause.top("cell", 1), "lstm",
+            assert say.describe_two_clause(two_clause.two_clause, two_clause.top("cell", 1), "lstm",
                                           value) in texts(at)
 
     # another seed: nothing precomputed, the whole analysis runs live and every analysis chart changes
     at.selectbox(key="nu_seed").set_value("1").run()
     assert not at.exception, [e.proto.message for e in at.exception]
-    assert nu.describe_source("rnn", 1) in texts(at) and "computed live" in texts(at)
+    assert say.describe_source("rnn", 1) in texts(at) and "computed live" in texts(at)
     after = charts(at)
     for name in ["heatmap", "scores", "probe", "trajectory", "bars", "sweep", "attractors", "forget"]:
         assert after[name]["data"] != before[name]["data"], f"seed 1 left the {name} chart unchanged"
@@ -133,7 +134,8 @@ MY_LSTM, MY_RNN = "my LSTM (Train and compare)", "my RNN (Train and compare)"
 def test_models_trained_on_train_and_compare_are_analysed_live():
     """A session's own page-4 models join the selector; picking one analyses it (and compares it with
     the other model trained beside it), with the core's numbers for that model."""
-    from lstm_core.compare import CompareConfig, TrainingSlots, run_comparison
+    from lstm_core.experiments.comparison import CompareConfig, run_comparison
+    from lstm_core.training.queue import TrainingSlots
 
     at = open_page({"nu_model": MY_LSTM})                 # a link to page-4 models, in a fresh session
     assert at.selectbox(key="nu_model").value == "LSTM"
@@ -150,17 +152,18 @@ def test_models_trained_on_train_and_compare_are_analysed_live():
     model = res.runs["lstm"].model
     s = nu.summarize(model, seed=0, distance=12)
     said = texts(at)
-    assert nu.describe_trained_source(res, 0) in said and nu.describe_find(s, "cell") in said
+    assert say.describe_trained_source(res, 0) in said and say.describe_find(s, "cell") in said
     k = int(at.selectbox(key="nu_k").value)
     assert k == nu.default_k(8) and at.selectbox(key="nu_k").options == [str(x) for x in nu.curve_ks(8)]
-    assert at.info[0].value == nu.describe_ablation(nu.ablation(model, s, k=k, draws=nu.SWEEP_DRAWS))
+    assert at.info[0].value == say.describe_ablation(nu.ablation(model, s, k=k, draws=nu.SWEEP_DRAWS))
     assert at.selectbox(key="nu_err").options == ["LSTM", "RNN"]       # compared with its own RNN
     rnn = nu.summarize(res.runs["rnn"].model, seed=0, distance=12)
-    assert nu.describe_attractors({"lstm": s, "rnn": rnn}) in said
+    assert say.describe_attractors({"lstm": s, "rnn": rnn}) in said
 
 
 def test_models_the_analysis_cannot_read_are_not_offered_and_it_says_why():
-    from lstm_core.compare import CompareConfig, TrainingSlots, run_comparison
+    from lstm_core.experiments.comparison import CompareConfig, run_comparison
+    from lstm_core.training.queue import TrainingSlots
 
     at = open_page()
     at.session_state["tc_result"] = run_comparison(CompareConfig(distance=5, steps=5, hidden=4, test_size=50),

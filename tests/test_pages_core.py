@@ -280,7 +280,7 @@ def test_values_carried_from_another_page_never_crash_a_widget():
 
 # ----------------------------------------------------------------------------- vanishing gradients: trained models
 
-UNTRAINED, PRETRAINED, MINE = "untrained (sliders)", "shipped pretrained (agreement d=30)", "my trained models (page 4)"
+UNTRAINED, PRETRAINED, MINE = "untrained (sliders)", "shipped pretrained (agreement d=30)", "my trained models (Train and compare)"
 SYNTHETIC_ONLY = [presets.VANISHING_KEYS[k] for k in ("T", "H", "init", "scale", "activation", "forget_bias", "seed")]
 
 

@@ -1,4 +1,4 @@
-"""AppTest of pages 2 (Gates over time) and 4 (Train and compare): defaults render, every main
+"""AppTest of Gates over time (Gates over time) and 4 (Train and compare): defaults render, every main
 widget moves the figures, bad sentences and uploads get clear messages, a shared URL
 reproduces the view, training completes (tiny), survives page switches, shows divergence,
 interruption and the queue honestly."""
@@ -20,7 +20,7 @@ from lstm_core.training.trainer import TrainConfig, build_model
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 GATES, TRAIN = "pages/gates_over_time.py", "pages/train_compare.py"
 TIMEOUT = 120
-TINY = dict(steps=20, hidden=8, d=10)        # page 4 settings for a training of a second or two
+TINY = dict(steps=20, hidden=8, d=10)        # Train and compare settings for a training of a second or two
 
 
 def open_page(page, params=None) -> AppTest:
@@ -76,7 +76,7 @@ def train_tiny(at, **settings):
     return at.session_state["tc_result"] if "tc_result" in at.session_state else None
 
 
-# ---------------------------------------------------------------------------- page 2
+# ---------------------------------------------------------------------------- Gates over time
 
 def test_gates_page_renders_on_defaults():
     at = open_page(GATES)
@@ -241,7 +241,7 @@ def test_uploads_good_and_hostile():
     assert _data(charts(at)["p2_gates"]) != _data(before["p2_gates"])      # the upload is shown
 
 
-# ---------------------------------------------------------------------------- page 4
+# ---------------------------------------------------------------------------- Train and compare
 
 def test_train_page_renders_on_defaults():
     at = open_page(TRAIN)
@@ -253,7 +253,7 @@ def test_train_page_renders_on_defaults():
     assert f"LSTM {H} units, {n['lstm']:,} parameters · RNN {H} units, {n['rnn']:,} parameters" in texts(at)
 
 
-def test_training_completes_survives_page_switches_and_feeds_page_2():
+def test_training_completes_survives_page_switches_and_feeds_gates_over_time():
     at = open_page(TRAIN)
     res = train_tiny(at)
     assert res is not None and list(res.runs) == ["lstm", "rnn"]
@@ -264,14 +264,14 @@ def test_training_completes_survives_page_switches_and_feeds_page_2():
     assert all(w in shown for w in res.warnings())
     assert {"tc_curves", "tc_sweep", "tc_grads"} <= set(charts(at))
     assert [b.label for b in at.get("download_button")][:2] == ["Training curves (CSV)", "Gradient norms (CSV)"]
-    # page 2 reads the trained models (other figures than the pretrained ones), then page 4
+    # Gates over time reads the trained models (other figures than the pretrained ones), then Train and compare
     # still has the same results
     pretrained_view = charts(open_page(GATES))
     at.query_params = {"models": "trained"}
     at.switch_page(GATES)
     at.run()
     assert_clean(at)
-    assert "trained on page 4" in texts(at)
+    assert "trained on Train and compare" in texts(at)
     assert _data(charts(at)["p2_gates"]) != _data(pretrained_view["p2_gates"])
     assert len(charts(at)["p2_gates"]["data"][0]["y"]) == TINY["hidden"]     # 8 units
     assert "tc_result" in at.session_state and at.session_state["tc_result"].id == res.id

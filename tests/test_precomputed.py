@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from lstm_core import number_units as nu
 from lstm_core import results_io
+from lstm_core.experiments import number_units as nu
+from lstm_core.experiments.number_units import precomputed as pre
+from lstm_core.narration import number_units as say
 
 ARCHS = [a for a in nu.PRETRAINED if nu.has_pretrained(a)]
 
@@ -70,11 +72,11 @@ def test_precomputed_analysis_is_what_the_code_computes(arch):
     model, distance = nu.pretrained(arch)
     fresh = nu.summarize(model, seed=seed, distance=distance)
     assert_same(fresh, shipped["summary"], f"{arch} summary")
-    assert sorted(shipped["sweeps"]) == sorted(nu._sweep_key(*s) for s in nu.precomputed_sweeps(arch))
+    assert sorted(shipped["sweeps"]) == sorted(pre._sweep_key(*s) for s in nu.precomputed_sweeps(arch))
     assert arch in nu.SUMMARY_ONLY or len(shipped["sweeps"]) == len(nu.sweep_settings(nu.KEY_ARCH[arch])) > 0
     for rank, mode, target in nu.precomputed_sweeps(arch):
         sw = nu.sweep(model, fresh, mode=mode, target=target, rank_field=rank)
-        assert_same(sw, shipped["sweeps"][nu._sweep_key(rank, mode, target)], f"{arch} sweep {rank}/{mode}/{target}")
+        assert_same(sw, shipped["sweeps"][pre._sweep_key(rank, mode, target)], f"{arch} sweep {rank}/{mode}/{target}")
 
 
 def test_shipped_accessors_serve_the_file_and_compute_other_seeds():
@@ -85,7 +87,7 @@ def test_shipped_accessors_serve_the_file_and_compute_other_seeds():
     other = nu.shipped_summary("rnn", 1)
     assert other.seed == 1 and other is not pre["summary"]
     assert not np.array_equal(other.auc["hidden"], pre["summary"].auc["hidden"])
-    assert "ahead of time" in nu.describe_source("rnn", 0) and "live" in nu.describe_source("rnn", 1)
+    assert "ahead of time" in say.describe_source("rnn", 0) and "live" in say.describe_source("rnn", 1)
 
 
 def test_a_stale_or_broken_file_is_ignored(tmp_path, caplog):
@@ -93,7 +95,7 @@ def test_a_stale_or_broken_file_is_ignored(tmp_path, caplog):
     src = nu.precomputed_path("rnn", 0)
     stale = tmp_path / "stale"
     stale.mkdir()
-    data, meta = results_io.load(src, nu._classes())
+    data, meta = results_io.load(src, pre._classes())
     results_io.save(nu.precomputed_path("rnn", 0, stale), data, {**meta, "checkpoint_sha256": "0" * 64})
     assert nu.load_precomputed("rnn", 0, stale) is None
     assert "another checkpoint" in caplog.text

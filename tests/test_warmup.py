@@ -3,8 +3,8 @@ the precomputed analyses read, and what it loaded frozen out of the garbage coll
 import gc
 import sys
 
-from lstm_core import number_units as nu
 from lstm_core import warmup
+from lstm_core.experiments import number_units as nu
 
 
 def test_start_runs_once_in_the_background_and_leaves_everything_loaded():

@@ -28,7 +28,7 @@ from lstm_core.training.trainer import DEFAULT_STEPS, TrainConfig, evaluate, tra
 
 MAX_TRAIN_SECONDS = 120.0       # estimated wall time a page may ask for (all models together)
 HARD_STOP_SECONDS = 1.5 * MAX_TRAIN_SECONDS   # a run still going after this is stopped
-PAGE_MAX_T = 200                # page 4's longest distance / sequence length (<= limits.MAX_T)
+PAGE_MAX_T = 200                # Train and compare's longest distance / sequence length (<= limits.MAX_T)
 TASK_LABELS = {
     "agreement": "Subject-verb agreement",
     "adding": "Adding problem",
@@ -334,7 +334,7 @@ class CompareResult:
 
     def export_weights(self, arch: str) -> tuple[bytes, bytes]:
         """(safetensors bytes, JSON metadata bytes) of arch's trained model, in the format
-        lstm_core.checkpoint loads back (and page 2 accepts as an upload)."""
+        lstm_core.training.checkpoint loads back (and Gates over time accepts as an upload)."""
         r = self.runs[arch]
         return checkpoint.to_bytes(r.model, r.config, r.test, status=r.status,
                                    steps_done=r.steps_done, comparison=self.id)

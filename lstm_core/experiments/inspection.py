@@ -22,7 +22,7 @@ from lstm_core.data import agreement
 from lstm_core.training.registry import check_agreement_model
 
 MAX_WORDS = 150          # longest typed or generated sentence the page inspects
-MAX_DISTANCE = 100       # subject-verb distance slider's cap on page 2
+MAX_DISTANCE = 100       # subject-verb distance slider's cap on Gates over time
 LSTM_FIELDS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 GRU_FIELDS = ("reset_gate", "update_gate", "candidate", "hidden")
 NUMBER = {agreement.SINGULAR: "singular", agreement.PLURAL: "plural"}

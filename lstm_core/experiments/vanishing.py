@@ -140,6 +140,7 @@ class ModelGradients:
     mean_forget: float | None
     problem: str | None = None       # e.g. the forward pass overflowed
     hidden_size: int = 0
+    jacobian_budget: float = JACOBIAN_BUDGET   # steps * H^2 above which the RNN's Jacobian norms are skipped
 
     @property
     def distance(self) -> np.ndarray:
@@ -284,7 +285,8 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
     return ModelGradients(label=label, kind=tr.kind, grad_h=grad_h, grad_c=grad_c, gain=gain, gain_name=gain_name,
                           step_factor=step_factor, contrib=contrib, grad_W_hh_norm=w_hh, total_norm=total,
                           max_norm=max_norm, clip_factor=factor, loss=float(tr.loss), spectral_radius=radius,
-                          mean_forget=mean_forget, problem=problem, hidden_size=cell.hidden_size)
+                          mean_forget=mean_forget, problem=problem, hidden_size=cell.hidden_size,
+                          jacobian_budget=jacobian_budget)
 
 
 # ----------------------------------------------------------------------------- the comparison

@@ -23,7 +23,7 @@ from lstm_core.narration.vanishing import clip_summary, trained_summary
 from lstm_core.training.trainer import Task, TrainConfig
 
 NUMBER_NAMES = ("singular", "plural")                                     # agreement labels 0, 1
-MAX_SENTENCE_DISTANCE = 200   # subject-verb distance of a generated sentence (page 4 trains up to 200)
+MAX_SENTENCE_DISTANCE = 200   # subject-verb distance of a generated sentence (Train and compare trains up to 200)
 
 
 @dataclass

@@ -17,7 +17,7 @@ def load_uploads(files) -> tuple[dict, list[str]]:
     """Uploaded checkpoints -> (arch -> (SeqModel, description), problems).
 
     files: [(file name, bytes)]. A checkpoint is NAME.safetensors + NAME.json (as Train and compare and
-    the CLI write them); lstm_core.checkpoint validates both (never unpickles). Every file
+    the CLI write them); lstm_core.training.checkpoint validates both (never unpickles). Every file
     that is not used gets one problem sentence naming it; nothing raises."""
     problems, pairs = [], {}
     for name, data in files:

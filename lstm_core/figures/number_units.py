@@ -1,6 +1,6 @@
 """Plotly figures for the Number units page. Pure functions: arrays in, ``go.Figure`` out.
 
-Colours come from the app's one palette (lstm_core.figures: Okabe–Ito GATE_COLORS / ARCH_COLORS);
+Colours come from the app's one palette (lstm_core.figures.style: Okabe–Ito GATE_COLORS / ARCH_COLORS);
 singular / plural get two of its colours (NUMBER_COLORS), intact / top / random units three more.
 
     separability_heatmap(sep (U, P), units, positions, *, field)      units x positions from the subject

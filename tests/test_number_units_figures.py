@@ -1,0 +1,28 @@
+"""lstm_core.figures.number_units: the figures send float32 and check their shapes."""
+import numpy as np
+import pytest
+
+from lstm_core.figures import number_units as nf
+from number_units_models import lstm_summary  # noqa: F401 - shared fixture
+
+
+def test_figures_are_float32_and_check_shapes(lstm_summary):
+    s = lstm_summary
+    t = s.templates[2]
+    fig = nf.number_trajectory(t.mean["cell"][:, :, 0], t.std["cell"][:, :, 0], t.tokens, t.subject_pos,
+                               t.attractor_positions, unit=0, n=t.n)
+    assert len(fig.data) == 4 and fig.data[1].y.dtype == np.float32
+    assert len([sh for sh in fig.layout.shapes if sh.x0 in t.attractor_positions]) == 2
+    with pytest.raises(ValueError):
+        nf.number_trajectory(t.mean["cell"][:, :-1, 0], t.std["cell"][:, :, 0], t.tokens, 1, [], unit=0)
+    units = s.top("cell", 5)
+    fig = nf.separability_heatmap(s.separability("cell")[:, units].T, units, s.positions)
+    assert fig.data[0].z.shape == (5, len(s.positions))
+    with pytest.raises(ValueError):
+        nf.separability_heatmap(s.separability("cell")[:, units], units, s.positions)
+    e = s.error_case
+    fig = nf.error_case_figure(e.tokens, e.p_correct, e.subject_pos, e.attractor_positions, e.turn_pos,
+                               {"u": e.values["cell"][:, 0]}, verb=e.verb)
+    assert fig.data[0].y.dtype == np.float32 and fig.data[2].yaxis == "y2"
+    with pytest.raises(ValueError):
+        nf.error_case_figure(e.tokens, e.p_correct, e.subject_pos, [], len(e.tokens) + 3, {}, verb="is")
