@@ -10,6 +10,7 @@ from lstm_core import limits
 from lstm_core.data import agreement
 from lstm_core.experiments import inspection as insp
 from lstm_core.figures import inspection as inspection_figures
+from lstm_core.figures import style
 from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
 from lstm_core.training import registry, uploads
 from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error
@@ -200,7 +201,7 @@ def figure(name: str, view: tuple, t: int, build):
         memo = st.session_state[FIGS] = {"view": view[:2]}
     if memo.get(name, (None,))[0] != view:
         memo[name] = (view, build())
-    return inspection_figures.set_cursor(memo[name][1], t)
+    return style.set_cursor(memo[name][1], t)
 
 
 @st.fragment(run_every=PLAY_EVERY if playing else None)

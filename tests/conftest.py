@@ -13,6 +13,10 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 
+# the number-units tests share the shipped models and their summaries (computed once per session)
+pytest_plugins = ["number_units_models"]
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     """Every test starts with empty Streamlit caches (AppTest shares the process-wide caches)."""

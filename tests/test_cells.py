@@ -412,3 +412,18 @@ def test_weight_edits_after_a_trace_are_seen(kind):
     g.bias_hh[0] = float("nan")
     with pytest.raises(ValueError, match="'bias_hh' contains NaN"):
         g.trace(x)
+
+
+def test_replaced_weights_are_never_mistaken_for_the_old_ones():
+    """The fused path caches a widened copy of the weights. Replacing a weight frees the old tensor, whose id
+    the next tensor may reuse: a cache keyed on ids would then run stale weights. Fused must equal loop after
+    every replacement."""
+    torch.manual_seed(0)
+    cell = GlassLSTM(3, 5)
+    x = torch.randn(1, 6, 3)
+    for _ in range(20):
+        cell.weight_hh = torch.randn(20, 5)          # frees the tensor the cache last saw ...
+        cell.weight_hh = torch.randn(20, 5)          # ... so this one may be allocated at its address
+        fused = cell.trace(x, method="fused").hidden
+        loop = cell.trace(x, method="loop").hidden
+        np.testing.assert_allclose(fused, loop, atol=1e-5)

@@ -5,7 +5,6 @@ import re
 
 import numpy as np
 import plotly.graph_objects as go
-import pytest
 
 from lstm_core.figures import anatomy as anatomy_figures
 from lstm_core.figures import style

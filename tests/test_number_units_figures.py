@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 
 from lstm_core.figures import number_units as nf
-from number_units_models import lstm_summary  # noqa: F401 - shared fixture
 
 
 def test_figures_are_float32_and_check_shapes(lstm_summary):

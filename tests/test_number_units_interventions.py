@@ -7,7 +7,6 @@ import torch
 from lstm_core.cells import Clamp
 from lstm_core.experiments import number_units as nu
 from lstm_core.narration import number_units as say
-from number_units_models import lstm, lstm_summary, rnn, rnn_summary  # noqa: F401 - shared fixtures
 
 
 def test_interventions_reach_the_prediction(lstm_summary, lstm):

@@ -5,7 +5,6 @@ import pytest
 
 from lstm_core.experiments import number_units as nu
 from lstm_core.narration import number_units as say
-from number_units_models import lstm_summary, rnn_summary  # noqa: F401 - shared fixtures
 
 
 def fake_ablation(intact, top, random, mode="ablate", k=2):

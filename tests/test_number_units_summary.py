@@ -8,7 +8,6 @@ from lstm_core.data import agreement
 from lstm_core.experiments import number_units as nu
 from lstm_core.experiments.number_units.sentences import _FIND, _rng
 from lstm_core.training.models import SeqModel
-from number_units_models import lstm, lstm_summary, rnn_summary  # noqa: F401 - shared fixtures
 
 
 def test_run_matches_the_fused_model(lstm):

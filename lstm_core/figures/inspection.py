@@ -11,16 +11,6 @@ _MARGIN = dict(l=60, r=30, t=70, b=50)
 _LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0)
 
 
-def set_cursor(fig: go.Figure, t: int) -> go.Figure:
-    """Move the dashed time cursor of a figure made here to x = t, in place (a fraction of a
-    ms, against ~10 ms to rebuild a figure). Returns fig."""
-    shapes = list(fig.layout.shapes)
-    cursors = [sh for sh in shapes if sh.name == "cursor"]
-    others = [sh for sh in shapes if sh.name != "cursor"]
-    fig.layout.shapes = others + [dict(sh.to_plotly_json(), x0=int(t), x1=int(t)) for sh in cursors]
-    return fig
-
-
 def gate_grid(arrays: dict, tokens, names, *, cursor: int | None = None, units=None,
               marks: dict | None = None, cols: int = 2, title: str = "", panel_height: int = 260,
               prefix: str = "") -> go.Figure:

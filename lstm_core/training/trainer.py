@@ -66,20 +66,10 @@ class TrainConfig:
 
     def resolved(self) -> "TrainConfig":
         """Validated copy with steps filled in; ValueError names any bad setting."""
-        if self.task not in TASKS:
-            raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
-        if self.arch not in ARCHS:
-            raise ValueError(f"arch must be one of {ARCHS}, got {self.arch!r}")
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {INITS}, got {self.init!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if self.train_mix not in TRAIN_MIXES:
-            raise ValueError(f"train_mix must be one of {TRAIN_MIXES}, got {self.train_mix!r}")
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f"schedule must be one of {SCHEDULES}, got {self.schedule!r}")
-        if self.nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"nonlinearity must be tanh or relu, got {self.nonlinearity!r}")
+        for name, allowed in (("task", TASKS), ("arch", ARCHS), ("init", INITS), ("optimizer", OPTIMIZERS),
+                              ("train_mix", TRAIN_MIXES), ("schedule", SCHEDULES), ("nonlinearity", ("tanh", "relu"))):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         c = replace(self, steps=DEFAULT_STEPS[self.task] if self.steps is None else self.steps)
         c.steps = limits.check_int("steps", c.steps, 1, limits.MAX_STEPS)
         c.hidden = limits.check_int("hidden", c.hidden, 1, limits.MAX_HIDDEN)
