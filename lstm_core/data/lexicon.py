@@ -40,7 +40,7 @@ def _words(lex: dict) -> set[str]:
         out |= {a["singular"], a["plural"]}
     out |= {a["word"] for a in lex["adjectives"]}
     out |= {w for ws in lex["pronouns"].values() for w in ws}
-    for key in ("adverbs", "names", "determiners", "prepositions", "conjunctions",
+    for key in ("adverbs", "names", "places", "determiners", "prepositions", "conjunctions",
                 "subordinators", "relatives", "other_function_words"):
         out |= set(lex[key])
     return out
@@ -49,7 +49,7 @@ def _words(lex: dict) -> set[str]:
 WORDS: list[str] = sorted(_words(LEXICON))
 VOCAB: list[str] = [PAD, *UNK_CLASSES, COMMA, *WORDS]
 WORD_TO_ID: dict[str, int] = {w: i for i, w in enumerate(VOCAB)}
-NAMES: frozenset[str] = frozenset(LEXICON["names"])
+NAMES: frozenset[str] = frozenset(LEXICON["names"]) | frozenset(LEXICON["places"])
 
 NOUN_NUMBER: dict[str, int] = {}
 AMBIGUOUS_NOUNS: frozenset[str] = frozenset(
