@@ -5,7 +5,7 @@ GRU), runs one traced sequence and returns, by distance d from the loss (d = 0 a
 
     grad_h[d]   ||dL/dh_t||                       (D,)  D = loss_step + 1
     grad_c[d]   ||dL/dc_t||  (LSTM only)          (D,)
-    gain[d]     the "why" curve: LSTM  mean over units of prod_{k=t+1..end} f_k  (lstm_core.why.forget_gain)
+    gain[d]     the "why" curve: LSTM  mean over units of prod_{k=t+1..end} f_k  (lstm_core.cells.forget_gain)
                                  RNN   prod_{k=t+1..end} ||diag(act'(pre_k)) W_hh||  (why.rnn_jacobian_norms)
     contrib[d]  ||the step's own contribution to dL/dW_hh|| = ||delta_t|| * ||h_{t-1}||, where
                 delta_t = dL/d(pre-activations at t); sum_t delta_t h_{t-1}^T = dL/dW_hh exactly
