@@ -214,7 +214,7 @@ def test_ablation_only_touches_chosen_units_and_steps():
     free = g.trace(x)
     tr = g.trace(x, interventions=[ablate([1, 3], steps=[2, 3])])
     assert np.all(tr.cell[0, 2:4][:, [1, 3]] == 0)
-    np.testing.assert_array_equal(tr.cell[0, :2], free.cell[0, :2])
+    np.testing.assert_allclose(tr.cell[0, :2], free.cell[0, :2], rtol=0, atol=1e-12)   # loop vs fused path
     assert np.abs(tr.cell[0, 4:] - free.cell[0, 4:]).max() > 1e-6   # the ablation propagates forward
 
 

@@ -39,11 +39,12 @@ def assert_same(a, b, where="result"):
         assert isinstance(b, (np.ndarray, np.generic)), where
         assert a.shape == b.shape and a.dtype == b.dtype, where
         if a.dtype.kind == "f":
-            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6, err_msg=where)
+            # float32 activations recomputed by whatever BLAS kernel this machine picks: 1e-4 relative, 2e-5 absolute
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5, err_msg=where)
         else:
             np.testing.assert_array_equal(a, b, err_msg=where)
     elif isinstance(a, float):
-        assert isinstance(b, float) and (a == pytest.approx(b, rel=1e-5, abs=1e-6) or (np.isnan(a) and np.isnan(b))), where
+        assert isinstance(b, float) and (a == pytest.approx(b, rel=1e-4, abs=2e-5) or (np.isnan(a) and np.isnan(b))), where
     else:
         assert a == b and type(a) is type(b), where
 
