@@ -22,6 +22,7 @@ from lstm_core import tasks
 
 MAX_WORDS = 150          # longest typed or generated sentence the page inspects
 MAX_DISTANCE = 100       # subject-verb distance slider's cap on page 2
+MAX_FOLLOW = 8           # LSTM units followed at once on page 2
 LSTM_FIELDS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 GRU_FIELDS = ("reset_gate", "update_gate", "candidate", "hidden")
 NUMBER = {tasks.SINGULAR: "singular", tasks.PLURAL: "plural"}
@@ -82,10 +83,8 @@ def sentence_from_text(text: str) -> Sentence:
     n_words = len(text.split())
     if n_words > 4 * MAX_WORDS:   # don't even tokenize a novel
         raise ValueError(f"the sentence has {n_words} words; at most {MAX_WORDS} are inspected")
-    try:
-        ids = tasks.encode(text)   # ValueError: empty / unknown words with suggestions
-    except ValueError as e:        # the message quotes user text: keep markdown from acting on it
-        raise ValueError(_plain(str(e))) from None
+    ids = tasks.encode(text)       # ValueError: empty / unknown words with suggestions (plain
+                                   # text quoting the user's words: pages escape it when shown)
     before, verb_pos = tasks.split_at_verb(ids)
     if not before:
         raise ValueError("the sentence starts with its verb: type the subject first, e.g. "
@@ -106,13 +105,6 @@ def sentence_from_text(text: str) -> Sentence:
     attractors = [t for t in nouns[1:] if tasks.NOUN_NUMBER[tokens[t]] != label]
     return Sentence(tokens, verb, label, f"the first noun '{tokens[subject]}'", subject,
                     nouns[1:], attractors, note)
-
-
-def _plain(text: str) -> str:
-    """Escape the characters markdown would act on (pages show messages as markdown)."""
-    for ch in "\\`*_[]<>$~|#":
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 def _safe_name(name: str, limit: int = 60) -> str:
@@ -147,9 +139,9 @@ def generate_sentence(distance: int, attractors: int, seed: int = 0) -> Sentence
     return sentence_from_example(tasks.agreement_example(rng, distance, int(attractors)))
 
 
-def clean_units(raw, hidden: int) -> tuple[list[int], str | None]:
+def clean_units(raw, hidden: int, keep: int = MAX_FOLLOW) -> tuple[list[int], str | None]:
     """Unit indices from a URL / widget (strings or ints) -> (valid distinct units in [0,
-    hidden), a note naming what was dropped or None)."""
+    hidden), at most `keep` of them; a plain-text note naming what was dropped, or None)."""
     units, bad = [], []
     for v in raw or []:
         try:
@@ -161,9 +153,14 @@ def clean_units(raw, hidden: int) -> tuple[list[int], str | None]:
             units.append(u)
         elif not ok:
             bad.append(str(v)[:20])
-    note = (f"ignored unit(s) {', '.join(repr(b) for b in bad)}: units are whole numbers from 0 "
-            f"to {hidden - 1}") if bad else None
-    return units[:8], note
+    notes = []
+    if bad:
+        shown = ", ".join(f"'{b}'" for b in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        notes.append(f"ignored unit(s) {shown}: units are whole numbers from 0 to {hidden - 1}")
+    if len(units) > keep:
+        notes.append(f"{len(units)} units were listed; at most {keep} can be followed, so the "
+                     f"first {keep} are kept")
+    return units[:keep], ("; ".join(notes) or None)
 
 
 # ----------------------------------------------------------------------------------------
@@ -316,12 +313,15 @@ PRETRAINED = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn"}   # lstm
 # the same LSTM beside an RNN trained with the curriculum (half the batches at distance 0..5), under
 # which the measured tanh RNN does learn distance 30: the comparison must show that too
 PRETRAINED_CURRICULUM = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn_curriculum"}
+UPLOAD_TEST_N, UPLOAD_TEST_SEED = 200, 7919   # fresh sentences an upload is re-measured on
 _LOADER = None   # tests / scratch scripts may set a callable name -> (model, meta)
 
 
-def _describe(meta: dict, origin: str) -> str:
+def _describe(meta: dict, origin: str, measured: dict | None = None) -> str:
     """'shipped pretrained: agreement, distance 30, 64 units, test accuracy 99.8%' from a
-    checkpoint's metadata (sections 'train' / 'model' / 'metrics')."""
+    checkpoint's metadata (sections 'train' / 'model' / 'metrics'). measured: this app's own
+    evaluation ({'test_accuracy', 'n'}, e.g. of an upload): then the file's figure is only
+    reported as its claim."""
     meta = meta or {}
     train = meta.get("train") or {}
     model = meta.get("model") or {}
@@ -334,8 +334,13 @@ def _describe(meta: dict, origin: str) -> str:
     if hidden:
         parts.append(f"{hidden} units")
     acc = (meta.get("metrics") or {}).get("test_accuracy")
-    if isinstance(acc, (int, float)) and np.isfinite(acc):
-        at = f" at distance {train['distance']}" if train.get("distance") is not None else ""
+    at = f" at distance {train['distance']}" if train.get("distance") is not None else ""
+    if measured is not None:
+        parts.append(f"test accuracy measured here {100 * measured['test_accuracy']:.1f}% on "
+                     f"{measured['n']} fresh sentences{at}")
+        if isinstance(acc, (int, float)) and np.isfinite(acc):
+            parts.append(f"the file claims {100 * acc:.1f}%")
+    elif isinstance(acc, (int, float)) and np.isfinite(acc):
         parts.append(f"test accuracy {100 * acc:.1f}%{at}")
     return ", ".join(parts)
 
@@ -378,6 +383,7 @@ def load_uploads(files) -> tuple[dict, list[str]]:
     the CLI write them); lstm_core.checkpoint validates both (never unpickles). Every file
     that is not used gets one problem sentence naming it; nothing raises."""
     from lstm_core import checkpoint, limits
+    from lstm_core.train import evaluate
     problems, pairs = [], {}
     for name, data in files:
         name = _safe_name(name)
@@ -396,8 +402,9 @@ def load_uploads(files) -> tuple[dict, list[str]]:
     for stem, pair in pairs.items():
         if set(pair) != {"safetensors", "json"}:
             have, need = next(iter(pair)), ({"safetensors", "json"} - set(pair)).pop()
-            problems.append(f"{stem}.{have}: its {stem}.{need} is missing; upload both files "
-                            "of the checkpoint (same name)")
+            problems.append(f"{stem}.{have}: its {stem}.{need} did not arrive; upload both files "
+                            f"of the checkpoint (same name), each at most "
+                            f"{limits.MAX_UPLOAD_MB} MB")
             continue
         try:
             model, meta = checkpoint.load_checkpoint_bytes(pair["safetensors"], pair["json"])
@@ -413,5 +420,6 @@ def load_uploads(files) -> tuple[dict, list[str]]:
             problems.append(f"{stem}: a second {model.arch.upper()} checkpoint; the first one "
                             "is used")
             continue
-        loaded[model.arch] = (model, _describe(meta, f"uploaded {stem}"))
+        measured = evaluate(model, checkpoint.train_config(meta), n=UPLOAD_TEST_N, seed=UPLOAD_TEST_SEED)
+        loaded[model.arch] = (model, _describe(meta, f"uploaded {stem}", measured))
     return loaded, problems
