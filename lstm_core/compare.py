@@ -33,8 +33,8 @@ from lstm_core.train import DEFAULT_STEPS, TrainConfig, evaluate, train
 
 MAX_CONCURRENT_TRAININGS = 1
 QUEUE_TIMEOUT = 600.0           # seconds a training waits for a slot before giving up
-MAX_TRAIN_SECONDS = 120.0       # estimated wall time a page may ask for (all models together)
-HARD_STOP_SECONDS = 1.5 * MAX_TRAIN_SECONDS   # a run still going after this is stopped
+MAX_TRAIN_SECONDS = 120.0       # wall time a page may ask for (all models together): checked on the
+                                # estimate before, and enforced while training (stopped at the cap)
 PAGE_MAX_T = 200                # page 4's longest distance / sequence length (<= limits.MAX_T)
 TASK_LABELS = {
     "agreement": "Subject-verb agreement",
@@ -65,6 +65,10 @@ class QueueTimeout(RuntimeError):
     pass
 
 
+class AlreadyQueued(ValueError):
+    """This browser session or client address already has a training queued or running."""
+
+
 class TrainingSlots:
     """At most `capacity` holders at once; waiters are served first come, first served."""
 
@@ -73,6 +77,7 @@ class TrainingSlots:
         self._cv = threading.Condition()
         self._running = 0
         self._line: collections.deque = collections.deque()
+        self._owners: set = set()     # owner keys with a training queued or running
 
     def state(self) -> dict:
         """{'running': trainings holding a slot, 'waiting': trainings in line}."""
@@ -88,14 +93,22 @@ class TrainingSlots:
         return False
 
     @contextmanager
-    def hold(self, on_wait=None, poll: float = 0.5, timeout: float = QUEUE_TIMEOUT):
-        """Context manager holding one slot. While waiting, on_wait(dict(event='queued',
+    def hold(self, on_wait=None, poll: float = 0.5, timeout: float = QUEUE_TIMEOUT, owners=()):
+        """Context manager holding one slot. owners: keys of who asks (e.g. ('session', id),
+        ('address', ip)); each may have one training queued or running at a time, so one person
+        cannot fill the line from several tabs: AlreadyQueued otherwise. While waiting, on_wait(dict(event='queued',
         position=p, running=r, waited=s)) is called about every `poll` seconds (p = 1 means
         next in line). Raises QueueTimeout after `timeout` s. Whatever on_wait raises (e.g. a
         page rerun) leaves the line cleanly. Yields the seconds spent waiting."""
         ticket = object()
         t0 = time.monotonic()
+        owners = {o for o in owners if o is not None and o[-1] is not None}
         with self._cv:
+            if owners & self._owners:
+                raise AlreadyQueued("you already have a training queued or running on this server "
+                                    "(in this tab or another one from the same address); wait for it "
+                                    "to finish, or stop it, before starting another")
+            self._owners |= owners
             self._line.append(ticket)
         try:
             while True:
@@ -116,6 +129,7 @@ class TrainingSlots:
                     break
         except BaseException:
             with self._cv:
+                self._owners -= owners
                 if ticket in self._line:
                     self._line.remove(ticket)
                     self._cv.notify_all()
@@ -124,6 +138,7 @@ class TrainingSlots:
             yield time.monotonic() - t0
         finally:
             with self._cv:
+                self._owners -= owners
                 self._running -= 1
                 self._cv.notify_all()
 
@@ -286,6 +301,9 @@ class CompareResult:
         for a, r in self.runs.items():
             if r.status == "ok":
                 out.append(f"{a.upper()}: trained {r.steps_done} steps in {r.train_seconds:.1f} s.")
+            elif r.status.startswith("stopped") and "time limit" in r.status:
+                out.append(f"{a.upper()}: {r.status}, of {r.config.steps} steps; the weights "
+                           f"after step {r.steps_done} are kept and tested below.")
             elif r.diverged:
                 out.append(f"{a.upper()}: {r.status}; the weights after step {r.steps_done}, "
                            f"the last finite ones, are kept.")
@@ -462,7 +480,8 @@ def sweep(model, cfg: TrainConfig, xs, n: int = 200) -> list[float]:
 # The call
 
 def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: TrainingSlots = SLOTS,
-                   sweep_n: int | None = None, queue_timeout: float = QUEUE_TIMEOUT) -> CompareResult:
+                   sweep_n: int | None = None, queue_timeout: float = QUEUE_TIMEOUT,
+                   owners=()) -> CompareResult:
     """Train every arch in cfg.archs in turn on the same data stream and seed, holding one
     training slot; then sweep the test metric over distances. progress(event: dict) gets
       {'event': 'queued', 'position', 'running', 'waited'}       while waiting for a slot
@@ -472,19 +491,21 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
       {'event': 'done', 'arch', 'status', 'test'}
       {'event': 'sweep', 'arch'}
     should_stop() -> True stops the current run early (status 'stopped at step s'); so does
-    running past HARD_STOP_SECONDS. Raises ValueError for bad settings or an estimated time
-    over MAX_TRAIN_SECONDS, QueueTimeout when no slot frees in time. sweep_n: examples per
+    training past MAX_TRAIN_SECONDS (the last weights are kept and tested; the status says so).
+    Raises ValueError for bad settings or an estimated time over MAX_TRAIN_SECONDS,
+    AlreadyQueued (a ValueError) when one of `owners` already has a training queued or running
+    (see TrainingSlots.hold), QueueTimeout when no slot frees in time. sweep_n: examples per
     distance of the sweep (default cfg.test_size, so its point at the trained distance is
     exactly the test metric: same examples)."""
     cfg = cfg.resolved()
     check_budget(cfg)
     emit = progress or (lambda e: None)
-    with slots.hold(on_wait=emit, timeout=queue_timeout) as waited:
+    with slots.hold(on_wait=emit, timeout=queue_timeout, owners=owners) as waited:
         runs = {}
         t_start = time.perf_counter()
 
-        def stop() -> bool:   # the caller's stop, or the hard time limit
-            return (time.perf_counter() - t_start > HARD_STOP_SECONDS
+        def stop() -> bool:   # the caller's stop, or the time cap
+            return (time.perf_counter() - t_start > MAX_TRAIN_SECONDS
                     or (should_stop is not None and bool(should_stop())))
 
         for i, arch in enumerate(cfg.archs):
@@ -498,8 +519,8 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
                     emit(dict(p, event="step", arch=arch))
 
             r = train(tcfg, progress=on_step, should_stop=stop)
-            if r.status.startswith("stopped") and time.perf_counter() - t_start > HARD_STOP_SECONDS:
-                r.status += f" (time limit of {HARD_STOP_SECONDS:.0f} s reached)"
+            if r.status.startswith("stopped") and time.perf_counter() - t_start > MAX_TRAIN_SECONDS:
+                r.status += f" (this server's time limit of {MAX_TRAIN_SECONDS:.0f} s reached)"
             runs[arch] = r
             emit(dict(event="done", arch=arch, status=r.status, test=r.test))
             if r.status.startswith("stopped"):

@@ -27,6 +27,8 @@ to Streamlit's own binding.
     caption(text)                 the "what to look at" note beside a chart
     show_error(exc, what="")      a clear message for a bad setting (ValueError) or a generic one
                                   for anything else (details go to the server log, never a traceback)
+    client_keys()                 (('session', id), ('address', ip or None)): who asks, for the training
+                                  queue's one-at-a-time-per-person rule (lstm_core.compare)
     plot(fig, key=None)           st.plotly_chart with the app's settings (full width, no logo);
                                   the element key becomes "chart_<key>" (never clashes with URL keys)
 
@@ -40,6 +42,7 @@ import math
 import unicodedata
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from pages._text import code, inert
 
@@ -303,6 +306,14 @@ def show_error(exc: BaseException, what: str = "", container=None) -> None:
         _LOG.exception("unexpected error%s", f" in {what}" if what else "", exc_info=exc)
         where.error(f"{prefix}something went wrong ({type(exc).__name__}). Try other settings; "
                     "the details are in the server log.", icon=":material/error:")
+
+
+def client_keys() -> tuple:
+    """This browser session and its client address (None on loopback or in tests), as owner keys
+    for lstm_core.compare.TrainingSlots.hold. The address comes from the WebSocket connection
+    (st.context.ip_address); behind a proxy it is the proxy's."""
+    ctx = get_script_run_ctx()
+    return (("session", ctx.session_id if ctx else None), ("address", st.context.ip_address))
 
 
 def plot(fig, key: str | None = None, container=None) -> None:

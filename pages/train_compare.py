@@ -8,7 +8,7 @@ import streamlit as st
 
 from lstm_core import compare, limits
 from lstm_core import figures_train as FT
-from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error
+from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error
 
 RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with pages 2 and 3
 RUNNING = "_tc_running"                      # {arch, step} while this session trains
@@ -154,8 +154,13 @@ def live_training(cfg):
                               expanded=True)
 
         try:
-            res = compare.run_comparison(cfg, progress=progress)
+            res = compare.run_comparison(cfg, progress=progress, owners=client_keys())
             st.session_state.pop(RUNNING, None)
+        except compare.AlreadyQueued as e:
+            st.session_state.pop(RUNNING, None)
+            status.update(label="Already training", state="error", expanded=True)
+            show_error(e, "Not trained")
+            return None
         except compare.QueueTimeout as e:
             st.session_state.pop(RUNNING, None)
             status.update(label="Server busy", state="error", expanded=True)
