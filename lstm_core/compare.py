@@ -243,16 +243,22 @@ def pretrained_note() -> str:
 def estimate_seconds(cfg: CompareConfig) -> float:
     """Rough wall time of run_comparison on one core of this class of machine (fitted to
     measured step times, erring high): per step 3 ms + T_eff * (0.1 ms + 1e-5 ms * (G+1) * H^2)
-    with G gate blocks and T_eff the mean sequence length; plus evaluation."""
+    with G gate blocks and T_eff the mean sequence length; plus the test and the distance sweep
+    (which dominate at long distances). bench/bench_estimate.py prints estimate vs measured."""
     c = cfg.resolved()
     T_eff = {"agreement": c.distance / 2 + 5, "adding": c.distance, "temporal": c.distance,
              "copy": c.distance + 20}[c.task]
     gen = 0.15 * T_eff if c.task == "agreement" else 0.0     # sentence generation
+    length = {"agreement": lambda x: x + 5, "copy": lambda x: x + 20}.get(c.task, lambda x: x)
+    # the test and the distance sweep afterwards (forward only, test_size examples per distance):
+    # measured ~3.5 us per example-token + 1.5e-5 us * (G+1) * H^2 (bench/bench_estimate.py)
+    tokens = c.test_size * (length(c.distance) + sum(length(x) for x in span_grid(c.task, c.distance)))
     total = 0.0
     for arch in c.archs:
         H = c.hidden_for(arch)
         per_step = 3 + gen + T_eff * (0.1 + 1e-5 * (_GATES[arch] + 1) * H * H)   # ms, batch 64
         total += c.steps * per_step * c.batch / 64 / 1000 + 0.5
+        total += tokens * (3.5 + 1.5e-5 * (_GATES[arch] + 1) * H * H) / 1e6
     return total
 
 
