@@ -1,6 +1,7 @@
 """LSTM Lab: the entry point. `streamlit run app.py`
 
-Routes between the pages in pages/ with st.navigation. Once per process: torch threads are set so
+Routes between the pages in pages/ with st.navigation. At import: glibc keeps at most two malloc
+arenas (lstm_core.malloc; otherwise every session thread's trainings leave memory behind). Once per process: torch threads are set so
 that many classroom sessions share the machine's cores fairly, and lstm_core.warmup loads what
 the pages use in the background (then freezes it out of the garbage collector: see its docstring).
 """
@@ -8,7 +9,9 @@ the pages use in the background (then freezes it out of the garbage collector: s
 import streamlit as st
 import torch
 
-from lstm_core import warmup
+from lstm_core import malloc, warmup
+
+malloc.limit_arenas(2)   # before any session thread allocates: memory levels off (lstm_core/malloc.py)
 
 st.set_page_config(page_title="LSTM Lab", page_icon="🧠", layout="wide")
 

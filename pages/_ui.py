@@ -27,6 +27,8 @@ to Streamlit's own binding.
     caption(text)                 the "what to look at" note beside a chart
     show_error(exc, what="")      a clear message for a bad setting (ValueError) or a generic one
                                   for anything else (details go to the server log, never a traceback)
+    client_keys()                 (('session', id), ('address', ip or None)): who asks, for the training
+                                  queue's one-at-a-time-per-person rule (lstm_core.compare)
     plot(fig, key=None)           st.plotly_chart with the app's settings (full width, no logo);
                                   the element key becomes "chart_<key>" (never clashes with URL keys)
 
@@ -40,6 +42,9 @@ import math
 import unicodedata
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from pages._text import code, inert
 
 _LOG = logging.getLogger("lstm_lab")
 _NOTES_KEY = "_ui_url_notes"
@@ -99,14 +104,7 @@ def _raw(key: str) -> list[str] | None:
 
 def _code(text: str) -> str:
     """A URL value shown literally (as inline code), whatever it contains."""
-    return f"`{_show(text)}`" if str(text) else "(empty)"
-
-
-def _show(text: str, limit: int = 40) -> str:
-    """A URL value made safe to print inside a note: short, no markdown or control characters."""
-    text = "".join(ch for ch in str(text) if unicodedata.category(ch)[0] != "C")
-    text = text if len(text) <= limit else text[:limit] + "…"
-    return text.replace("`", "'")
+    return code(text)
 
 
 # ----------------------------------------------------------------------------- number sliders
@@ -296,17 +294,26 @@ def caption(text: str, container=None) -> None:
 def show_error(exc: BaseException, what: str = "", container=None) -> None:
     """A clear on-page message instead of a traceback.
 
-    ValueError (our core's "bad setting" errors, whose messages name the problem) is shown as is;
+    ValueError (our core's "bad setting" errors, whose messages name the problem) is shown as
+    plain text (pages._text.inert: the message may quote what a user typed or uploaded);
     anything else is logged with its traceback on the server and shown as a generic message.
     """
     where = container or st
     prefix = f"{what}: " if what else ""
     if isinstance(exc, ValueError):
-        where.error(f"{prefix}{exc}", icon=":material/error:")
+        where.error(f"{prefix}{inert(exc, 600)}", icon=":material/error:")
     else:
         _LOG.exception("unexpected error%s", f" in {what}" if what else "", exc_info=exc)
         where.error(f"{prefix}something went wrong ({type(exc).__name__}). Try other settings; "
                     "the details are in the server log.", icon=":material/error:")
+
+
+def client_keys() -> tuple:
+    """This browser session and its client address (None on loopback or in tests), as owner keys
+    for lstm_core.compare.TrainingSlots.hold. The address comes from the WebSocket connection
+    (st.context.ip_address); behind a proxy it is the proxy's."""
+    ctx = get_script_run_ctx()
+    return (("session", ctx.session_id if ctx else None), ("address", st.context.ip_address))
 
 
 def plot(fig, key: str | None = None, container=None) -> None:

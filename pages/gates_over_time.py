@@ -13,6 +13,7 @@ from lstm_core.figures import inspection as inspection_figures
 from lstm_core.figures import style
 from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
 from lstm_core.training import registry, uploads
+from pages._text import inert
 from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error
 
 RESULT = "tc_result"                      # Train and compare's results (lstm_core.experiments.comparison.CompareResult)
@@ -72,7 +73,7 @@ if source == "trained":
 elif source == "uploaded":
     files = c1.file_uploader("Checkpoint: .safetensors + .json metadata (one pair per model)",
                              type=["safetensors", "json"], accept_multiple_files=True,
-                             key="p2_files", max_upload_size=limits.MAX_CHECKPOINT_BYTES // 1_000_000)
+                             key="p2_files", max_upload_size=limits.MAX_UPLOAD_MB)
     if files:
         blobs = [(f.name, f.getvalue()) for f in files]
         digest = hashlib.sha256(b"".join(n.encode() + b"\0" + hashlib.sha256(b).digest()
@@ -83,7 +84,7 @@ elif source == "uploaded":
             cache[digest] = uploads.load_uploads(blobs)
         loaded, problems = cache[digest]
         for p in problems:
-            c1.error(p, icon=":material/block:")
+            c1.error(inert(p), icon=":material/block:")
         for a, (m, d) in loaded.items():
             models[a], descs[a] = m, d
         if loaded:
@@ -91,7 +92,7 @@ elif source == "uploaded":
     else:
         c1.caption("Uploads stay in this session only (they cannot be part of a shared link). "
                    "Until then: the shipped pretrained models.")
-c1.caption("  \n".join(f"**{a.upper()}**: {descs[a]}" for a in models))
+c1.caption("  \n".join(f"**{a.upper()}**: {inert(descs[a])}" for a in models))
 
 # ---------------------------------------------------------------------------- sentence
 kind = bound_select("Sentence", list(KINDS), "example", key="src", container=c2, radio=True,
@@ -126,7 +127,7 @@ except ValueError as e:
 
 s = sentence
 if s.note:
-    st.info(f"Sentence: {s.note}.")
+    st.info(f"Sentence: {inert(s.note)}.")
 words = []
 for t, w in enumerate(s.tokens):
     if t == s.subject_pos:
@@ -228,7 +229,7 @@ def time_view():
         units, note = insp.clean_units(raw, H)
         if note:
             st.session_state["follow"] = units
-            st.warning(f"URL parameter `follow`: {note}.", icon=":material/link:")
+            st.warning(f"URL parameter `follow`: {inert(note)}.", icon=":material/link:")
     chosen = st.session_state.get("follow")
     if chosen is not None:                                   # e.g. a smaller model now
         kept = [u for u in chosen if isinstance(u, int) and 0 <= u < H] \
@@ -237,7 +238,7 @@ def time_view():
             st.session_state["follow"] = kept
     units = st.multiselect("LSTM units to follow (preselected: the two that push the final "
                            "prediction hardest)", list(range(H)), default=lstm.top_units(2),
-                           key="follow", max_selections=8, bind="query-params")
+                           key="follow", max_selections=insp.MAX_FOLLOW, bind="query-params")
 
     view = (model_key, sentence_key)
     plot(figure("gates", view, t, lambda: inspection_figures.gate_grid(

@@ -10,7 +10,7 @@ from lstm_core import limits
 from lstm_core.experiments import comparison
 from lstm_core.figures import comparison as comparison_figures
 from lstm_core.training import queue
-from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error
+from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error
 
 RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with Gates over time and 3
 RUNNING = "_tc_running"                      # {arch, step} while this session trains
@@ -156,8 +156,13 @@ def live_training(cfg):
                               expanded=True)
 
         try:
-            res = comparison.run_comparison(cfg, progress=progress)
+            res = comparison.run_comparison(cfg, progress=progress, owners=client_keys())
             st.session_state.pop(RUNNING, None)
+        except queue.AlreadyQueued as e:
+            st.session_state.pop(RUNNING, None)
+            status.update(label="Already training", state="error", expanded=True)
+            show_error(e, "Not trained")
+            return None
         except queue.QueueTimeout as e:
             st.session_state.pop(RUNNING, None)
             status.update(label="Server busy", state="error", expanded=True)

@@ -88,7 +88,7 @@ def test_mismatched_metadata(trained):
     _reject(w, with_(**{"model.hidden": 13, "train.hidden": 13}), "shape")
     _reject(w, with_(**{"model.hidden": 13}), "mismatch")
     _reject(w, with_(**{"model.arch": "gru", "train.arch": "gru"}), "names|shape")
-    _reject(w, with_(**{"model.hidden": 100_000}), "hidden must be between")
+    _reject(w, with_(**{"model.hidden": 100_000}), "model.hidden: Input should be less than or equal to 256")
     _reject(w, with_(format="something-else"), "not an LSTM Lab checkpoint")
     _reject(w, with_(version=99), "version")
     _reject(w, with_(vocab=meta["vocab"][::-1]), "vocabulary")

@@ -23,11 +23,11 @@ import numpy as np
 from lstm_core import limits
 from lstm_core.data import agreement, sequences
 from lstm_core.training import checkpoint
-from lstm_core.training.queue import QUEUE_TIMEOUT, SLOTS, QueueTimeout, TrainingSlots  # noqa: F401 - re-exported
+from lstm_core.training.queue import QUEUE_TIMEOUT, SLOTS, TrainingSlots
 from lstm_core.training.trainer import DEFAULT_STEPS, TrainConfig, evaluate, train
 
-MAX_TRAIN_SECONDS = 120.0       # estimated wall time a page may ask for (all models together)
-HARD_STOP_SECONDS = 1.5 * MAX_TRAIN_SECONDS   # a run still going after this is stopped
+MAX_TRAIN_SECONDS = 120.0       # wall time a page may ask for (all models together): checked on the
+                                # estimate before, and enforced while training (stopped at the cap)
 PAGE_MAX_T = 200                # Train and compare's longest distance / sequence length (<= limits.MAX_T)
 TASK_LABELS = {
     "agreement": "Subject-verb agreement",
@@ -147,16 +147,22 @@ def pretrained_note() -> str:
 def estimate_seconds(cfg: CompareConfig) -> float:
     """Rough wall time of run_comparison on one core of this class of machine (fitted to
     measured step times, erring high): per step 3 ms + T_eff * (0.1 ms + 1e-5 ms * (G+1) * H^2)
-    with G gate blocks and T_eff the mean sequence length; plus evaluation."""
+    with G gate blocks and T_eff the mean sequence length; plus the test and the distance sweep
+    (which dominate at long distances). bench/bench_estimate.py prints estimate vs measured."""
     c = cfg.resolved()
     T_eff = {"agreement": c.distance / 2 + 5, "adding": c.distance, "temporal": c.distance,
              "copy": c.distance + 20}[c.task]
     gen = 0.15 * T_eff if c.task == "agreement" else 0.0     # sentence generation
+    length = {"agreement": lambda x: x + 5, "copy": lambda x: x + 20}.get(c.task, lambda x: x)
+    # the test and the distance sweep afterwards (forward only, test_size examples per distance):
+    # measured ~3.5 us per example-token + 1.5e-5 us * (G+1) * H^2 (bench/bench_estimate.py)
+    tokens = c.test_size * (length(c.distance) + sum(length(x) for x in span_grid(c.task, c.distance)))
     total = 0.0
     for arch in c.archs:
         H = c.hidden_for(arch)
         per_step = 3 + gen + T_eff * (0.1 + 1e-5 * (_GATES[arch] + 1) * H * H)   # ms, batch 64
         total += c.steps * per_step * c.batch / 64 / 1000 + 0.5
+        total += tokens * (3.5 + 1.5e-5 * (_GATES[arch] + 1) * H * H) / 1e6
     return total
 
 
@@ -205,6 +211,9 @@ class CompareResult:
         for a, r in self.runs.items():
             if r.status == "ok":
                 out.append(f"{a.upper()}: trained {r.steps_done} steps in {r.train_seconds:.1f} s.")
+            elif r.status.startswith("stopped") and "time limit" in r.status:
+                out.append(f"{a.upper()}: {r.status}, of {r.config.steps} steps; the weights "
+                           f"after step {r.steps_done} are kept and tested below.")
             elif r.diverged:
                 out.append(f"{a.upper()}: {r.status}; the weights after step {r.steps_done}, "
                            f"the last finite ones, are kept.")
@@ -380,7 +389,8 @@ def sweep(model, cfg: TrainConfig, xs, n: int = 200) -> list[float]:
 # The call
 
 def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: TrainingSlots = SLOTS,
-                   sweep_n: int | None = None, queue_timeout: float = QUEUE_TIMEOUT) -> CompareResult:
+                   sweep_n: int | None = None, queue_timeout: float = QUEUE_TIMEOUT,
+                   owners=()) -> CompareResult:
     """Train every arch in cfg.archs in turn on the same data stream and seed, holding one
     training slot; then sweep the test metric over distances. progress(event: dict) gets
       {'event': 'queued', 'position', 'running', 'waited'}       while waiting for a slot
@@ -390,19 +400,21 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
       {'event': 'done', 'arch', 'status', 'test'}
       {'event': 'sweep', 'arch'}
     should_stop() -> True stops the current run early (status 'stopped at step s'); so does
-    running past HARD_STOP_SECONDS. Raises ValueError for bad settings or an estimated time
-    over MAX_TRAIN_SECONDS, QueueTimeout when no slot frees in time. sweep_n: examples per
+    training past MAX_TRAIN_SECONDS (the last weights are kept and tested; the status says so).
+    Raises ValueError for bad settings or an estimated time over MAX_TRAIN_SECONDS,
+    AlreadyQueued (a ValueError) when one of `owners` already has a training queued or running
+    (see TrainingSlots.hold), QueueTimeout when no slot frees in time. sweep_n: examples per
     distance of the sweep (default cfg.test_size, so its point at the trained distance is
     exactly the test metric: same examples)."""
     cfg = cfg.resolved()
     check_budget(cfg)
     emit = progress or (lambda e: None)
-    with slots.hold(on_wait=emit, timeout=queue_timeout) as waited:
+    with slots.hold(on_wait=emit, timeout=queue_timeout, owners=owners) as waited:
         runs = {}
         t_start = time.perf_counter()
 
-        def stop() -> bool:   # the caller's stop, or the hard time limit
-            return (time.perf_counter() - t_start > HARD_STOP_SECONDS
+        def stop() -> bool:   # the caller's stop, or the time cap
+            return (time.perf_counter() - t_start > MAX_TRAIN_SECONDS
                     or (should_stop is not None and bool(should_stop())))
 
         for i, arch in enumerate(cfg.archs):
@@ -416,8 +428,8 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
                     emit(dict(p, event="step", arch=arch))
 
             r = train(tcfg, progress=on_step, should_stop=stop)
-            if r.status.startswith("stopped") and time.perf_counter() - t_start > HARD_STOP_SECONDS:
-                r.status += f" (time limit of {HARD_STOP_SECONDS:.0f} s reached)"
+            if r.status.startswith("stopped") and time.perf_counter() - t_start > MAX_TRAIN_SECONDS:
+                r.status += f" (this server's time limit of {MAX_TRAIN_SECONDS:.0f} s reached)"
             runs[arch] = r
             emit(dict(event="done", arch=arch, status=r.status, test=r.test))
             if r.status.startswith("stopped"):

@@ -23,6 +23,7 @@ from lstm_core.training.registry import check_agreement_model
 
 MAX_WORDS = 150          # longest typed or generated sentence the page inspects
 MAX_DISTANCE = 100       # subject-verb distance slider's cap on Gates over time
+MAX_FOLLOW = 8           # LSTM units followed at once on Gates over time
 LSTM_FIELDS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 GRU_FIELDS = ("reset_gate", "update_gate", "candidate", "hidden")
 NUMBER = {agreement.SINGULAR: "singular", agreement.PLURAL: "plural"}
@@ -83,10 +84,8 @@ def sentence_from_text(text: str) -> Sentence:
     n_words = len(text.split())
     if n_words > 4 * MAX_WORDS:   # don't even tokenize a novel
         raise ValueError(f"the sentence has {n_words} words; at most {MAX_WORDS} are inspected")
-    try:
-        ids = agreement.encode(text)   # ValueError: empty / unknown words with suggestions
-    except ValueError as e:        # the message quotes user text: keep markdown from acting on it
-        raise ValueError(_plain(str(e))) from None
+    ids = agreement.encode(text)   # ValueError: empty / unknown words with suggestions (plain
+                                   # text quoting the user's words: pages escape it when shown)
     before, verb_pos = agreement.split_at_verb(ids)
     if not before:
         raise ValueError("the sentence starts with its verb: type the subject first, e.g. "
@@ -107,13 +106,6 @@ def sentence_from_text(text: str) -> Sentence:
     attractors = [t for t in nouns[1:] if agreement.NOUN_NUMBER[tokens[t]] != label]
     return Sentence(tokens, verb, label, f"the first noun '{tokens[subject]}'", subject,
                     nouns[1:], attractors, note)
-
-
-def _plain(text: str) -> str:
-    """Escape the characters markdown would act on (pages show messages as markdown)."""
-    for ch in "\\`*_[]<>$~|#":
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 def sentence_from_example(ex: agreement.AgreementExample) -> Sentence:
@@ -142,9 +134,9 @@ def generate_sentence(distance: int, attractors: int, seed: int = 0) -> Sentence
     return sentence_from_example(agreement.agreement_example(rng, distance, int(attractors)))
 
 
-def clean_units(raw, hidden: int) -> tuple[list[int], str | None]:
+def clean_units(raw, hidden: int, keep: int = MAX_FOLLOW) -> tuple[list[int], str | None]:
     """Unit indices from a URL / widget (strings or ints) -> (valid distinct units in [0,
-    hidden), a note naming what was dropped or None)."""
+    hidden), at most `keep` of them; a plain-text note naming what was dropped, or None)."""
     units, bad = [], []
     for v in raw or []:
         try:
@@ -156,9 +148,14 @@ def clean_units(raw, hidden: int) -> tuple[list[int], str | None]:
             units.append(u)
         elif not ok:
             bad.append(str(v)[:20])
-    note = (f"ignored unit(s) {', '.join(repr(b) for b in bad)}: units are whole numbers from 0 "
-            f"to {hidden - 1}") if bad else None
-    return units[:8], note
+    notes = []
+    if bad:
+        shown = ", ".join(f"'{b}'" for b in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        notes.append(f"ignored unit(s) {shown}: units are whole numbers from 0 to {hidden - 1}")
+    if len(units) > keep:
+        notes.append(f"{len(units)} units were listed; at most {keep} can be followed, so the "
+                     f"first {keep} are kept")
+    return units[:keep], ("; ".join(notes) or None)
 
 
 # ----------------------------------------------------------------------------------------

@@ -4,8 +4,8 @@
     NAME.json          {"format": "lstm-lab-checkpoint", "version": 1, "model": {...},
                         "train": {...}, "metrics": {...}, "command": "...", "tensors": {...}, ...}
 
-Loading validates everything against the metadata before building the model: JSON shape,
-sizes within lstm_core.limits, vocabulary, tensor names / shapes / dtypes, finiteness.
+Loading validates everything against the metadata before building the model: JSON shape
+(a pydantic schema, lstm_core.checkpoint_schema), sizes within lstm_core.limits, vocabulary, tensor names / shapes / dtypes, finiteness.
 Any problem is a ValueError with a message naming it.
 """
 from __future__ import annotations
@@ -20,11 +20,12 @@ import safetensors.torch
 import torch
 
 from lstm_core import limits
+from lstm_core.training import checkpoint_schema
+from lstm_core.training.checkpoint_schema import FORMAT, VERSION
 from lstm_core.data import agreement
 from lstm_core.training.models import ARCHS, INPUT_KINDS, SeqModel
 from lstm_core.training.trainer import Task, TrainConfig
 
-FORMAT, VERSION = "lstm-lab-checkpoint", 1
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 
 
@@ -84,10 +85,6 @@ def load_checkpoint(path) -> tuple[SeqModel, dict]:
     return load_checkpoint_bytes(wp.read_bytes(), mp.read_bytes())
 
 
-def _reject_constant(name):
-    raise ValueError(f"{name} is not allowed")
-
-
 def _clean(v):
     """JSON-safe copy: non-finite floats -> None (JSON has no NaN)."""
     if isinstance(v, float) and not math.isfinite(v):
@@ -100,24 +97,8 @@ def _clean(v):
 
 
 def _parse_meta(meta_bytes) -> dict:
-    if isinstance(meta_bytes, str):
-        meta_bytes = meta_bytes.encode()
-    if not isinstance(meta_bytes, (bytes, bytearray)):
-        raise ValueError("metadata must be the bytes of a JSON file")
-    if len(meta_bytes) > limits.MAX_META_BYTES:
-        raise ValueError(f"metadata is {len(meta_bytes)} bytes, more than the limit "
-                         f"{limits.MAX_META_BYTES}")
-    try:
-        meta = json.loads(bytes(meta_bytes).decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError) as e:
-        raise ValueError(f"metadata is not valid JSON ({e})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise ValueError(f"metadata is not an LSTM Lab checkpoint (expected "
-                         f"\"format\": \"{FORMAT}\")")
-    if meta.get("version") != VERSION:
-        raise ValueError(f"unsupported checkpoint version {meta.get('version')!r} "
-                         f"(this app reads version {VERSION})")
-    return meta
+    """JSON -> dict, validated by the pydantic schema in lstm_core.checkpoint_schema."""
+    return checkpoint_schema.parse_metadata(meta_bytes)
 
 
 def _check_model_config(cfg) -> dict:

@@ -20,6 +20,10 @@ class QueueTimeout(RuntimeError):
     pass
 
 
+class AlreadyQueued(ValueError):
+    """This browser session or client address already has a training queued or running."""
+
+
 class TrainingSlots:
     """At most `capacity` holders at once; waiters are served first come, first served."""
 
@@ -28,6 +32,7 @@ class TrainingSlots:
         self._cv = threading.Condition()
         self._running = 0
         self._line: collections.deque = collections.deque()
+        self._owners: set = set()     # owner keys with a training queued or running
 
     def state(self) -> dict:
         """{'running': trainings holding a slot, 'waiting': trainings in line}."""
@@ -43,14 +48,22 @@ class TrainingSlots:
         return False
 
     @contextmanager
-    def hold(self, on_wait=None, poll: float = 0.5, timeout: float = QUEUE_TIMEOUT):
-        """Context manager holding one slot. While waiting, on_wait(dict(event='queued',
+    def hold(self, on_wait=None, poll: float = 0.5, timeout: float = QUEUE_TIMEOUT, owners=()):
+        """Context manager holding one slot. owners: keys of who asks (e.g. ('session', id),
+        ('address', ip)); each may have one training queued or running at a time, so one person
+        cannot fill the line from several tabs: AlreadyQueued otherwise. While waiting, on_wait(dict(event='queued',
         position=p, running=r, waited=s)) is called about every `poll` seconds (p = 1 means
         next in line). Raises QueueTimeout after `timeout` s. Whatever on_wait raises (e.g. a
         page rerun) leaves the line cleanly. Yields the seconds spent waiting."""
         ticket = object()
         t0 = time.monotonic()
+        owners = {o for o in owners if o is not None and o[-1] is not None}
         with self._cv:
+            if owners & self._owners:
+                raise AlreadyQueued("you already have a training queued or running on this server "
+                                    "(in this tab or another one from the same address); wait for it "
+                                    "to finish, or stop it, before starting another")
+            self._owners |= owners
             self._line.append(ticket)
         try:
             while True:
@@ -71,6 +84,7 @@ class TrainingSlots:
                     break
         except BaseException:
             with self._cv:
+                self._owners -= owners
                 if ticket in self._line:
                     self._line.remove(ticket)
                     self._cv.notify_all()
@@ -79,6 +93,7 @@ class TrainingSlots:
             yield time.monotonic() - t0
         finally:
             with self._cv:
+                self._owners -= owners
                 self._running -= 1
                 self._cv.notify_all()
 

@@ -24,9 +24,11 @@ PRETRAINED_CURRICULUM = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn
 _LOADER = None   # tests / scratch scripts may set a callable name -> (model, meta)
 
 
-def describe(meta: dict, origin: str) -> str:
+def describe(meta: dict, origin: str, measured: dict | None = None) -> str:
     """'shipped pretrained: agreement, distance 30, 64 units, test accuracy 99.8%' from a
-    checkpoint's metadata (sections 'train' / 'model' / 'metrics')."""
+    checkpoint's metadata (sections 'train' / 'model' / 'metrics'). measured: this app's own
+    evaluation ({'test_accuracy', 'n'}, e.g. of an upload): then the file's figure is only
+    reported as its claim."""
     meta = meta or {}
     train = meta.get("train") or {}
     model = meta.get("model") or {}
@@ -39,8 +41,13 @@ def describe(meta: dict, origin: str) -> str:
     if hidden:
         parts.append(f"{hidden} units")
     acc = (meta.get("metrics") or {}).get("test_accuracy")
-    if isinstance(acc, (int, float)) and np.isfinite(acc):
-        at = f" at distance {train['distance']}" if train.get("distance") is not None else ""
+    at = f" at distance {train['distance']}" if train.get("distance") is not None else ""
+    if measured is not None:
+        parts.append(f"test accuracy measured here {100 * measured['test_accuracy']:.1f}% on "
+                     f"{measured['n']} fresh sentences{at}")
+        if isinstance(acc, (int, float)) and np.isfinite(acc):
+            parts.append(f"the file claims {100 * acc:.1f}%")
+    elif isinstance(acc, (int, float)) and np.isfinite(acc):
         parts.append(f"test accuracy {100 * acc:.1f}%{at}")
     return ", ".join(parts)
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 from lstm_core import limits
 from lstm_core.training import checkpoint
 from lstm_core.training.registry import check_agreement_model, describe
+from lstm_core.training.trainer import evaluate
+
+UPLOAD_TEST_N, UPLOAD_TEST_SEED = 200, 7919   # fresh sentences an upload is re-measured on
 
 
 def _safe_name(name: str, limit: int = 60) -> str:
@@ -37,8 +40,9 @@ def load_uploads(files) -> tuple[dict, list[str]]:
     for stem, pair in pairs.items():
         if set(pair) != {"safetensors", "json"}:
             have, need = next(iter(pair)), ({"safetensors", "json"} - set(pair)).pop()
-            problems.append(f"{stem}.{have}: its {stem}.{need} is missing; upload both files "
-                            "of the checkpoint (same name)")
+            problems.append(f"{stem}.{have}: its {stem}.{need} did not arrive; upload both files "
+                            f"of the checkpoint (same name), each at most "
+                            f"{limits.MAX_UPLOAD_MB} MB")
             continue
         try:
             model, meta = checkpoint.load_checkpoint_bytes(pair["safetensors"], pair["json"])
@@ -54,5 +58,6 @@ def load_uploads(files) -> tuple[dict, list[str]]:
             problems.append(f"{stem}: a second {model.arch.upper()} checkpoint; the first one "
                             "is used")
             continue
-        loaded[model.arch] = (model, describe(meta, f"uploaded {stem}"))
+        measured = evaluate(model, checkpoint.train_config(meta), n=UPLOAD_TEST_N, seed=UPLOAD_TEST_SEED)
+        loaded[model.arch] = (model, describe(meta, f"uploaded {stem}", measured))
     return loaded, problems
