@@ -24,7 +24,7 @@ from lstm_core.training.trainer import evaluate
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 GATES = "pages/gates_over_time.py"
-PRE = ROOT / "lstm_core" / "pretrained"
+PRE = checkpoint.PRETRAINED_DIR
 OCT = "application/octet-stream"
 
 # ---------------------------------------------------------------------------- helpers
@@ -162,7 +162,7 @@ def crafted() -> dict:
         "metrics_str": edit(metrics="x"),
         "metrics_huge": edit(**{"metrics.test_accuracy": 10 ** 400}),
         "metrics_1e400": text.replace('"test_accuracy": 0.99', '"test_accuracy": 1e400 , "x": 0.99', 1).encode(),
-        "train_huge_int": edit(**{"T.distance": 10 ** 400}),
+        "train_huge_int": edit(**{"train.distance": 10 ** 400}),
         "deep_extra": edit(status=[[[[[[[[[[1]]]]]]]]]]),
         "bool_hidden": edit(**{"model.hidden": True}),
     }
