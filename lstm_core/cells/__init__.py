@@ -10,10 +10,11 @@ the Trace and interventions in trace.py, the quantities that explain vanishing g
 from .gru import GlassGRU
 from .lstm import GlassLSTM
 from .rnn import GlassRNN
+from .stacked import GlassStack, StackTrace
 from .trace import Clamp, Trace, ablate
 from .why import forget_gain, grad_norms, rnn_jacobian_norms, running_product_back
 
 GLASS_CELLS = {"lstm": GlassLSTM, "rnn": GlassRNN, "gru": GlassGRU}
 
-__all__ = ["GlassLSTM", "GlassRNN", "GlassGRU", "GLASS_CELLS", "Clamp", "Trace", "ablate", "forget_gain",
+__all__ = ["GlassLSTM", "GlassRNN", "GlassGRU", "GlassStack", "StackTrace", "GLASS_CELLS", "Clamp", "Trace", "ablate", "forget_gain",
            "grad_norms", "rnn_jacobian_norms", "running_product_back"]
