@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lstm_core.data.agreement import _sample, pad_left  # shared with the first grammar
 from lstm_core.data import lexicon as lx
 
 SINGULAR, PLURAL = lx.SINGULAR, lx.PLURAL
@@ -160,13 +161,6 @@ class _Builder:
         return subj
 
 
-def _sample(rand, seq, k: int) -> list:
-    """k distinct items of seq in random order."""
-    pool = list(seq)
-    for i in range(k):
-        j = i + int(rand() * (len(pool) - i))
-        pool[i], pool[j] = pool[j], pool[i]
-    return pool[:k]
 
 
 def _check_controls(distance, attractors):
@@ -392,11 +386,3 @@ def two_clause_batch(rng: np.random.Generator, n: int, distance1: int, distance2
     return _to_batch(rng, examples, word_dropout)
 
 
-def pad_left(seqs: list[list[int]]) -> np.ndarray:
-    """Ragged id lists -> (n, max_len) int64, left-padded with 0."""
-    T = max(len(s) for s in seqs)
-    x = np.zeros((len(seqs), T), dtype=np.int64)
-    for i, s in enumerate(seqs):
-        if len(s):
-            x[i, T - len(s):] = s
-    return x
