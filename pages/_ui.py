@@ -48,6 +48,7 @@ from pages._text import code, inert
 
 _LOG = logging.getLogger("lstm_lab")
 _NOTES_KEY = "_ui_url_notes"
+TRAINED_RESULT = "tc_result"   # session key of the latest Train and compare result (a CompareResult), read by other pages
 
 
 # ----------------------------------------------------------------------------- notes

@@ -14,9 +14,9 @@ from lstm_core.figures import style
 from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
 from lstm_core.training import registry, uploads
 from pages._text import inert
-from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error
+from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error, TRAINED_RESULT
 
-RESULT = "tc_result"                      # Train and compare's results (lstm_core.experiments.comparison.CompareResult)
+RESULT = TRAINED_RESULT
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
 UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
 MAX_CHARS = 1000                          # typed sentence

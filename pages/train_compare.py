@@ -1,6 +1,6 @@
 """Train and compare — Train and compare: an LSTM and a simple RNN (GRU optional) trained on the same task,
 data and seed, live, then measured the same way. One call into lstm_core.experiments.comparison; the result
-lives in st.session_state["tc_result"], so it survives page switches and Gates over time and 3 can
+lives in st.session_state["tc_result"], so it survives page switches and the other pages can
 inspect the trained models."""
 import time
 
@@ -10,9 +10,9 @@ from lstm_core import limits
 from lstm_core.experiments import comparison
 from lstm_core.figures import comparison as comparison_figures
 from lstm_core.training import queue
-from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error
+from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error, TRAINED_RESULT
 
-RESULT, NOTE = "tc_result", "tc_note"        # session keys shared with Gates over time and 3
+RESULT, NOTE = TRAINED_RESULT, "tc_note"
 RUNNING = "_tc_running"                      # {arch, step} while this session trains
 LRS = ["0.0001", "0.0003", "0.001", "0.003", "0.005", "0.01", "0.03", "0.1", "0.3", "1", "3", "10"]
 CLIPS = ["off", "0.25", "1", "5"]

@@ -17,13 +17,13 @@ from lstm_core.figures import vanishing as vanishing_figures
 from lstm_core.narration import vanishing as vanishing_text
 from lstm_core.training import registry
 from pages import _presets as presets
-from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error,
+from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error, TRAINED_RESULT,
                       url_notes_banner)
 
 C = style.ARCH_COLORS
 DEFAULT = vanishing.Settings()
 K = presets.VANISHING_KEYS
-RESULT = "tc_result"                       # Train and compare's results (lstm_core.experiments.comparison.CompareResult)
+RESULT = TRAINED_RESULT
 UNTRAINED = "untrained (sliders)"
 PRETRAINED = "shipped pretrained (agreement d=30)"
 MINE = "my trained models (Train and compare)"

@@ -65,9 +65,6 @@ class Trace:
     def names(self) -> list[str]:
         return list(self._arrays)
 
-    def as_dict(self) -> dict:
-        return dict(self._arrays)
-
     @property
     def h_n(self) -> np.ndarray:
         return self._arrays["hidden"][:, -1]
