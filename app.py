@@ -1,38 +1,60 @@
 """LSTM Lab: the entry point. `streamlit run app.py`
 
-Routes between the pages in pages/ with st.navigation. At import: glibc keeps at most two malloc
-arenas (lstm_core.malloc; otherwise every session thread's trainings leave memory behind). Once per process: torch threads are set so
-that many classroom sessions share the machine's cores fairly, and lstm_core.warmup loads what
-the pages use in the background (then freezes it out of the garbage collector: see its docstring).
+`streamlit run` finds the `st.App` below and serves it. Its startup (the lifespan, before any visitor):
+- routes by st.navigation only: Streamlit otherwise decides from the existence of the pages/ folder that
+  the process's first session is a legacy multipage run, and a first visitor who opens a shared deep link
+  (e.g. /cell-anatomy?...) gets a false "Page not found" dialog over an inert page (streamlit#9624);
+- limits glibc to two malloc arenas (lstm_core.malloc: otherwise every session thread's trainings leave
+  memory behind) and one torch thread per rerun (sessions share the cores fairly);
+- starts lstm_core.warmup in the background: imports, an optimizer step, the precomputed analyses, then
+  gc.freeze() (see its docstring), so the first visitor does not wait for them.
+
+Every session then runs this file as its script (`__name__ == "__main__"`): the page config and the
+navigation between the pages in pages/.
 """
+import contextlib
 
 import streamlit as st
 import torch
+from streamlit.runtime.pages_manager import PagesManager
 
 from lstm_core import malloc, warmup
 
-malloc.limit_arenas(2)   # before any session thread allocates: memory levels off (lstm_core/malloc.py)
-
-st.set_page_config(page_title="LSTM Lab", page_icon="🧠", layout="wide")
-
 
 @st.cache_resource
-def _process_setup() -> int:
-    """One torch thread per rerun: sessions run side by side instead of fighting over cores."""
+def process_setup() -> int:
+    """Once per process: at startup, and again (a cache hit) from the script for AppTest and servers started
+    without the st.App."""
+    malloc.limit_arenas(2)
     torch.set_num_threads(1)
     warmup.start()
     return torch.get_num_threads()
 
 
-_process_setup()
+@contextlib.asynccontextmanager
+async def _startup(_app):
+    PagesManager.uses_pages_directory = False     # what st.navigation's first call would set, too late
+    process_setup()
+    yield
 
-PAGES = [
-    st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),
-    st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon=":material/biotech:", url_path="cell-anatomy"),
-    st.Page("pages/gates_over_time.py", title="Gates over time", icon=":material/traffic:", url_path="gates-over-time"),
-    st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon=":material/trending_down:", url_path="vanishing-gradients"),
-    st.Page("pages/train_compare.py", title="Train and compare", icon=":material/fitness_center:", url_path="train-and-compare"),
-    st.Page("pages/number_units.py", title="Number units", icon=":material/pin:", url_path="number-units"),
-]
 
-st.navigation(PAGES).run()
+app = st.App(__file__, lifespan=_startup)
+
+if __name__ == "__main__":
+    st.set_page_config(page_title="LSTM Lab", page_icon="🧠", layout="wide")
+    process_setup()
+    # Page-link labels wrap instead of being cut mid-word (Streamlit sets nowrap with an ellipsis that is not
+    # drawn, because the text sits in a block child). Found by tests/test_browser.py's clip check.
+    st.html("<style>[data-testid='stMain'] [data-testid='stPageLink-NavLink'] * "
+            "{ white-space: normal; overflow: visible; }</style>")
+    st.navigation([
+        st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),
+        st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon=":material/biotech:", url_path="cell-anatomy"),
+        st.Page("pages/gates_over_time.py", title="Gates over time", icon=":material/traffic:",
+                url_path="gates-over-time"),
+        st.Page("pages/vanishing_gradients.py", title="Vanishing gradients", icon=":material/trending_down:",
+                url_path="vanishing-gradients"),
+        st.Page("pages/train_compare.py", title="Train and compare", icon=":material/fitness_center:",
+                url_path="train-and-compare"),
+        st.Page("pages/number_units.py", title="Number units", icon=":material/pin:", url_path="number-units"),
+    ]).run()

@@ -1,27 +1,84 @@
-"""Real-browser test: `streamlit run app.py` headless on loopback, every page of app.py's
-navigation opened in Chromium (Playwright): the script finishes, no stException, no uncaught
-JavaScript error, every visible plotly chart drawn (also in each tab, opened in turn), a full-page
-screenshot saved to tests/artifacts/screens/<page>.png; then one slider nudged with the keyboard
-must rerun the page cleanly (screenshot <page>-after-slider.png).
+"""Real-browser test: `streamlit run app.py` headless on
+loopback, every page of app.py's navigation opened in Chromium (Playwright) at three sizes
+(tests/layout_checks.SIZES: desktop 1366x900, projector 1280x720 at 150% zoom = 853x480 CSS px at
+1.5 device px, phone 390x844 touch), each tab opened in turn. Screenshots go to
+tests/artifacts/screens/<page>-<size>[-tab<j>].png.
+
+Per page and size: the script finishes, no stException, no uncaught JavaScript error, every
+visible plotly chart drawn (and a chart at all where issue 4 promises one); no horizontal overflow
+(document.scrollingElement.scrollWidth > innerWidth, or Streamlit's scrolling main area wider than
+its box); nothing clipped in the main area (an equation wider than its column, a metric value cut
+with an ellipsis; layout_checks.CLIPPED_JS); no plotly title, legend or colour bar overlapping another of them or an axis title / tick
+label within a chart; no chart title cut off; in the cell diagram no text under 12 CSS px and no
+two labels overlapping. At the desktop size one slider is nudged with the keyboard (clean rerun)
+and bench/browser_probe.py's instrumentation must report a figure for the load and the move
+(a measurement, never a timed assertion). Layout checks that fail on today's pages are marked
+xfail(strict=True) in KNOWN_LAYOUT_FAILURES with the page, size and numbers, so the suite stays
+green and a fix shows up as an XPASS (then delete the entry).
+
+test_first_deep_link_after_start: a fresh server whose first-ever request is a deep link shows
+no "Page not found" dialog and the page is interactive (issue 13 item 4; see app.py).
 
 Skips only when Chromium/Playwright are missing on a developer machine; under CI it fails.
 """
+
+import math
+import sys
+import time
 
 import pytest
 
 from app_harness import (APP_IDLE_JS, CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, CONTENT_HEIGHT_JS, EXCEPTIONS_JS,
                          PAGE_NOT_FOUND_JS, ROOT, SLIDERS_JS, RunWatcher, StreamlitServer, chromium_missing_reason,
                          discover_pages, loopback_only, slider_selector, under_ci, wait_run)
+from layout_checks import (CLIPPED_JS, DIAGRAM_JS, DIAGRAM_SELECTOR, MIN_DIAGRAM_FONT_PX, OVERFLOW_JS, PLOTLY_OVERLAP_JS,
+                           SIZES)
+
+sys.path.insert(0, str(ROOT / "bench"))
+from browser_probe import PROBE_JS, settled_js  # noqa: E402
 
 pytestmark = pytest.mark.timeout(300)
 
 PAGES = discover_pages()
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENS = ARTIFACTS / "screens"
-VIEWPORT = {"width": 1366, "height": 900}
 RUN_TIMEOUT_S = 60         # a page's first run may load pretrained models
 CHART_TIMEOUT_MS = 20_000
 SETTLE_MS = 300
+LAYOUT_CHECKS = ("overflow", "clipped", "plotly_overlap", "title_cut", "diagram_font", "diagram_labels")
+
+# (page, size, check) -> what fails today (issue 13 items 2-3), measured 2026-11-30 on branch
+# `browser`; strict xfail: a fix turns it XPASS, then delete its entry. Not a licence to ignore.
+_P, _D, _M = "projector", "desktop", "phone"
+KNOWN_LAYOUT_FAILURES = {
+    ("cell-anatomy", _M, "plotly_overlap"): "cell diagram: the (always shown) mode bar over its title",
+    ("cell-anatomy", _D, "diagram_font"): "cell diagram subscripts (<sub>t-1</sub>) are 8.4 CSS px (70% of 12)",
+    ("cell-anatomy", _P, "diagram_font"): "cell diagram subscripts 8.4 CSS px; diagram 253x520 px (a thumbnail)",
+    ("cell-anatomy", _M, "diagram_font"): "cell diagram subscripts 8.4 CSS px",
+    ("cell-anatomy", _P, "diagram_labels"): "26 overlapping diagram labels at 253 px wide (σ / 'f = 0.85', 'i = 0.72' / 'g = 0.85', …)",
+    ("cell-anatomy", _M, "diagram_labels"): "4 overlapping gate-value labels ('f = 0.85'/'i = 0.72'/'g = 0.85'/'o = 0.62')",
+    ("cell-anatomy", _P, "clipped"): "6 equations (st.latex) cut: 253 px column shows 253 of 336-339 px",
+    ("cell-anatomy", _M, "clipped"): "the o-gate equation is cut: 358 of 369 px",
+    ("cell-anatomy", _P, "title_cut"): "cell diagram x-axis title 49 px wider than the 253 px chart",
+    ("gates-over-time", _P, "plotly_overlap"): "33 overlaps: gate-grid colour bars over the next panel's unit tick labels (253 px wide panels)",
+    ("gates-over-time", _M, "plotly_overlap"): "35 overlaps: gate-grid colour bars over the next panel's unit tick labels; the (always shown) mode bar over titles",
+    ("gates-over-time", _P, "title_cut"): "line-chart titles 41-97 px wider than their 253 px charts",
+    ("vanishing-gradients", _P, "clipped"): "key numbers (metrics) cut with an ellipsis: '10^-13.1' shows 118 of 128 px",
+    ("vanishing-gradients", _P, "title_cut"): "chart titles 37-60 px and the x-axis title 28 px wider than their 253 px charts",
+    ("vanishing-gradients", _M, "plotly_overlap"): "the (always shown) mode bar sits on the 3 chart titles",
+    ("number-units", _M, "plotly_overlap"): "9 overlaps: the (always shown) mode bar over the chart titles",
+    ("number-units", _P, "title_cut"): "9 titles up to 197 px wider than their 355 px charts",
+    ("number-units", _M, "title_cut"): "9 titles up to 195 px wider than their 358 px charts",
+}
+
+
+def _finished_field() -> int:
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    return ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].number
+
+
+SETTLED_JS = settled_js(CHARTS_JS, APP_IDLE_JS, _finished_field())
 
 
 @pytest.fixture(scope="module")
@@ -43,23 +100,8 @@ def browser():
 
 @pytest.fixture(scope="module")
 def server(browser):
-    srv = StreamlitServer(ARTIFACTS / "streamlit_browser_test.log")
-    srv.start()
-    try:
-        # Streamlit 1.67 answers the very first session of a fresh server that opens a deep link
-        # (e.g. /cell-anatomy) with a "Page not found" dialog (st.navigation's pages are unknown
-        # until app.py ran once; cf. streamlit/streamlit#9624). Open "/" once so each page test
-        # sees the app as users do after the first visitor.
-        warm = browser.new_context()
-        warm.route("**/*", loopback_only)
-        page = warm.new_page()
-        warm_runs = RunWatcher(page)
-        page.goto(srv.url + "/", wait_until="domcontentloaded")
-        wait_run(page, warm_runs, 0, RUN_TIMEOUT_S)
-        warm.close()
+    with StreamlitServer(ARTIFACTS / "streamlit_browser_test.log") as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def wait_charts(page):
@@ -72,76 +114,226 @@ def wait_charts(page):
     return page.evaluate(CHARTS_JS)
 
 
-def screenshot(page, path):
+def screenshot(page, path, viewport):
     """Full-page screenshot: grow the viewport to the app's scroll height (Streamlit scrolls
     inside its own container), shoot, restore."""
     path.parent.mkdir(parents=True, exist_ok=True)
     height = min(int(page.evaluate(CONTENT_HEIGHT_JS)) + 40, 10_000)
-    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(height, VIEWPORT["height"])})
+    page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
     page.wait_for_timeout(SETTLE_MS)
     page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
+    page.set_viewport_size(viewport)
+    page.wait_for_timeout(SETTLE_MS)
 
 
-def check_page(page, app_page, what, shot):
-    """Wait for the charts, save the screenshot, then: no stException, every visible chart drawn,
-    and a chart at all where issue 4 promises one."""
+def load_problems(page, app_page, what, shot) -> list:
+    """Not found dialog, stException, charts not drawn, no chart where issue 4 promises one."""
     charts = wait_charts(page)
-    screenshot(page, shot)
+    out = []
     not_found = page.evaluate(PAGE_NOT_FOUND_JS)
-    assert not not_found, f"{app_page.route}: {not_found[0]!r} (see {shot})"
+    if not_found:
+        out.append(f"{app_page.route}: {not_found[0]!r} (see {shot.name})")
     n_exc = page.evaluate(EXCEPTIONS_JS)
-    assert n_exc == 0, f"{app_page.route} shows {n_exc} stException after {what} (see {shot})"
-    assert charts["loading"] == 0, f"{app_page.route}: {charts['loading']} elements still loading after {what} (see {shot})"
-    assert charts["drawn"] == charts["visible"], (
-        f"{app_page.route}: only {charts['drawn']} of {charts['visible']} visible plotly charts drawn after {what} (see {shot})")
-    if app_page.expects("charts"):
-        assert charts["visible"] >= 1, f"{app_page.route}: no plotly chart after {what} (issue 4 asks for charts here)"
-    return charts
+    if n_exc:
+        out.append(f"{app_page.route} shows {n_exc} stException after {what} (see {shot.name})")
+    if charts["loading"]:
+        out.append(f"{app_page.route}: {charts['loading']} elements still loading after {what}")
+    if charts["drawn"] != charts["visible"]:
+        out.append(f"{app_page.route}: only {charts['drawn']} of {charts['visible']} visible charts drawn after {what}")
+    if app_page.expects("charts") and charts["visible"] < 1:
+        out.append(f"{app_page.route}: no plotly chart after {what} (issue 4 asks for charts here)")
+    return out
 
 
-@pytest.mark.parametrize("app_page", PAGES, ids=[p.name for p in PAGES])
-def test_page_in_browser(browser, server, app_page):
-    context = browser.new_context(viewport=VIEWPORT)
+def layout_problems(page, where: str) -> dict:
+    """check name -> list of problems seen on the current view."""
+    found = {k: [] for k in LAYOUT_CHECKS}
+    o = page.evaluate(OVERFLOW_JS)
+    if o["doc_scroll"] > o["inner"] or o["main_scroll"] > o["main_client"] + 1:
+        found["overflow"].append(f"{where}: document {o['doc_scroll']} px / main area {o['main_scroll']} px wide in a "
+                                 f"{o['inner']} px viewport (main box {o['main_client']} px); widest: {o['offenders']}")
+    seen = set()
+    for c in page.evaluate(CLIPPED_JS):
+        if (c["what"], c["text"]) not in seen:
+            seen.add((c["what"], c["text"]))
+            found["clipped"].append(f"{where}: {c['what']} {c['text']!r} shows {c['shown']} of {c['needs']} px")
+    p = page.evaluate(PLOTLY_OVERLAP_JS)
+    found["plotly_overlap"] += [f"{where}: {x['chart']!r}: {x['a']} overlaps {x['b']}" for x in p["overlaps"]]
+    found["title_cut"] += [f"{where}: {x['chart']!r}: title {x['title']!r} sticks out of its {x['width']} px chart "
+                           f"(left {x['left']} px, right +{x['right']} px)" for x in p["cut_titles"]]
+    d = page.evaluate(DIAGRAM_JS, DIAGRAM_SELECTOR)
+    if d is not None:
+        if d["min_font_px"] < MIN_DIAGRAM_FONT_PX - 0.05:
+            found["diagram_font"].append(f"{where}: cell diagram text {d['min_text']!r} is {d['min_font_px']:.1f} CSS px "
+                                         f"(< {MIN_DIAGRAM_FONT_PX:.0f}; diagram {d['width']}x{d['height']} px)")
+        found["diagram_labels"] += [f"{where}: cell diagram labels overlap: {a!r} / {b!r}" for a, b in d["overlaps"]]
+    return found
+
+
+VISITS: dict = {}
+
+
+def visit(browser, server, app_page, size: str) -> dict:
+    """Open the page at a size once per module run; everything the checks need, or the error."""
+    key = (app_page.name, size)
+    if key in VISITS:
+        return VISITS[key]
+    spec = SIZES[size]
+    result = {"load": [], "layout": {k: [] for k in LAYOUT_CHECKS}, "probe": [], "error": None}
+    VISITS[key] = result
+    context = browser.new_context(**spec)
     context.route("**/*", loopback_only)
+    context.add_init_script(PROBE_JS)
     page = context.new_page()
     runs = RunWatcher(page)
     js_errors = []
     page.on("pageerror", lambda e: js_errors.append(str(e)))
     try:
+        t0 = time.time() * 1e3 - 50        # epoch ms, the probe's clock (performance.timeOrigin + now)
         page.goto(server.url + app_page.route, wait_until="domcontentloaded")
         wait_run(page, runs, 0, RUN_TIMEOUT_S)
-        check_page(page, app_page, "loading", SCREENS / f"{app_page.name}.png")
-        assert not js_errors, f"{app_page.route}: JavaScript errors: {js_errors[:3]}"
-
-        # Charts in other tabs are drawn only when their tab opens: open each tab once.
+        shot = SCREENS / f"{app_page.name}-{size}.png"
+        result["load"] += load_problems(page, app_page, "loading", shot)
+        if size == "desktop":
+            result["probe"].append(("load", page.wait_for_function(SETTLED_JS, arg=[t0, 150], timeout=1e3 * RUN_TIMEOUT_S)
+                                    .json_value()))
+        # the layout is checked once nothing on screen has changed for 400 ms (charts re-lay themselves out
+        # when fonts arrive or the column settles; a check in between saw a passing overlap)
+        page.wait_for_function(SETTLED_JS, arg=[t0, 400], timeout=1e3 * RUN_TIMEOUT_S)
+        for k, v in layout_problems(page, f"{app_page.route} @ {size}").items():
+            result["layout"][k] += v
+        screenshot(page, shot, spec["viewport"])
         tabs = page.locator('[data-testid="stMain"] [role="tab"]')
         for j in range(tabs.count()):
             tab = tabs.nth(j)
             if tab.is_visible() and tab.get_attribute("aria-selected") != "true":
+                label = tab.inner_text()
                 tab.click()
                 page.wait_for_timeout(300)
                 page.wait_for_function(APP_IDLE_JS, timeout=1e3 * RUN_TIMEOUT_S)
-                check_page(page, app_page, f"opening tab {tab.inner_text()!r}", SCREENS / f"{app_page.name}-tab{j}.png")
-        # One interaction: nudge the first enabled slider with the keyboard; the page must rerun cleanly.
-        sliders = page.evaluate(SLIDERS_JS)
-        if not sliders:
-            assert not app_page.expects("slider"), f"{app_page.route}: no slider on screen (issue 4 asks for sliders here)"
-            return
-        before = sliders[0]
-        slider = page.locator(slider_selector(0))
-        n_runs = runs.finished
-        slider.focus()
-        page.keyboard.press("ArrowLeft" if before["value"] >= before["max"] else "ArrowRight")
-        wait_run(page, runs, n_runs, RUN_TIMEOUT_S)
-        after = next((s for s in page.evaluate(SLIDERS_JS) if s["label"] == before["label"]), None)
-        assert after is not None, f"{app_page.route}: slider {before['label']!r} gone after moving it"
-        assert after["value"] != before["value"], f"{app_page.route}: the slider did not move ({before})"
-        check_page(page, app_page, f"moving a slider {before['value']} -> {after['value']}",
-                   SCREENS / f"{app_page.name}-after-slider.png")
-        assert not js_errors, f"{app_page.route}: JavaScript errors: {js_errors[:3]}"
+                tshot = SCREENS / f"{app_page.name}-{size}-tab{j}.png"
+                result["load"] += load_problems(page, app_page, f"opening tab {label!r}", tshot)
+                for k, v in layout_problems(page, f"{app_page.route} @ {size}, tab {label!r}").items():
+                    result["layout"][k] += v
+                screenshot(page, tshot, spec["viewport"])
+        if size == "desktop":
+            result["slider"] = nudge_slider(page, runs, app_page, result)
+        result["load"] += [f"{app_page.route}: JavaScript error: {e}" for e in js_errors[:3]]
+    except Exception as exc:  # noqa: BLE001 - every check of this visit reports it
+        result["error"] = f"{app_page.route} @ {size}: {type(exc).__name__}: {exc}"[:600]
     finally:
         context.close()
+    return result
+
+
+def nudge_slider(page, runs, app_page, result):
+    """Nudge the first enabled slider with the keyboard; the page must rerun cleanly."""
+    sliders = page.evaluate(SLIDERS_JS)
+    if not sliders:
+        if app_page.expects("slider"):
+            result["load"].append(f"{app_page.route}: no slider on screen (issue 4 asks for sliders here)")
+        return None
+    before = sliders[0]
+    slider = page.locator(slider_selector(0))
+    n_runs = runs.finished
+    slider.focus()
+    t0 = page.evaluate("() => window.__lab.now()")
+    page.keyboard.press("ArrowLeft" if before["value"] >= before["max"] else "ArrowRight")
+    wait_run(page, runs, n_runs, RUN_TIMEOUT_S, settle_ms=0)
+    result["probe"].append(("slider", page.wait_for_function(SETTLED_JS, arg=[t0, 150], timeout=1e3 * RUN_TIMEOUT_S)
+                            .json_value()))
+    page.wait_for_timeout(SETTLE_MS)
+    after = next((s for s in page.evaluate(SLIDERS_JS) if s["label"] == before["label"]), None)
+    if after is None:
+        result["load"].append(f"{app_page.route}: slider {before['label']!r} gone after moving it")
+        return None
+    if after["value"] == before["value"]:
+        result["load"].append(f"{app_page.route}: the slider did not move ({before})")
+    result["load"] += load_problems(page, app_page, f"moving a slider {before['value']} -> {after['value']}",
+                                    SCREENS / f"{app_page.name}-desktop-after-slider.png")
+    screenshot(page, SCREENS / f"{app_page.name}-desktop-after-slider.png", SIZES["desktop"]["viewport"])
+    return after
+
+
+CASES = [(p, s) for s in SIZES for p in PAGES]
+
+
+@pytest.mark.parametrize("app_page,size", CASES, ids=[f"{p.name}-{s}" for p, s in CASES])
+def test_page_in_browser(browser, server, app_page, size):
+    """Loads cleanly at this size: no error, every chart drawn, tabs too (and a slider rerun at desktop)."""
+    v = visit(browser, server, app_page, size)
+    assert v["error"] is None, v["error"]
+    assert not v["load"], "\n".join(v["load"])
+
+
+def _layout_cases():
+    out = []
+    for p, s in CASES:
+        for check in LAYOUT_CHECKS:
+            reason = KNOWN_LAYOUT_FAILURES.get((p.name, s, check))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(p, s, check, marks=marks, id=f"{p.name}-{s}-{check}"))
+    return out
+
+
+@pytest.mark.parametrize("app_page,size,check", _layout_cases())
+def test_layout(browser, server, app_page, size, check):
+    """Issue 13's layout checks, one test per page, size and check (see the module docstring)."""
+    v = visit(browser, server, app_page, size)
+    assert v["error"] is None, v["error"]
+    problems = v["layout"][check]
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:8])
+
+
+@pytest.mark.parametrize("app_page", PAGES, ids=[p.name for p in PAGES])
+def test_instrumentation_reports_every_page(browser, server, app_page):
+    """bench/browser_probe.py yields a finite load (and slider) figure on every page; charted pages
+    report a plotly_afterplot. A measurement smoke check: no time limit is asserted."""
+    v = visit(browser, server, app_page, "desktop")
+    assert v["error"] is None, v["error"]
+    kinds = [k for k, _ in v["probe"]]
+    assert "load" in kinds, f"{app_page.route}: no load figure"
+    if app_page.expects("slider"):
+        assert "slider" in kinds, f"{app_page.route}: no slider figure"
+    for kind, r in v["probe"]:
+        total = r["done"] - r["input"]
+        assert math.isfinite(total) and total > 0, f"{app_page.route} {kind}: total {total}"
+        assert r["bytes"] > 0 and r["frames"] > 0, f"{app_page.route} {kind}: no websocket frames counted ({r})"
+        if app_page.expects("charts") and kind == "load":
+            assert r["last_afterplot"] is not None and r["afterplots"] >= 1, (
+                f"{app_page.route}: charts drawn but no plotly_afterplot recorded ({r})")
+
+
+def test_first_deep_link_after_start(browser):
+    """Issue 13 item 4: on a fresh server the very first request is a deep link: no 'Page not
+    found' dialog, the right page, and the page reacts to a slider at once."""
+    target = next(p for p in PAGES if p.expects("slider") and p.expects("charts"))
+    with StreamlitServer(ARTIFACTS / "streamlit_first_link.log") as srv:
+        context = browser.new_context(**SIZES["desktop"])
+        context.route("**/*", loopback_only)
+        page = context.new_page()
+        runs = RunWatcher(page)
+        try:
+            page.goto(srv.url + target.route, wait_until="domcontentloaded")
+            wait_run(page, runs, 0, RUN_TIMEOUT_S)
+            wait_charts(page)
+            page.wait_for_timeout(500)
+            dialogs = page.evaluate(PAGE_NOT_FOUND_JS)
+            assert not dialogs, f"first deep link {target.route}: {dialogs[0]!r}"
+            assert page.evaluate("() => location.pathname") == target.route
+            assert page.evaluate(EXCEPTIONS_JS) == 0
+            sliders = page.evaluate(SLIDERS_JS)
+            assert sliders, f"{target.route}: no slider after the first deep link"
+            n_runs = runs.finished
+            page.locator(slider_selector(0)).focus()
+            page.keyboard.press("ArrowLeft" if sliders[0]["value"] >= sliders[0]["max"] else "ArrowRight")
+            wait_run(page, runs, n_runs, 10)     # interactive: the move reruns the page within seconds
+            moved = next(s for s in page.evaluate(SLIDERS_JS) if s["label"] == sliders[0]["label"])
+            assert moved["value"] != sliders[0]["value"]
+            assert not page.evaluate(PAGE_NOT_FOUND_JS)
+        finally:
+            context.close()
+        assert srv.uncaught_errors() == 0, srv.log_tail(60)
 
 
 def test_server_logged_no_uncaught_exception(server):

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import GATE_COLORS, GATE_LABELS, LAYOUT, OKABE_ITO, figure
+from lstm_core.figures.style import (
+    GATE_COLORS,
+    GATE_LABELS,
+    LAYOUT,
+    LEGEND_BELOW,
+    OKABE_ITO,
+    figure,
+)
 
 
 def _flow_width(v: float) -> float:
@@ -108,7 +115,7 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> 
             for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")]
     return figure(data, dict(
         shapes=shapes, annotations=notes, title=title, showlegend=True, height=520, **{k: v_ for k, v_ in LAYOUT.items() if k != "legend"},
-        legend=dict(orientation="h", yanchor="top", y=-0.08, xanchor="center", x=0.5),
+        legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
         xaxis=dict(range=[-0.3, 12.5], visible=True, showgrid=False, zeroline=False, showticklabels=False,
                    title="← from step t-1          one step of the cell          to step t →"),
         yaxis=dict(range=[-0.6, 7.0], showgrid=False, zeroline=False, showticklabels=False, title="",

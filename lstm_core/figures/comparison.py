@@ -4,11 +4,17 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import (ARCH_COLORS, FONT, OKABE_ITO,
-                                     CURSOR_LINE, dom, f32)
+from lstm_core.figures.style import (
+    ARCH_COLORS,
+    CURSOR_LINE,
+    FONT,
+    LEGEND_BELOW,
+    OKABE_ITO,
+    dom,
+    f32,
+)
 
 _MARGIN = dict(l=60, r=30, t=70, b=50)
-_LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0)
 
 
 def training_curves(curves: dict, *, loss_title: str = "training loss (log scale)",
@@ -33,7 +39,7 @@ def training_curves(curves: dict, *, loss_title: str = "training loss (log scale
                              line=dict(color=color, width=2), xaxis="x2", yaxis="y2",
                              hovertemplate=f"{arch.upper()} step %{{x}}<br>accuracy %{{y:.3f}}"
                                            "<extra></extra>"))
-    layout = dict(font=FONT, margin=_MARGIN, height=height, legend=_LEGEND,
+    layout = dict(font=FONT, margin=_MARGIN, height=height, legend=LEGEND_BELOW,
                   xaxis=dict(domain=[0, split], title=dict(text="training step"), anchor="y"),
                   yaxis=dict(title=dict(text=loss_title), type="log" if log_loss else "linear",
                              anchor="x", tickformat=".2~g"),
@@ -118,7 +124,7 @@ def metric_vs_distance(sweeps: dict, *, metric: str = "accuracy", chance: float 
                           yref="y domain", xanchor="left", yanchor="top", showarrow=False))
     yaxis = (dict(title=dict(text="test accuracy"), range=[0, 1.02]) if metric == "accuracy"
              else dict(title=dict(text="test MSE (log scale)"), type="log", tickformat=".2~g"))
-    layout = dict(font=FONT, margin=_MARGIN, height=height, legend=_LEGEND,
+    layout = dict(font=FONT, margin=_MARGIN, height=height, legend=LEGEND_BELOW,
                   title=dict(text=f"Test {metric} vs distance, after training"),
                   xaxis=dict(title=dict(text=xaxis_title)), yaxis=yaxis, shapes=shapes,
                   annotations=notes)

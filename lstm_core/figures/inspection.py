@@ -4,11 +4,21 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import (FONT, GATE_COLORS, GATE_LABELS, GATE_SCALES, OKABE_ITO,
-                                     cursor_shapes, dom, f32, token_axis, zrange)
+from lstm_core.figures.style import (
+    FONT,
+    GATE_COLORS,
+    GATE_LABELS,
+    GATE_SCALES,
+    LEGEND_BELOW,
+    OKABE_ITO,
+    cursor_shapes,
+    dom,
+    f32,
+    token_axis,
+    zrange,
+)
 
 _MARGIN = dict(l=60, r=30, t=70, b=50)
-_LEGEND = dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0)
 
 
 def gate_grid(arrays: dict, tokens, names, *, cursor: int | None = None, units=None,
@@ -92,7 +102,7 @@ def token_lines(series: dict, tokens, *, title: str, yaxis_title: str, colors: d
         shapes.append(dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=hline,
                            y1=hline, line=dict(color=OKABE_ITO["grey"], dash="dot", width=1)))
     layout = dict(font=FONT, margin=_MARGIN, height=height,
-                  title=dict(text=title), legend=_LEGEND, showlegend=True, shapes=shapes,
+                  title=dict(text=title), legend=LEGEND_BELOW, showlegend=True, shapes=shapes,
                   xaxis=token_axis(tokens, marks),
                   yaxis=dict(title=dict(text=yaxis_title), range=yrange))
     return go.Figure(dict(data=data, layout=layout))

@@ -22,7 +22,14 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from lstm_core.figures.style import ARCH_COLORS, GATE_COLORS, GATE_LABELS, OKABE_ITO, token_labels
+from lstm_core.figures.style import (
+    ARCH_COLORS,
+    GATE_COLORS,
+    GATE_LABELS,
+    LEGEND_BELOW,
+    OKABE_ITO,
+    token_labels,
+)
 
 NUMBER_COLORS = {"singular": OKABE_ITO["sky_blue"], "plural": OKABE_ITO["reddish_purple"]}
 ROLE_COLORS = {"intact": OKABE_ITO["black"], "top": OKABE_ITO["vermillion"], "random": OKABE_ITO["grey"]}
@@ -48,7 +55,7 @@ _TEMPLATE = dict(layout=dict(paper_bgcolor="white", plot_bgcolor="white", font=d
 def _layout(title: str, height: int, **kw) -> dict:
     return dict(template=_TEMPLATE, title=dict(text=title), height=height, font=dict(size=13),
                 margin=dict(l=60, r=20, t=80, b=50),
-                legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1.0), **kw)
+                legend=LEGEND_BELOW, **kw)
 
 
 def _figure(data: list, layout: dict) -> go.Figure:

@@ -91,6 +91,9 @@ GATE_SCALES = {
 }
 
 FONT = dict(size=13)
+# legends at the bottom of the figure's container: above the plot they ran into titles (the browser test's
+# overlap check found it at every size)
+LEGEND_BELOW = dict(orientation="h", yref="container", yanchor="bottom", y=0.0, xanchor="left", x=0.0)
 # legend below the plot: long labels wrap there instead of running into the title in narrow columns.
 # No template: st.plotly_chart applies the Streamlit theme (and a template costs ~8 ms per figure).
 LAYOUT = dict(margin=dict(l=60, r=20, t=60, b=40), font=dict(size=13),
