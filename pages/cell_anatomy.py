@@ -88,16 +88,15 @@ except Exception as exc:  # noqa: BLE001 - any failure becomes a clear message, 
 unit = 0
 if H > 1:
     unit = bound_select("Unit shown", [0, 1], 0, "unit", radio=True, help="Which unit the diagram and equations show.")
-left, right = st.columns([1, 1])
-with left:
-    plot(anatomy_figures.lstm_cell_diagram(anatomy.diagram_values(step, unit),
-                                   title=f"The LSTM cell at this step (unit {unit})"), key="diagram")
-    caption("Box colour = gate value (pale ≈ 0, full colour ≈ 1; for g, |g|). Line thickness = how much flows: "
-            "watch the top line (the cell state) pass through when f ≈ 1 and get cut when f ≈ 0.")
-with right:
-    st.markdown(f"**Every intermediate, unit {unit}** (pre-activations with a tilde)")
-    for line in anatomy_text.equations(step, unit):
-        st.latex(line)
+# the diagram takes the page's whole width (on a projector it is the largest thing on screen); the equations
+# follow in one column, so none is cut on a narrow screen
+plot(anatomy_figures.lstm_cell_diagram(anatomy.diagram_values(step, unit),
+                                       title=f"The LSTM cell at this step (unit {unit})"), key="diagram")
+caption("Box colour = gate value (pale ≈ 0, full colour ≈ 1; for g, |g|). Line thickness = how much flows: "
+        "watch the top line (the cell state) pass through when f ≈ 1 and get cut when f ≈ 0.")
+st.markdown(f"**Every intermediate, unit {unit}** (pre-activations with a tilde)")
+for line in anatomy_text.equations(step, unit):
+    st.latex(line)
 
 # ----------------------------------------------------------------------------- the RNN question
 st.subheader("Is i = 1, f = 0 really a simple RNN?")
@@ -115,8 +114,8 @@ with b:
     for u in range(H):
         st.metric(f"h_t (unit {u})", f"{step.rnn_h[u]:.3f}", delta=f"{step.rnn_h[u] - step.h[u]:+.3f} vs LSTM h_t",
                   delta_color="off", delta_arrow="off")
-    for line in anatomy_text.rnn_equations(step, unit):
-        st.latex(line)
+for line in anatomy_text.rnn_equations(step, unit):     # full width: a column would cut it on a projector
+    st.latex(line)
 for sentence in anatomy_text.rnn_verdict(step):
     st.markdown(f"- {sentence}")
 caption("With the gates held at i = 1, f = 0 (preset), compare c_t with the RNN's h_t, then h_t with it.")

@@ -52,14 +52,8 @@ LAYOUT_CHECKS = ("overflow", "clipped", "plotly_overlap", "title_cut", "diagram_
 _P, _D, _M = "projector", "desktop", "phone"
 KNOWN_LAYOUT_FAILURES = {
     ("cell-anatomy", _M, "plotly_overlap"): "cell diagram: the (always shown) mode bar over its title",
-    ("cell-anatomy", _D, "diagram_font"): "cell diagram subscripts (<sub>t-1</sub>) are 8.4 CSS px (70% of 12)",
-    ("cell-anatomy", _P, "diagram_font"): "cell diagram subscripts 8.4 CSS px; diagram 253x520 px (a thumbnail)",
-    ("cell-anatomy", _M, "diagram_font"): "cell diagram subscripts 8.4 CSS px",
-    ("cell-anatomy", _P, "diagram_labels"): "26 overlapping diagram labels at 253 px wide (σ / 'f = 0.85', 'i = 0.72' / 'g = 0.85', …)",
-    ("cell-anatomy", _M, "diagram_labels"): "4 overlapping gate-value labels ('f = 0.85'/'i = 0.72'/'g = 0.85'/'o = 0.62')",
-    ("cell-anatomy", _P, "clipped"): "6 equations (st.latex) cut: 253 px column shows 253 of 336-339 px",
+    ("cell-anatomy", _M, "diagram_labels"): "10 overlapping labels: the 12.8-unit-wide diagram is 358 px wide on a phone, its 14 px labels (gate values, wire values) touch",
     ("cell-anatomy", _M, "clipped"): "the o-gate equation is cut: 358 of 369 px",
-    ("cell-anatomy", _P, "title_cut"): "cell diagram x-axis title 49 px wider than the 253 px chart",
     ("gates-over-time", _P, "plotly_overlap"): "33 overlaps: gate-grid colour bars over the next panel's unit tick labels (253 px wide panels)",
     ("gates-over-time", _M, "plotly_overlap"): "35 overlaps: gate-grid colour bars over the next panel's unit tick labels; the (always shown) mode bar over titles",
     ("gates-over-time", _P, "title_cut"): "line-chart titles 41-97 px wider than their 253 px charts",

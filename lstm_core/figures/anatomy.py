@@ -15,6 +15,9 @@ from lstm_core.figures.style import (
 )
 
 
+LABEL_PX = 14      # every label on the diagram: legible when projected (the browser test asks >= 12 CSS px)
+
+
 def _flow_width(v: float) -> float:
     """Line width for a flow of magnitude |v| (thin = nothing flows)."""
     v = abs(float(v)) if np.isfinite(v) else 0.0
@@ -45,7 +48,7 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> 
         notes.append(dict(x=x, y=y, text=f"<b>{symbol}</b>", showarrow=False, font=dict(size=16)))
 
     def label(x, y, text, **kw):
-        notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=12), bgcolor="rgba(255,255,255,0.85)",
+        notes.append(dict(x=x, y=y, text=text, showarrow=False, font=dict(size=LABEL_PX), bgcolor="rgba(255,255,255,0.85)",
                           **kw))
 
     # the cell's outline
@@ -90,31 +93,31 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> 
         fn = "tanh" if k == "g" else "σ"
         notes.append(dict(x=xk, y=Y_GATE, text=f"<b>{fn}</b>", showarrow=False, font=dict(size=14)))
         text = "f = 1<br>(no gate)" if no_gate else f"{k} = {value:.2f}" + ("<br>(held)" if held else "")
-        label(xk - 0.05, Y_GATE - 0.95, text)
+        label(xk - 0.05, Y_GATE + 0.8 if k in "fg" else Y_GATE - 0.95, text)   # neighbours alternate above and below
     op(X["f"], Y_CELL, "×")
     op(X["g"], Y_MID, "×")
     op(X["g"], Y_CELL, "+")
     op(X_TANH, Y_GATE, "×")
     shapes.append(dict(type="rect", x0=X_TANH - 0.45, y0=Y_MID - 0.3, x1=X_TANH + 0.45, y1=Y_MID + 0.3,
                        line=dict(color=OKABE_ITO["black"], width=1), fillcolor="white"))
-    notes.append(dict(x=X_TANH, y=Y_MID, text="tanh", showarrow=False, font=dict(size=12)))
+    notes.append(dict(x=X_TANH, y=Y_MID, text="tanh", showarrow=False, font=dict(size=LABEL_PX)))
 
     # the numbers on the wires
-    label(0.5, Y_CELL + 0.45, f"c<sub>t-1</sub> = {v['c_prev']:.2f}")
-    label(4.5, Y_CELL + 0.45, f"f·c<sub>t-1</sub> = {v['forget_part']:.2f}")
+    label(0.5, Y_CELL + 0.45, f"c(t−1) = {v['c_prev']:.2f}")
+    label(4.5, Y_CELL + 0.45, f"f·c(t−1) = {v['forget_part']:.2f}")
     label(6.75, Y_MID, f"i·g = {v['input_part']:.2f}", xanchor="left")
-    label(11.2, Y_CELL + 0.45, f"c<sub>t</sub> = {v['c']:.2f}")
-    label(0.5, Y_BUS + 0.4, f"h<sub>t-1</sub> = {v['h_prev']:.2f}")
-    label(1.8, -0.25, f"x<sub>t</sub> = {v['x']:.2f}")
-    label(X_TANH + 0.55, Y_MID + 0.55, f"tanh(c<sub>t</sub>) = {v['tanh_c']:.2f}", xanchor="left")
-    label(11.2, Y_GATE + 0.4, f"h<sub>t</sub> = {v['h']:.2f}")
+    label(11.2, Y_CELL + 0.45, f"c(t) = {v['c']:.2f}")
+    label(0.5, Y_BUS + 0.4, f"h(t−1) = {v['h_prev']:.2f}")
+    label(1.8, -0.25, f"x(t) = {v['x']:.2f}")
+    label(X_TANH + 0.55, Y_MID + 0.55, f"tanh(c(t)) = {v['tanh_c']:.2f}", xanchor="left")
+    label(11.2, Y_GATE + 0.4, f"h(t) = {v['h']:.2f}")
 
     # legend: what the colours mean
     data = [dict(type="scatter", x=[None], y=[None], mode="markers", name=GATE_LABELS[name],
                  marker=dict(color=GATE_COLORS[name], symbol="square", size=12))
             for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")]
     return figure(data, dict(
-        shapes=shapes, annotations=notes, title=title, showlegend=True, height=520, **{k: v_ for k, v_ in LAYOUT.items() if k != "legend"},
+        shapes=shapes, annotations=notes, title=title, showlegend=True, height=460, **{k: v_ for k, v_ in LAYOUT.items() if k != "legend"},
         legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
         xaxis=dict(range=[-0.3, 12.5], visible=True, showgrid=False, zeroline=False, showticklabels=False,
                    title="← from step t-1          one step of the cell          to step t →"),
