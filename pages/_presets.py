@@ -1,6 +1,8 @@
 """Classroom presets: links that open a page with its settings in the URL (the home page lists them, the
 pages offer them as buttons), and the one encoder of a setting as a URL value."""
-from lstm_core.experiments import anatomy
+import dataclasses
+
+from lstm_core.experiments import anatomy, vanishing
 
 
 def url_value(v) -> str:
@@ -26,10 +28,10 @@ ANATOMY_NOTES = {
 
 
 def anatomy_query(name: str) -> dict:
-    """A preset as URL query parameters {setting name: string}: only the settings its cell size shows."""
-    preset = ANATOMY_PRESETS[name]
-    shown = set(anatomy.keys(int(preset.get("units", anatomy.DEFAULTS["units"])))) | {"units", "forget_gate", "clamp"}
-    return {k: url_value(v) for k, v in preset.items() if k in shown}
+    """A preset as URL query parameters {setting name: string}, for the settings its cell size shows."""
+    settings = {**anatomy.DEFAULTS, **ANATOMY_PRESETS[name]}          # a whole view: every other setting at its default
+    shown = set(anatomy.keys(int(settings["units"]))) | {"units", "forget_gate", "clamp"}
+    return {k: url_value(v) for k, v in settings.items() if k in shown}
 
 
 # Vanishing gradients: Settings field -> the page's URL parameter name (shareable links, classroom presets)
@@ -48,5 +50,6 @@ VANISHING_PRESETS = {
 
 
 def vanishing_query(name: str) -> dict:
-    """A preset as URL query parameters {url key: string}."""
-    return {VANISHING_KEYS[k]: url_value(v) for k, v in VANISHING_PRESETS[name].items()}
+    """A preset as URL query parameters {url key: string}: a whole view, every other setting at its default."""
+    settings = {**dataclasses.asdict(vanishing.Settings()), **VANISHING_PRESETS[name]}
+    return {VANISHING_KEYS[k]: url_value(v) for k, v in settings.items()}

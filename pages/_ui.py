@@ -48,6 +48,7 @@ from pages._text import code, inert
 
 _LOG = logging.getLogger("lstm_lab")
 _NOTES_KEY = "_ui_url_notes"
+_PAGE_KEY, _ENTERED_KEY = "_ui_page", "_ui_entered_page"
 TRAINED_RESULT = "tc_result"   # session key of the latest Train and compare result (a CompareResult), read by other pages
 
 
@@ -60,9 +61,22 @@ def url_notes() -> list[str]:
 
 
 def begin_page() -> None:
-    """Call first thing in a page script: starts this run's list of URL notes (so notes about another
-    page's URL, or an earlier run, are never shown). Pages that never call url_notes() may skip it."""
+    """Call first thing in every page script: starts this run's list of URL notes (so notes about another
+    page's URL, or an earlier run, are never shown), and notes whether this run opens the page (a link, a
+    navigation) or reruns it (a widget moved): on opening, the URL's values win (see _seed)."""
     st.session_state[_NOTES_KEY] = {}
+    ctx = get_script_run_ctx()
+    page = ctx.page_script_hash if ctx is not None else None
+    st.session_state[_ENTERED_KEY] = st.session_state.get(_PAGE_KEY) != page     # opened, not rerun
+    st.session_state[_PAGE_KEY] = page
+
+
+def _seed(key: str, safe, problem: str | None) -> None:
+    """Put the URL's (checked) value into the widget's state when it had to be adjusted, or when the page was
+    just opened (otherwise the widget would keep the value an earlier visit left and rewrite the URL: a
+    classroom preset opened after another would carry the other's settings)."""
+    if problem or st.session_state.get(_ENTERED_KEY, False):
+        st.session_state[key] = safe
 
 
 def url_notes_banner(container=None) -> None:
@@ -188,8 +202,7 @@ def bound_slider(label: str, min_value, max_value, default, key: str, step=None,
     problem = None
     if raw is not None:
         safe, problem = check_number(raw, min_value, max_value, default, is_int, step)
-        if problem:
-            st.session_state[key] = safe
+        _seed(key, safe, problem)
     where = container or st
     value = where.slider(label, min_value, max_value, default, step=step, key=key, help=help, format=format,
                          bind="query-params")
@@ -218,9 +231,8 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
             shown = ", ".join(_code(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
             problems.append(f"{_code(last)} is not one of: {shown}")
             safe = default
-        if problems:
-            problem = "; ".join(problems)
-            st.session_state[key] = safe
+        problem = "; ".join(problems) or None
+        _seed(key, safe, problem)
     where = container or st
     widget = where.radio if radio else where.selectbox
     value = widget(label, options, index=options.index(default), key=key, help=help, format_func=format_func,
@@ -242,9 +254,8 @@ def bound_toggle(label: str, default: bool, key: str, *, help=None, container=No
         else:
             problems.append(f"{_code(last)} is not `true` or `false`")
             safe = bool(default)
-        if problems:
-            problem = "; ".join(problems)
-            st.session_state[key] = safe
+        problem = "; ".join(problems) or None
+        _seed(key, safe, problem)
     where = container or st
     value = where.toggle(label, value=bool(default), key=key, help=help, bind="query-params")
     _settle(container, key, problem, str(value).lower())
@@ -273,9 +284,8 @@ def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help
         last, problems = _last(raw)
         safe, text_problems = clean_text(last, max_chars)
         problems += text_problems
-        if problems:
-            problem = "; ".join(problems)
-            st.session_state[key] = safe
+        problem = "; ".join(problems) or None
+        _seed(key, safe, problem)
     where = container or st
     widget = where.text_area if area else where.text_input
     value = widget(label, value=default, key=key, max_chars=max_chars, help=help, bind="query-params")

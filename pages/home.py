@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages import _presets as presets
+from pages._ui import begin_page
 
 ANATOMY = "pages/cell_anatomy.py"
 GATES = "pages/gates_over_time.py"
@@ -10,6 +11,7 @@ GRADIENTS = "pages/vanishing_gradients.py"
 TRAIN = "pages/train_compare.py"
 NUMBERS = "pages/number_units.py"
 
+begin_page()
 st.title("LSTM Lab")
 st.markdown("Why does the LSTM remember what a simple recurrent network forgets? Four steps, each with a page "
             "where every number on screen is computed live by the real cell: nothing is pre-drawn.")

@@ -9,7 +9,7 @@ import streamlit as st
 from lstm_core.experiments import number_units as nu
 from lstm_core.figures import number_units as nf
 from lstm_core.narration import number_units as say
-from pages._ui import bound_select, bound_slider, caption, plot, show_error, TRAINED_RESULT
+from pages._ui import TRAINED_RESULT, begin_page, bound_select, bound_slider, caption, plot, show_error
 
 ARCHS = ("lstm", "gru", "rnn")
 # what a selectbox shows (and the URL carries) -> the core's name
@@ -70,6 +70,7 @@ def _beside(fig, key: str, look: str, said: str | None = None):
 
 # ----------------------------------------------------------------------------- the page
 
+begin_page()
 st.title("Number units")
 st.markdown(
     "Lakretz et al. (2019) found that a large LSTM language model carries the subject's number "

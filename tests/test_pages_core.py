@@ -362,3 +362,42 @@ def test_gradients_page4_source_appears_only_with_a_result():
     for sentence in vanishing_trained.comparison_view(res, 8, 0).sentences:
         assert f"- {sentence}" in text
     assert any(res.summary() in c.value for c in at.caption)
+
+
+# ----------------------------------------------------------------------------- presets are whole views
+
+
+def _widget_values(at) -> dict:
+    return {w.key: w.value for kind in ("slider", "radio", "selectbox", "toggle") for w in getattr(at, kind)
+            if w.key}
+
+
+def _expected(query: dict, values: dict) -> dict:
+    """The preset's URL values in the widgets' own types."""
+    out = {}
+    for key, raw in query.items():
+        value = values[key]
+        out[key] = raw == "true" if isinstance(value, bool) else raw if isinstance(value, str) else type(value)(raw)
+    return out
+
+
+@pytest.mark.parametrize("page,queries", [
+    (ANATOMY, {n: presets.anatomy_query(n) for n in presets.ANATOMY_PRESETS}),
+    (GRADIENTS, {n: presets.vanishing_query(n) for n in presets.VANISHING_PRESETS}),
+])
+def test_every_preset_after_every_other_sets_every_setting(page, queries):
+    """Issue 13 item 1: a preset link opened after another preset (same session, as a class clicks through the
+    home page) shows exactly its own settings, nothing carried over from the one before."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    for first, second in [(a, b) for a in queries for b in queries if a != b]:
+        for name in (first, second):
+            at.query_params.clear()
+            at.switch_page("pages/home.py").run()              # back to the home page's preset list
+            for key, value in queries[name].items():
+                at.query_params[key] = value
+            at.switch_page(page).run()                         # the preset's link
+            no_errors(at)
+        values = _widget_values(at)
+        want = _expected(queries[second], values)
+        got = {k: values[k] for k in want}
+        assert got == want, f"{second!r} after {first!r}: {[(k, got[k], want[k]) for k in want if got[k] != want[k]]}"
