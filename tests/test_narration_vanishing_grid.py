@@ -34,10 +34,10 @@ def _grid(n: int, seed: int = 12) -> list[vanishing.Settings]:
             init=str(rng.choice(vanishing.INITS)), scale=float(rng.integers(0, 81)) * 0.05,
             activation=str(rng.choice(vanishing.ACTIVATIONS)), forget_bias=float(rng.integers(-16, 17)) * 0.5,
             seed=int(rng.integers(0, 100)), clip=bool(rng.integers(0, 2)), max_norm=float(rng.integers(1, 101)) * 0.1))
-    corners = [dict(T=20, H=1, forget_bias=3.0), dict(T=300, H=8), dict(T=300, H=8, forget_bias=3.0),
-               dict(T=1000, H=2, forget_bias=8.0), dict(T=1000, H=4, forget_bias=-8.0), dict(T=1000, H=8, seed=1),
-               dict(T=600, H=8, init="identity", scale=4.0, activation="relu"), dict(T=200, H=128, forget_bias=1.0),
-               dict(T=vanishing.MAX_T, H=64, forget_bias=2.0)]
+    corners = [{"T": 20, "H": 1, "forget_bias": 3.0}, {"T": 300, "H": 8}, {"T": 300, "H": 8, "forget_bias": 3.0},
+               {"T": 1000, "H": 2, "forget_bias": 8.0}, {"T": 1000, "H": 4, "forget_bias": -8.0},
+               {"T": 1000, "H": 8, "seed": 1}, {"T": 600, "H": 8, "init": "identity", "scale": 4.0, "activation": "relu"},
+               {"T": 200, "H": 128, "forget_bias": 1.0}, {"T": vanishing.MAX_T, "H": 64, "forget_bias": 2.0}]
     return out + [vanishing.Settings(**c) for c in corners]
 
 
