@@ -96,18 +96,20 @@ def test_simple_rnn_question_answered_honestly():
     text = " ".join(anatomy_text.rnn_verdict(s))
     assert f"c_t = {s.c[0]:.3f} equals the RNN's h_t" in text
     assert f"= {s.h[0]:.3f} differs from it" in text
-    assert "only half" in text
+    assert "yes, structurally, with a squashed activation" in text and "φ = tanh∘tanh" in text
+    assert f"differs from the RNN's by up to {abs(s.h[0] - s.rnn_h[0]):.3f}" in text
+    assert "scaled by o" not in text, "o is held at 1"
 
 
 def test_verdict_follows_the_numbers():
     free = anatomy.step()
     lines = anatomy_text.rnn_verdict(free)
     assert "differs from the RNN" in lines[0] and "gates are free" in lines[-1]
-    # where pre_g = 0, tanh(tanh(0)) = tanh(0): the verdict must say both are equal, not "only half"
+    # where pre_g = 0, tanh(tanh(0)) = tanh(0): the verdict must say both are equal, not "not the same function"
     zero = anatomy.step(dict(clamp="i=1, f=0, o=1", x=0.0, h_prev0=0.0, bg0=0.0))
     assert zero.rnn_h[0] == 0.0 and zero.h[0] == 0.0
     text = " ".join(anatomy_text.rnn_verdict(zero))
-    assert "only half" not in text and "both equal" in text
+    assert "not the same function" not in text and "h_t also equals the RNN's" in text
     # every number printed in a verdict is the traced value
     for line in anatomy_text.rnn_verdict(anatomy.step(dict(units=2, clamp="i=1, f=0"))):
         for m in re.finditer(r"c_t = (-?\d+\.\d{3})", line):

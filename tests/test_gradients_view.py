@@ -129,7 +129,7 @@ def test_clip_sentences_match_the_numbers():
 
 def _printed_decades(text, label):
     """The 10^x the sentence prints for ``label`` (e.g. "RNN's ‖∂L/∂h‖")."""
-    m = re.search(re.escape(label) + r" (fell by a factor of 10\^|grew by a factor of 10\^\+)" + NUM, text)
+    m = re.search(re.escape(label) + r" (fell to 10\^|grew to 10\^\+)" + NUM + r" (of|times) its value", text)
     return None if m is None else float(m.group(2))
 
 
@@ -161,7 +161,9 @@ def test_summary_numbers_are_the_arrays(s):
         assert "LSTM's gradient reaches further back" in text
     elif d_lstm < d_rnn:
         assert "RNN's gradient reaches further back" in text
-    assert ("vanishes too" in text) == (vanishing_text.decades(view.lstm.grad_h) <= -vanishing_text.VANISH_DECADES)
+    fades = vanishing_text.decades_after_first(view.lstm.grad_c) <= -vanishing_text.VANISH_DECADES
+    assert ("error fades along this untrained LSTM's cell path" in text) == fades
+    assert ("Raise the forget-gate bias" in text) == (fades and view.lstm.mean_forget < vanishing_text.HIGH_FORGET)
     f_mean = float(re.search(r"They average f = " + NUM, text).group(1))
     assert f_mean == pytest.approx(view.lstm.mean_forget, abs=0.005)
     rho = float(re.search(r"spectral radius of W_hh: " + NUM, text).group(1))
@@ -326,7 +328,7 @@ def test_trained_view_sentences_are_the_numbers(shipped):
             assert float(printed) == pytest.approx(round(math.log10(curve[k] / curve[0]), 1), abs=1e-9)
         assert ("start lower" in text) == (lstm.loss < rnn.loss and lstm.grad_h[0] < rnn.grad_h[0])
         if "powers of ten less than the RNN's" in text:
-            less = float(re.search(rf"it fell {NUM} powers of ten less", text).group(1))
+            less = float(re.search(rf"its ‖∂L/∂h‖ fell {NUM} powers of ten less", text).group(1))
             assert less == pytest.approx(round(vanishing_text.decades(lstm.grad_h), 1) - round(vanishing_text.decades(rnn.grad_h), 1), abs=1e-9)
 
 

@@ -132,7 +132,7 @@ def test_anatomy_presets_and_the_rnn_answer():
     assert at.selectbox(key="clamp").value == "i=1, f=0, o=1"
     step = anatomy.step(presets.ANATOMY_PRESETS["is i=1, f=0 really a simple RNN?"])
     text = " ".join(m.value for m in at.markdown)
-    assert "only half" in text and f"{step.rnn_h[0]:.3f}" in text and f"{step.h[0]:.3f}" in text
+    assert "yes, structurally, with a squashed activation" in text and f"{step.rnn_h[0]:.3f}" in text and f"{step.h[0]:.3f}" in text
     at.button(key="preset_remember").click().run()
     assert at.selectbox(key="clamp").value == "none", "a preset resets what it does not set"
     assert at.slider(key="bf0").value == 6.0 and at.slider(key="bi0").value == -6.0

@@ -14,35 +14,58 @@ def _fmt(v: float) -> str:
 def rnn_verdict(s, tol: float = 1e-6) -> list[str]:
     """Sentences comparing the LSTM step with the RNN step, generated from the numbers in ``s``.
 
-    Says exactly what holds: whether c_t and h_t equal the RNN's new state, unit by unit.
+    Says exactly what holds: whether c_t and h_t equal the RNN's new state, unit by unit, and what the held
+    gates make of the step. With i = 1, f = 0, o = 1 the LSTM step IS an Elman RNN step structurally,
+    h_t = tanh(tanh(W_g x_t + U_g h_(t-1) + b_g)): the activation is squashed twice, so for the same
+    weights it is not the same function as the RNN's tanh. "scaled by o" is said exactly when o is not
+    held at 1.
     """
     out = []
     c_same = np.abs(s.c - s.rnn_h) <= tol
     h_same = np.abs(s.h - s.rnn_h) <= tol
+    o_held = s.clamped.get("o") == 1.0
     for u in range(s.H):
         unit = f"unit {u}: " if s.H > 1 else ""
         rnn = f"the RNN's h_t = tanh({_fmt(s.rnn_pre[u])}) = {_fmt(s.rnn_h[u])}"
         c_word = "equals" if c_same[u] else "differs from"
         h_word = "equals" if h_same[u] else "differs from"
+        out_text = (f"h_t = tanh(c_t) (o held at 1) = tanh({_fmt(s.c[u])})" if o_held else
+                    f"h_t = o·tanh(c_t) = {_fmt(s.gate['o'][u])} × tanh({_fmt(s.c[u])})")
         sentence = (f"{unit}the LSTM's cell state c_t = {_fmt(s.c[u])} {c_word} {rnn}; "
-                   f"its output h_t = o·tanh(c_t) = {_fmt(s.gate['o'][u])} × tanh({_fmt(s.c[u])}) = "
-                   f"{_fmt(s.h[u])} {h_word} it (difference {s.h[u] - s.rnn_h[u]:+.3f}).")
+                    f"its output {out_text} = {_fmt(s.h[u])} {h_word} it (difference {s.h[u] - s.rnn_h[u]:+.3f}).")
         out.append(sentence[0].upper() + sentence[1:])
-    i1f0 = s.clamped.get("i") == 1.0 and s.clamped.get("f") == 0.0
-    if i1f0 and c_same.all() and not h_same.all():
-        extra = " even with o = 1," if s.clamped.get("o") == 1.0 else ""
-        out.append("So the answer is: only half. With i = 1 and f = 0 the cell state c_t = g_t = tanh(pre_g) IS "
-                   f"the simple RNN's new state, but{extra} the LSTM hands on h_t = o·tanh(tanh(pre_g)): "
-                   "the state is squashed a second time (and scaled by o), so it is not the same recurrence.")
-    elif i1f0 and c_same.all() and h_same.all():
-        out.append("Here c_t and h_t both equal the RNN's state (this happens only where tanh(tanh(p)) = tanh(p), "
-                   "i.e. p = 0).")
+    i1f0 = s.forget_gate and s.clamped.get("i") == 1.0 and s.clamped.get("f") == 0.0
+    gap = float(np.max(np.abs(s.h - s.rnn_h)))
+    if i1f0 and c_same.all() and o_held:
+        phi_max = _fmt(float(np.tanh(1.0)))
+        text = ("So the answer is: yes, structurally, with a squashed activation. With i = 1, f = 0 and o = 1 the old "
+                "cell is dropped and c_t = g_t = tanh(W_g x_t + U_g h_(t-1) + b_g) is the simple RNN's new state, so "
+                "the LSTM hands on h_t = φ(W_g x_t + U_g h_(t-1) + b_g) with φ = tanh∘tanh: an Elman RNN whose "
+                f"activation is squashed twice (its range is ±{phi_max} instead of ±1).")
+        if h_same.all():
+            text += (" Here its h_t also equals the RNN's, because tanh(tanh(p)) = tanh(p) only at p = 0: "
+                     "in general the same weights give a different function.")
+        else:
+            text += (" So it is not the same function for the same weights: here h_t differs from the RNN's by up "
+                     f"to {gap:.3f}.")
+        out.append(text)
+    elif i1f0 and c_same.all():
+        o_vals = ", ".join(_fmt(v) for v in s.gate["o"])
+        text = ("So the answer is: not yet. With i = 1 and f = 0 the cell state c_t = g_t = tanh(pre_g) IS the simple "
+                "RNN's new state, but the LSTM hands on h_t = o_t·tanh(c_t): the state is squashed a second time and "
+                f"scaled by o_t = {o_vals}, a gate with weights of its own.")
+        text += (" Here h_t equals the RNN's anyway (c_t = 0, and o_t·tanh(0) = 0)." if h_same.all() else
+                 f" h_t differs from the RNN's by up to {gap:.3f}.")
+        text += (" Hold o = 1 as well (\"i=1, f=0, o=1\") and the step becomes an Elman RNN with the activation "
+                 "tanh∘tanh.")
+        out.append(text)
     elif not s.clamped:
-        out.append("The gates are free here, so c_t mixes the old cell and the candidate; choose the preset "
-                   "\"is i=1, f=0 really a simple RNN?\" to hold the gates.")
+        out.append("The gates are free here, so c_t mixes the old cell and the candidate, and h_t is scaled by o_t; "
+                   "choose the preset \"is i=1, f=0 really a simple RNN?\" to hold the gates.")
     elif not s.forget_gate:
+        scaled = "" if o_held else ", and h_t is scaled by o_t"
         out.append("The 1997 cell has no forget gate to set to 0 (f = 1), so c_t = c_(t-1) + i·g keeps the old "
-                   "cell: with a nonzero c_(t-1) this is not an RNN step.")
+                   f"cell{scaled}: with a nonzero c_(t-1) this is not an RNN step.")
     return out
 
 

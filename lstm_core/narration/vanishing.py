@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 VANISH_DECADES = 2.0  # "vanished" / "exploded" = changed by more than 10^2 over the sequence
+HIGH_FORGET = 0.9     # mean forget gate at or above which the advice "raise the forget-gate bias" is not given
 
 
 def decades(curve: np.ndarray) -> float:
@@ -22,18 +23,71 @@ def decades(curve: np.ndarray) -> float:
     return math.log10(b / a)
 
 
+def decades_after_first(curve: np.ndarray) -> float:
+    """log10(curve[last] / curve[1]): the change with distance, leaving out the first step back from the loss
+    (d = 0 -> 1, where the error first passes through the readout and the gates). Same conventions as
+    ``decades``; nan when the curve has fewer than 3 points."""
+    return decades(curve[1:]) if len(curve) >= 3 else float("nan")
+
+
 def _change(d: float) -> str:
-    """Words for a change of 10^d (d rounded to 1 decimal, as printed)."""
+    """Words for a change to 10^d of the starting value (d rounded to 1 decimal, as printed)."""
     if math.isnan(d):
         return "could not be measured (it overflowed)"
     if d == float("-inf"):
         return "fell to exactly 0 (below the smallest float64)"
     r = round(d, 1)
     if r < 0:
-        return f"fell by a factor of 10^{r:.1f}"
+        return f"fell to 10^{r:.1f} of its value"
     if r > 0:
-        return f"grew by a factor of 10^+{r:.1f}"
+        return f"grew to 10^+{r:.1f} times its value"
     return "stayed within a factor of 10^0.1"
+
+
+def _split(label: str, curve: np.ndarray) -> str | None:
+    """"<label>: 10^a in the first step back, then 10^b over the next n steps (10^r per step)", or None when it
+    cannot be measured (fewer than 3 points, underflow or overflow)."""
+    n = len(curve) - 2
+    first = decades(curve[:2]) if len(curve) >= 3 else float("nan")
+    rest = decades_after_first(curve)
+    if not (math.isfinite(first) and math.isfinite(rest)):
+        return None
+    return (f"{label} was multiplied by 10^{round(first, 1) + 0.0:+.1f} in the first step back, then by "
+            f"10^{round(rest, 1) + 0.0:+.1f} over the next {n} steps (10^{round(rest / n, 2) + 0.0:+.2f} per step)")
+
+
+def _cell_path(lstm, rnn, forget_bias, untrained: bool) -> list[str]:
+    """Whether the LSTM's error fades along the cell path with distance (‖∂L/∂c‖ after the first step back,
+    by more than 10^VANISH_DECADES), and only then, with low forget gates on an untrained model, the advice to
+    raise the forget-gate bias. When the cell path carries the error but ‖∂L/∂h‖ still fell, say why."""
+    d_lstm, d_rnn = decades(lstm.grad_h), decades(rnn.grad_h)
+    c_rest = decades_after_first(lstm.grad_c) if lstm.grad_c is not None else float("nan")
+    n = len(lstm.grad_h) - 2
+    f = lstm.mean_forget
+    who = "untrained" if untrained else "trained"
+    more = (f" Still, its ‖∂L/∂h‖ fell {round(d_lstm, 1) - round(d_rnn, 1):.1f} powers of ten less than the RNN's."
+            if not untrained and math.isfinite(d_rnn) and math.isfinite(d_lstm) and round(d_lstm, 1) > round(d_rnn, 1)
+            else "")
+    if c_rest <= -VANISH_DECADES:          # (true for -inf as well; false for nan)
+        fades = (f"So the error fades along this {who} LSTM's cell path too: after the first step back from the loss, "
+                 f"‖∂L/∂c‖ {_change(c_rest)} over the next {n} steps")
+        if f >= HIGH_FORGET:
+            return [fades + f", although its forget gates average f = {f:.2f}: over {n} steps even gates this close "
+                    "to 1 multiply up (∏ f_k above)." + more]
+        if untrained:
+            bias = f" (forget-gate bias shift {forget_bias:+.1f})" if forget_bias is not None else ""
+            return [fades + f", with forget gates averaging f = {f:.2f}{bias}: the carousel only carries the error "
+                    "when f is close to 1. Raise the forget-gate bias and watch ∏ f_k and ‖∂L/∂c‖ lift."]
+        return [fades + f": its forget gates average f = {f:.2f}, not 1, and the carousel only carries the error "
+                "undiminished when f is close to 1." + more]
+    if math.isfinite(c_rest) and d_lstm <= -VANISH_DECADES and math.isfinite(decades(lstm.grad_h[:2])):
+        first = round(decades(lstm.grad_h[:2]), 1) + 0.0
+        return [f"Here the {who} LSTM's cell path carries the error: after the first step back from the loss, "
+                f"‖∂L/∂c‖ {_change(c_rest)} over the next {n} steps (forget gates average f = {f:.2f}). Its ‖∂L/∂h‖ "
+                f"{_change(d_lstm)} in all, 10^{first:+.1f} of that in the first step back: h_t is not on the "
+                "carousel, the error reaches it only from the next step's gates, through the recurrent weights."
+                + more]
+    return []
 
 
 def summary(lstm, rnn, forget_bias: float | None = None,
@@ -67,6 +121,10 @@ def summary(lstm, rnn, forget_bias: float | None = None,
     elif d_lstm == float("-inf") and math.isfinite(d_rnn):
         out.append("Here the RNN's gradient reaches further back than the LSTM's: the LSTM's advantage is "
                    "not automatic, it depends on its forget gates.")
+    splits = [t for t in (_split("the RNN's ‖∂L/∂h‖", rnn.grad_h), _split("the LSTM's ‖∂L/∂h‖", lstm.grad_h),
+                          _split("its ‖∂L/∂c‖", lstm.grad_c) if lstm.grad_c is not None else None) if t]
+    if splits and not (lstm.problem or rnn.problem):
+        out.append("Step by step: " + "; ".join(splits) + ".")
     # the why: LSTM
     if lstm.gain is not None and lstm.mean_forget is not None and not lstm.problem:
         g = decades(lstm.gain)
@@ -75,18 +133,7 @@ def summary(lstm, rnn, forget_bias: float | None = None,
         out.append(f"Why (LSTM): along the cell path the error is multiplied only by the forget gates. They "
                    f"average f = {lstm.mean_forget:.2f}, and ∏ f_k over the {steps} steps is {gain_text} "
                    "(mean over units).")
-        if d_lstm <= -VANISH_DECADES and untrained:   # (true for -inf as well; false for nan)
-            bias = f" (forget-gate bias shift {forget_bias:+.1f})" if forget_bias is not None else ""
-            out.append(f"So this untrained LSTM's gradient vanishes too{bias}: the carousel only carries the "
-                       "error when f is close to 1. Raise the forget-gate bias and watch ∏ f_k and ‖∂L/∂c‖ lift.")
-        elif d_lstm <= -VANISH_DECADES:
-            more = (f" Still, it fell {round(d_lstm, 1) - round(d_rnn, 1):.1f} powers of ten less than the RNN's."
-                    if math.isfinite(d_rnn) and round(d_lstm, 1) > round(d_rnn, 1) else "")
-            f_text = (f"its forget gates average {lstm.mean_forget:.2f}, not 1, and " if round(lstm.mean_forget, 2) < 1
-                      else "")
-            out.append(f"So even this trained LSTM's ‖∂L/∂h‖ shrinks by more than a factor of 10^{VANISH_DECADES:g} "
-                       f"over this input: {f_text}the carousel only carries the error undiminished when f is close "
-                       f"to 1.{more}")
+        out += _cell_path(lstm, rnn, forget_bias, untrained)
     # the why: RNN
     if rnn.gain is None and not rnn.problem:
         size = (steps + 1) * rnn.hidden_size ** 2
@@ -159,8 +206,16 @@ def trained_summary(view) -> list[str]:
             return "exactly 0 (underflow)" if b == 0 else f"10^{round(math.log10(b / a), 1):.1f}"
         word = view.tokens[len(view.tokens) - 1 - k]
         out.append(f"At the subject '{word}', {k} steps back from the loss, the LSTM's ‖∂L/∂h‖ is {rel(lstm.grad_h)} "
-                   f"of its value at the loss (‖∂L/∂c‖: {rel(lstm.grad_c)}) and the RNN's is {rel(rnn.grad_h)}: "
-                   "this is the error signal that reaches the one word that decides the answer.")
+                   f"of its value at the loss (‖∂L/∂c‖: {rel(lstm.grad_c)}) and the RNN's is {rel(rnn.grad_h)}. For a "
+                   "trained model this says how strongly one more training step on this sentence would teach it from "
+                   "the subject, not whether it remembers the subject: its answer and its accuracy say that.")
+        for m in (lstm, rnn):
+            a, b = float(m.grad_h[0]), float(m.grad_h[k])
+            tiny = a > 0 and math.isfinite(a) and math.isfinite(b) and (b == 0 or math.log10(b / a) <= -VANISH_DECADES)
+            if tiny and view.task == "agreement" and m.loss < math.log(2):      # P(true number) > 1/2: right
+                out.append(f"The {m.label} answers this sentence correctly (probability {probability_text(m.loss)}) "
+                           f"although only {rel(m.grad_h)} of the error signal reaches the subject: a tiny gradient "
+                           "at a trained solution says how a learner would be taught, not that the model forgot.")
     if lstm.loss < rnn.loss and lstm.grad_h[0] < rnn.grad_h[0]:
         out.append(f"The LSTM's curves start lower (‖∂L/∂h‖ = {lstm.grad_h[0]:.2g} at the loss, the RNN's "
                    f"{rnn.grad_h[0]:.2g}) because its loss is smaller: a confident right answer sends back a small "
