@@ -147,7 +147,10 @@ def test_presets_fit_the_slider_grid_and_round_trip_as_urls():
     for name, preset in presets.ANATOMY_PRESETS.items():
         query = presets.anatomy_query(name)
         H = preset.get("units", anatomy.DEFAULTS["units"])
-        assert set(query) == {k for k in preset if k in set(anatomy.keys(H)) | {"units", "forget_gate", "clamp"}}
+        # a whole view: every setting its cell size shows, the preset's own and the others at their defaults
+        assert set(query) == set(anatomy.keys(H)) | {"units", "forget_gate", "clamp"}
+        for key in set(query) - set(preset):
+            assert query[key] == presets.url_value(anatomy.DEFAULTS[key])
         for key, value in preset.items():
             if key not in query:
                 continue

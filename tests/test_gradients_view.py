@@ -1,5 +1,6 @@
 """lstm_core.experiments.vanishing: the numbers behind the Vanishing gradients page, and its sentences."""
 
+import dataclasses
 import math
 import re
 
@@ -237,7 +238,9 @@ def test_presets_are_valid_settings_and_urls():
     for name, over in presets.VANISHING_PRESETS.items():
         vanishing.Settings(**over).checked()
         query = presets.vanishing_query(name)
-        assert set(query) == {presets.VANISHING_KEYS[k] for k in over}
+        assert set(query) == set(presets.VANISHING_KEYS.values())          # a whole view: every setting
+        full = {**dataclasses.asdict(vanishing.Settings()), **over}
+        assert query == {presets.VANISHING_KEYS[k]: presets.url_value(v) for k, v in full.items()}
 
 
 def test_jacobian_norms_are_skipped_above_the_budget_and_said_so():

@@ -36,7 +36,6 @@ MAX_SCALE = 4.0       # RNN recurrent weight scale
 MAX_FORGET_BIAS = 8.0
 INPUT_SIZE = 4        # features per step of the synthetic input
 ACTIVATIONS = ("tanh", "relu")
-VANISH_DECADES = 2.0  # "vanished" / "exploded" = changed by more than 10^2 over the sequence
 _JAC_CHUNK = 64       # steps per chunk of (chunk, H, H) Jacobians (bounds memory at H = 256)
 JACOBIAN_BUDGET = 20_000_000   # T * H^2 above this: the RNN's per-step spectral norms (T SVDs of H x H) are
                                # skipped, ~1 s at the budget; 1000 x 256^2 would take ~5-10 s on one core
