@@ -220,7 +220,9 @@ class CompareResult:
         return {a: r.model for a, r in self.runs.items()}
 
     def params(self) -> dict:
-        return {a: r.model.n_params()["total"] for a, r in self.runs.items()}
+        """arch -> parameter count (param_count equals the model's own count; tested)."""
+        return {a: param_count(a, self.config.task, r.config.hidden, r.config.embed)
+                for a, r in self.runs.items()}
 
     def all_runs(self, arch: str) -> list:
         """arch's TrainResult for every seed trained (the first seed's alone when seed_runs is empty)."""
