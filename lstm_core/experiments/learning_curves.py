@@ -31,9 +31,13 @@ def metric_of(task: str) -> str:
     return "mse" if task == "adding" else "accuracy"
 
 
+WINDOW = 20                     # batches in the trailing mean (fewer for budgets under 400 steps)
+
+
 def window_for(steps: int) -> int:
-    """Trailing-mean window (batches) for a budget of `steps`: steps/20, within 5..50."""
-    return int(min(50, max(5, steps // 20)))
+    """Trailing-mean window (batches) for a budget of `steps`: WINDOW, or steps/20 (at least 5) for
+    short budgets. Fixed from 400 steps up, so a larger budget does not move the step to 95%."""
+    return int(min(WINDOW, max(5, steps // 20)))
 
 
 def chance_loss(task: str, length: int) -> float:
