@@ -491,3 +491,17 @@ def test_verdict_claims_match_the_arrays_over_a_grid(case):
         for a, m in meds.items():
             if a != fast:
                 assert f"{fast.upper()} reached it {m / meds[fast]:.1f}× sooner than {a.upper()}" in whole
+
+
+def test_learning_curve_figure_draws_the_median_and_the_band():
+    from lstm_core.figures import comparison as figures
+    rng = np.random.default_rng(0)
+    vals = rng.uniform(0.4, 1.0, (3, 50))
+    fig = figures.learning_curves({"lstm": (np.arange(1, 51), np.median(vals, 0), vals.min(0), vals.max(0), 3)},
+                                  threshold=0.95, chance=0.5)
+    hi, lo, med = fig.data
+    np.testing.assert_allclose(med.y, np.median(vals, 0), rtol=1e-6)
+    np.testing.assert_allclose(lo.y, vals.min(0), rtol=1e-6)
+    np.testing.assert_allclose(hi.y, vals.max(0), rtol=1e-6)
+    assert lo.fill == "tonexty" and lo.name == "LSTM min–max over 3 seeds" and med.name == "LSTM median"
+    assert sorted(s.y0 for s in fig.layout.shapes) == [0.5, 0.95]
