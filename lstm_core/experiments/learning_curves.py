@@ -53,6 +53,11 @@ def chance_loss(task: str, length: int) -> float:
     return 10 * math.log(8) / (length + 20)
 
 
+def plateau_min(steps: int) -> int:
+    """Least stretch (steps) that counts as a plateau: 40, or steps/10 (at least 10) for short budgets."""
+    return int(min(40, max(10, steps // 10)))
+
+
 def smooth(values, window: int) -> np.ndarray:
     """Trailing mean: out[i] = mean(values[max(0, i - window + 1): i + 1])."""
     v = np.asarray(values, dtype=np.float64)
@@ -171,7 +176,7 @@ def arch_curves(runs: list, task: str, length: int, budget: int, default_budget:
         sl, sv = smooth(loss, w), smooth(raw, w)
         values[k, :n], losses[k, :n] = sv, sl
         reached.append(first_reach(steps[:n], sv, metric, w))
-        plateaus.append(find_plateau(steps[:n], sl, level, max(20, budget // 10)))
+        plateaus.append(find_plateau(steps[:n], sl, level, plateau_min(budget)))
         done.append(int(r.steps_done))
     return ArchCurves(arch=runs[0].config.arch if runs else "", metric=metric, seeds=list(seeds),
                       hidden=int(runs[0].config.hidden) if runs else 0, params=int(params),

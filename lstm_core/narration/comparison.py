@@ -129,12 +129,13 @@ def _plateau_sentence(cv: lc.ArchCurves, task: str) -> str | None:
     parts = []
     for s, p in found:
         after = (f"then it fell to {p.final:.3g} by the end" if p.dropped
-                 else "and it never fell clearly below it")
+                 else "then it left the band without falling below 90% of it")
         if p.end == cv.steps_done[cv.seeds.index(s)] and not p.dropped:
             after = "still there at the end"
         parts.append(f"seed {s}: steps {p.start}–{p.end}, {after}")
     return (f"{cv.arch.upper()}'s training loss sat on a plateau at the chance level ({name}, ± "
-            f"{100 * lc.PLATEAU_TOL:.0f}%, mean of the last {cv.window} batches) in {len(found)} of "
+            f"{100 * lc.PLATEAU_TOL:.0f}%, mean of the last {cv.window} batches, for {lc.plateau_min(cv.budget)} "
+            f"steps or more) in {len(found)} of "
             f"{len(cv.seeds)} seeds ({'; '.join(parts)}). A plateau is not the end of learning: "
             "the loss can still drop after it.")
 
