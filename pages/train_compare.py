@@ -1,5 +1,5 @@
 """Train and compare — Train and compare: an LSTM and a simple RNN (GRU optional) trained on the same task,
-data and seed, live, then measured the same way. One call into lstm_core.experiments.comparison; the result
+data and seeds, live, then measured the same way; the verdict is a learning curve over seeds. One call into lstm_core.experiments.comparison; the result
 lives in st.session_state["tc_result"], so it survives page switches and the other pages can
 inspect the trained models."""
 import time
@@ -8,7 +8,9 @@ import streamlit as st
 
 from lstm_core import limits
 from lstm_core.experiments import comparison
+from lstm_core.experiments.learning_curves import THRESHOLD
 from lstm_core.figures import comparison as comparison_figures
+from lstm_core.narration import comparison as comparison_text
 from lstm_core.training import queue
 from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error, TRAINED_RESULT
 
@@ -22,7 +24,7 @@ begin_page()
 st.title("Train and compare")
 st.markdown(
     "Train an **LSTM** and a simple **RNN** on the same long-dependency task, with the same "
-    "data stream, seed, optimizer and number of steps, and watch what happens. Training runs on "
+    "data stream, seeds, optimizer and number of steps, and watch what happens. Training runs on "
     "this server: one training at a time, others wait in a queue. Moving a setting while a "
     "training runs stops it (your previous results are kept).")
 
@@ -51,11 +53,14 @@ opt = bound_select("Optimizer", ["adam", "sgd"], "adam", key="opt", container=c3
                    format_func={"adam": "Adam", "sgd": "SGD (momentum 0.9)"}.get)
 clip = bound_select("Gradient clipping (max norm)", CLIPS, "1", key="clipping", container=c3)
 c4, c5, c6 = st.columns(3)
-seed = bound_slider("Seed", 0, 99, 0, key="train_seed", container=c4)
+seed = bound_slider("First seed", 0, 99, 0, key="train_seed", container=c4)
+n_seeds = bound_slider("Seeds", 1, 5, DEFAULTS.seeds, key="seeds", container=c4,
+                       help="Every architecture is trained once per seed (first seed, first seed + 1, …), "
+                            "one after another; the verdict reports the median and the spread.")
 with_gru = bound_toggle("Also train a GRU", False, key="gru", container=c5)
-match = bound_toggle("Match parameter counts", False, key="match", container=c6,
-                     help="Give the RNN (and GRU) the hidden size whose parameter count is "
-                          "closest to the LSTM's.")
+match = bound_toggle("Equal parameter count", DEFAULTS.match_params, key="match", container=c6,
+                     help="On: the RNN (and GRU) get the hidden size whose parameter count is "
+                          "closest to the LSTM's. Off: every model has the same hidden size.")
 
 mix = "uniform"
 if task == "agreement":
@@ -70,7 +75,7 @@ if task == "agreement":
 cfg = comparison.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr), train_mix=mix,
                             optimizer=opt, clip=None if clip == "off" else float(clip), seed=seed,
                             archs=("lstm", "rnn", "gru") if with_gru else ("lstm", "rnn"),
-                            match_params=match)
+                            match_params=match, seeds=n_seeds)
 try:
     cfg = cfg.resolved()
     estimate = comparison.estimate_seconds(cfg)
@@ -78,13 +83,14 @@ try:
     counts = {a: comparison.param_count(a, task, sizes[a]) for a in cfg.archs}
     st.markdown("**Models:** " + " · ".join(
         f"{a.upper()} {sizes[a]} units, {counts[a]:,} parameters" for a in cfg.archs)
+        + f" · {cfg.seeds} seed{'s' if cfg.seeds > 1 else ''} each"
         + f" · estimated training time ≈ {estimate:.0f} s"
         + f" (limit {comparison.MAX_TRAIN_SECONDS:.0f} s)")
     over = estimate > comparison.MAX_TRAIN_SECONDS
     if over:
         show_error(ValueError(f"these settings would take about {estimate:.0f} s, over the "
                               f"limit of {comparison.MAX_TRAIN_SECONDS:.0f} s: lower the steps, "
-                              "the hidden size or the distance"), "Too much work")
+                              "the seeds, the hidden size or the distance"), "Too much work")
 except ValueError as e:
     show_error(e, "Settings")
     over = True
@@ -133,9 +139,15 @@ def live_training(cfg):
                 status.update(label=msg, state="running", expanded=True)
                 queued_line.info(msg, icon=":material/hourglass_top:")
             elif kind == "start":
-                where["arch"] = e["arch"]
-                status.update(label=f"Training {e['arch'].upper()} ({e['index'] + 1} of "
-                                    f"{e['of']})…", state="running", expanded=True)
+                where["arch"], where["seed"] = e["arch"], e["seed"]
+                where["index"], where["of"] = e["index"], e["of"]
+                if e["index"] % len(cfg.archs) == 0:       # a new seed: the live chart restarts
+                    for v in curves.values():
+                        for column in v:
+                            column.clear()
+                status.update(label=f"Training {e['arch'].upper()}, seed {e['seed']} ({e['seed_index'] + 1} "
+                                    f"of {e['seeds']} seeds; run {e['index'] + 1} of {e['of']})…",
+                              state="running", expanded=True)
             elif kind == "step":
                 a = e["arch"]
                 where["step"] = e["step"]
@@ -143,14 +155,13 @@ def live_training(cfg):
                 s.append(e["step"])
                 l.append(e["loss"])
                 y.append(e["accuracy"])
-                i = cfg.archs.index(a)
-                bar.progress((i + e["step"] / e["steps"]) / len(cfg.archs))
+                bar.progress(min(1.0, (where["index"] + e["step"] / e["steps"]) / where["of"]))
                 acc = "" if e["accuracy"] is None else f", batch accuracy {e['accuracy']:.2f}"
-                line.caption(f"{a.upper()} step {e['step']}/{e['steps']}: loss "
+                line.caption(f"{a.upper()} seed {e['seed']} step {e['step']}/{e['steps']}: loss "
                              f"{e['loss']:.4g}{acc}, {e['elapsed']:.1f} s")
                 draw(e["step"] == e["steps"])
             elif kind == "done":
-                line.caption(f"{e['arch'].upper()}: {e['status']}")
+                line.caption(f"{e['arch'].upper()} seed {e['seed']}: {e['status']}")
             elif kind == "sweep":
                 status.update(label=f"Testing {e['arch'].upper()} at several distances…",
                               expanded=True)
@@ -213,19 +224,32 @@ st.header("Results")
 st.caption(f"Trained with: {comparison.TASK_LABELS[rc.task]}, {comparison.SPAN_SHORT[rc.task]} "
            f"{rc.distance}, hidden {rc.hidden}{' (parameter-matched)' if rc.match_params else ''}, "
            f"{rc.steps} steps, {rc.optimizer} lr {rc.lr:g}, clipping "
-           f"{'off' if rc.clip is None else rc.clip}, seed {rc.seed}. "
+           f"{'off' if rc.clip is None else rc.clip}, seeds {', '.join(map(str, rc.seed_list()))}. "
            "These results stay while you visit other pages.")
-for s in res.status_lines():
+for s in comparison_text.status_lines(res):
     if "diverged" in s:
         st.error(s, icon=":material/error:")
     else:
         st.markdown(s)
-st.markdown(res.summary())
-for w in res.warnings():
+st.subheader("Verdict: learning curves over seeds")
+for s in comparison_text.verdict(res):
+    st.markdown(s)
+cvs = res.curves()
+plot(comparison_figures.learning_curves({a: (cv.steps, *cv.band(), len(cv.seeds)) for a, cv in cvs.items()},
+                                        metric=res.metric, threshold=THRESHOLD[res.metric],
+                                        chance=comparison.CHANCE[rc.task] if res.metric == "accuracy" else None),
+     key="tc_learning")
+caption("Per architecture: the median over seeds of the training-batch metric, averaged over the last "
+        f"{next(iter(cvs.values())).window} batches (line), and the lowest to highest seed (band). Dashed: "
+        "the threshold the verdict uses; dotted: chance.")
+st.markdown(comparison_text.summary(res))
+for w in comparison_text.warnings(res):
     st.warning(w, icon=":material/warning:")
 params = res.params()
 st.markdown("**Parameters:** " + " · ".join(
     f"{a.upper()} {params[a]:,} ({r.config.hidden} units)" for a, r in res.runs.items()))
+first = rc.seed_list()[0]
+st.subheader(f"Seed {first}'s models in detail")
 
 acc = rc.task != "adding"
 plot(comparison_figures.training_curves({a: ([h["step"] for h in r.history], [h["loss"] for h in r.history],
@@ -240,7 +264,7 @@ plot(comparison_figures.metric_vs_distance(sw, metric=res.metric, chance=compari
      key="tc_sweep")
 caption(f"The test metric on {next(iter(res.by_distance.values()), {}).get('n', 'fresh')} fresh examples per "
         "point, at shorter and longer distances than the one trained on (dashed line). "
-        + res.sweep_story())
+        + comparison_text.sweep_story(res))
 
 grads = {}
 for a, r in res.runs.items():
@@ -252,7 +276,7 @@ if grads:
     plot(comparison_figures.grad_heatmaps(grads), key="tc_grads")
     caption("Gradient norm reaching each time step of a fixed probe batch (the loss is read at "
             "the right edge), measured during training (one row per measurement). Look at how "
-            "far to the left the colour survives in each model. " + res.grad_story())
+            "far to the left the colour survives in each model. " + comparison_text.grad_story(res))
 
 st.subheader("Download")
 d1, d2 = st.columns(2)

@@ -14,6 +14,7 @@ import streamlit as st
 from lstm_core.experiments import vanishing, vanishing_trained
 from lstm_core.figures import style
 from lstm_core.figures import vanishing as vanishing_figures
+from lstm_core.narration import comparison as comparison_text
 from lstm_core.narration import vanishing as vanishing_text
 from lstm_core.training import registry
 from pages import _presets as presets
@@ -122,7 +123,7 @@ else:
             task, trained_distance, key = "agreement", 30, "pretrained"
         else:
             models = None
-            top[1].caption(res.summary())
+            top[1].caption(comparison_text.summary(res))
             task, trained_distance, key = res.config.task, res.config.distance, f"page4:{res.id}"
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "Could not load the trained models")

@@ -9,12 +9,14 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import comparison
 from lstm_core.experiments import inspection as insp
+from lstm_core.narration import comparison as comparison_text
 from lstm_core.training import checkpoint, queue, registry
 from lstm_core.training.trainer import TrainConfig, build_model
 
@@ -67,7 +69,7 @@ def assert_clean(at):
 
 def train_tiny(at, **settings):
     for k, v in {**TINY, **settings}.items():
-        widget = at.slider(key=k) if k in ("steps", "hidden", "d", "train_seed") else (
+        widget = at.slider(key=k) if k in ("steps", "hidden", "d", "train_seed", "seeds") else (
             at.toggle(key=k) if k in ("gru", "match") else at.selectbox(key=k))
         widget.set_value(v)
     at.run()
@@ -249,9 +251,12 @@ def test_train_page_renders_on_defaults():
     assert_clean(at)
     assert at.button[0].label == "Train LSTM and RNN" and not at.button[0].disabled
     assert "No results yet" in texts(at) and comparison.pretrained_note() in texts(at)
-    H = comparison.CompareConfig().hidden
-    n = {a: comparison.param_count(a, "agreement", H) for a in ("lstm", "rnn")}
-    assert f"LSTM {H} units, {n['lstm']:,} parameters · RNN {H} units, {n['rnn']:,} parameters" in texts(at)
+    cfg = comparison.CompareConfig()
+    H = {a: cfg.hidden_for(a) for a in ("lstm", "rnn")}         # equal parameter count by default
+    n = {a: comparison.param_count(a, "agreement", H[a]) for a in ("lstm", "rnn")}
+    assert H["rnn"] > H["lstm"] and abs(n["rnn"] - n["lstm"]) < 0.02 * n["lstm"]
+    assert (f"LSTM {H['lstm']} units, {n['lstm']:,} parameters · RNN {H['rnn']} units, {n['rnn']:,} "
+            f"parameters · {cfg.seeds} seeds each") in texts(at)
 
 
 def test_training_completes_survives_page_switches_and_feeds_gates_over_time():
@@ -259,10 +264,10 @@ def test_training_completes_survives_page_switches_and_feeds_gates_over_time():
     res = train_tiny(at)
     assert res is not None and list(res.runs) == ["lstm", "rnn"]
     shown = texts(at)
-    assert res.summary() in shown
-    for line in res.status_lines():
+    assert comparison_text.summary(res) in shown
+    for line in comparison_text.status_lines(res):
         assert line in shown
-    assert all(w in shown for w in res.warnings())
+    assert all(w in shown for w in comparison_text.warnings(res))
     assert {"tc_curves", "tc_sweep", "tc_grads"} <= set(charts(at))
     assert [b.label for b in at.get("download_button")][:2] == ["Training curves (CSV)", "Gradient norms (CSV)"]
     # Gates over time reads the trained models (other figures than the pretrained ones), then Train and compare
@@ -280,7 +285,7 @@ def test_training_completes_survives_page_switches_and_feeds_gates_over_time():
     at.switch_page(TRAIN)
     at.run()
     assert_clean(at)
-    assert res.summary() in texts(at) and at.session_state["tc_result"].id == res.id
+    assert comparison_text.summary(res) in texts(at) and at.session_state["tc_result"].id == res.id
     # a new session does not see them (sessions are isolated)
     other = open_page(GATES, {"models": "trained"})
     assert "No trained models in this session yet" in texts(other)
@@ -295,7 +300,7 @@ def test_training_settings_change_the_figures():
     assert first.id != second.id and second.runs["lstm"].config.hidden == 4
     for k in ("tc_curves", "tc_sweep", "tc_grads"):
         assert _data(a[k]) != _data(b[k]), k
-    assert "hidden 4," in texts(at)
+    assert "hidden 4 (parameter-matched)," in texts(at)
 
 
 def test_divergence_shows_the_status_and_keeps_the_last_good_model():
@@ -343,9 +348,11 @@ def test_interrupted_training_keeps_the_previous_results(monkeypatch):
     first = train_tiny(at)
 
     def interrupted(cfg, progress=None, **kw):
-        progress(dict(event="start", arch="lstm", index=0, of=2, hidden=8, params=1))
+        progress(dict(event="start", arch="lstm", seed=0, seed_index=0, seeds=3, index=0, of=6, hidden=8,
+                      params=1))
         for step in range(1, 6):
-            progress(dict(event="step", arch="lstm", step=step, steps=20, loss=0.7, accuracy=0.5, elapsed=0.1))
+            progress(dict(event="step", arch="lstm", seed=0, step=step, steps=20, loss=0.7, accuracy=0.5,
+                          elapsed=0.1))
         raise StopException()        # what Streamlit raises when the page reruns mid-script
     monkeypatch.setattr(comparison, "run_comparison", interrupted)
     at.button[0].click()
@@ -354,7 +361,7 @@ def test_interrupted_training_keeps_the_previous_results(monkeypatch):
     assert_clean(at)
     assert any("interrupted at LSTM step 5" in w.value for w in at.warning)
     assert at.session_state["tc_result"].id == first.id
-    assert first.summary() in texts(at)
+    assert comparison_text.summary(first) in texts(at)
     # with fast reruns Streamlit may start the next run before the stopped one has unwound:
     # the next run then finds the training's progress marker and says what happened
     at.session_state["_tc_running"] = {"arch": "rnn", "step": 7}
@@ -425,3 +432,37 @@ def test_curriculum_rnn_source_shows_an_rnn_that_learned():
     plain = registry.pretrained_models()["rnn"][0]
     assert any((p1 != p2).any() for p1, p2 in zip(models["rnn"].parameters(), plain.parameters()))
     assert [m.value for m in at.metric] == ["plural", "plural"]      # 'the keys ... are'
+
+
+def test_learning_curve_verdict_with_several_seeds_is_shown_and_true():
+    """Issue 12 item 1: the verdict over seeds on the page, each claim checked against the runs' arrays."""
+    at = open_page(TRAIN)
+    res = train_tiny(at, seeds=3, steps=60, d=4, train_seed=2)
+    assert [len(res.seed_runs[a]) for a in ("lstm", "rnn")] == [3, 3]
+    assert [r.config.seed for r in res.seed_runs["rnn"]] == [2, 3, 4]
+    shown = texts(at)
+    lines = comparison_text.verdict(res)
+    assert lines and all(line in shown for line in lines)
+    assert "Learning curves over 3 seeds (2, 3, 4), 60 training steps" in lines[0]
+    for a in ("lstm", "rnn"):
+        p = comparison.param_count(a, "agreement", res.runs[a].config.hidden)
+        assert f"{a.upper()} {res.runs[a].config.hidden} units, {p:,} parameters" in lines[0]
+        w = 5                                             # 60 steps: the smallest window
+        assert f"last {w} batches" in lines[1]
+        reach = []
+        for r in res.seed_runs[a]:                        # first step whose trailing mean over w batches >= 95%
+            acc = np.array([h["accuracy"] for h in r.history])
+            means = np.convolve(acc, np.ones(w) / w, mode="valid")
+            hit = np.flatnonzero(means >= 0.95)
+            reach.append(int(hit[0]) + w if hit.size else None)
+        k = sum(x is not None for x in reach)
+        line = next(s for s in lines if s.startswith(f"{a.upper()} reached"))
+        assert (f"in {k} of 3 seeds" in line or f"in only {k} of 3 seeds" in line) if k else \
+            "in none of 3 seeds: not within 60 steps" in line
+        assert "cannot learn" not in line                  # 60 steps is far below 3x the default
+        med = float(np.median([np.inf if x is None else x for x in reach]))
+        if np.isfinite(med):
+            assert f"median step {med:g}" in line
+    spec = charts(at)["tc_learning"]
+    names = [t.get("name") for t in spec["data"]]
+    assert "LSTM min–max over 3 seeds" in names and "RNN median" in names

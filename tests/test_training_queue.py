@@ -12,6 +12,7 @@ from streamlit.runtime.context import ContextProxy
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import comparison
+from lstm_core.narration import comparison as comparison_text
 from lstm_core.training import queue
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -112,6 +113,6 @@ def test_the_time_cap_stops_training_and_keeps_the_last_weights(monkeypatch):
     assert took < 20
     assert all(torch.isfinite(p).all() for p in first.model.parameters())
     assert "test_accuracy" in first.test                                     # the kept weights were tested
-    line = res.status_lines()[0]
+    line = comparison_text.status_lines(res)[0]
     assert f"the weights after step {first.steps_done} are kept" in line
-    assert any("under-trained" in w for w in res.warnings())
+    assert any("under-trained" in w for w in comparison_text.warnings(res))

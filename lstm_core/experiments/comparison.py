@@ -1,10 +1,13 @@
-"""*Train and compare*'s single call: train an LSTM and an RNN (GRU optional) on the same task, data and
-seed, then measure them the same way.
+"""*Train and compare*'s single call: train an LSTM and an RNN (GRU optional) on the same task and data,
+over several seeds (each seed: the same data stream for every architecture), then measure them the same way.
 
-    res = run_comparison(CompareConfig(task="agreement", distance=30), progress=print)
-    res.runs["lstm"].test          # {'test_accuracy': 0.998, ...} on fresh held-out data
-    res.by_distance["rnn"]         # {'x': [8, 15, 30, 45, 60], 'y': [...], 'metric': 'accuracy'}
-    res.warnings()                 # under-trained warnings, generated from the loss curves
+    res = run_comparison(CompareConfig(task="agreement", seeds=3), progress=print)
+    res.runs["lstm"].test          # the first seed's run: {'test_accuracy': 0.998, ...} on fresh held-out data
+    res.seed_runs["rnn"]           # every seed's TrainResult
+    res.curves()["rnn"].reached    # per seed, the first step at 95% smoothed batch accuracy (or None)
+    res.by_distance["rnn"]         # first seed: {'x': [8, 15, 30, 45, 60], 'y': [...], 'metric': 'accuracy'}
+
+The sentences about a result are in lstm_core.narration.comparison.
 
 Trainings are fused torch modules (lstm_core.training.trainer), one at a time per server process
 (lstm_core.training.queue).
@@ -22,6 +25,7 @@ import numpy as np
 
 from lstm_core import limits
 from lstm_core.data import agreement, sequences
+from lstm_core.experiments import learning_curves
 from lstm_core.training import checkpoint
 from lstm_core.training.queue import QUEUE_TIMEOUT, SLOTS, TrainingSlots
 from lstm_core.training.trainer import DEFAULT_STEPS, TrainConfig, evaluate, train
@@ -49,6 +53,7 @@ SPAN_MIN = {"agreement": 1, "adding": 2, "copy": 1, "temporal": 10}
 SOLVED = {"accuracy": 0.98, "mse": 0.01}
 CHANCE = {"agreement": 0.5, "copy": 1 / 8, "temporal": 0.25, "adding": sequences.ADDING_BASELINE_MSE}
 ARCH_ORDER = ("lstm", "rnn", "gru")
+MAX_SEEDS = 10
 
 
 # ----------------------------------------------------------------------------------------
@@ -58,8 +63,10 @@ ARCH_ORDER = ("lstm", "rnn", "gru")
 class CompareConfig:
     """One comparison. distance: agreement -> subject-verb distance (training mixes
     0..distance, testing uses exactly distance); adding / temporal -> sequence length; copy ->
-    blanks. match_params: give the RNN / GRU the hidden size whose parameter count is closest
-    to the LSTM's (otherwise every model has `hidden` units and the counts are shown)."""
+    blanks. match_params (default): give the RNN / GRU the hidden size whose parameter count is
+    closest to the LSTM's (otherwise every model has `hidden` units: equal hidden size). seeds:
+    seeds seed, seed + 1, ... are trained one after another; grad_every: the CLI's, so the first
+    seed's LSTM (and, at equal hidden size, every model) is bit for bit the CLI's run."""
     task: str = "agreement"
     distance: int = 30
     hidden: int = TrainConfig.hidden        # the CLI's defaults (those of the shipped models)
@@ -69,10 +76,11 @@ class CompareConfig:
     clip: float | None = TrainConfig.clip
     seed: int = 0
     archs: tuple = ("lstm", "rnn")
-    match_params: bool = False
-    batch: int = 64
-    test_size: int = 1000
-    grad_every: int = 0          # 0 -> about 20 probe measurements per run
+    match_params: bool = True
+    seeds: int = 3
+    batch: int = TrainConfig.batch
+    test_size: int = TrainConfig.test_size
+    grad_every: int = TrainConfig.grad_every   # 0 -> about 20 probe measurements per run
     train_mix: str = "uniform"   # agreement: "uniform" distances 0..d, "short" (half the batches 0..5),
                                  # or "two-clause" (half the batches two-subject sentences)
 
@@ -89,6 +97,7 @@ class CompareConfig:
         c.hidden = limits.check_int("hidden size", c.hidden, 1, limits.MAX_HIDDEN)
         c.steps = limits.check_int("steps", DEFAULT_STEPS[c.task] if c.steps is None else c.steps,
                                    1, limits.MAX_STEPS)
+        c.seeds = limits.check_int("seeds", c.seeds, 1, MAX_SEEDS)
         if c.grad_every == 0:
             c.grad_every = max(1, c.steps // 20)
         for arch in archs:    # the trainer validates the rest (lr, clip, optimizer, seed, ...)
@@ -104,11 +113,14 @@ class CompareConfig:
         counts = np.array([param_count(arch, self.task, h) for h in sizes])
         return int(sizes[np.argmin(np.abs(counts - target))])
 
-    def train_config(self, arch: str) -> TrainConfig:
+    def seed_list(self) -> list[int]:
+        return [self.seed + k for k in range(self.seeds)]
+
+    def train_config(self, arch: str, seed: int | None = None) -> TrainConfig:
         span = dict(distance=self.distance) if self.task == "agreement" else dict(length=self.distance)
         return TrainConfig(task=self.task, arch=arch, hidden=self.hidden_for(arch),
                            steps=self.steps, lr=float(self.lr), optimizer=self.optimizer,
-                           clip=self.clip, seed=self.seed, batch=self.batch,
+                           clip=self.clip, seed=self.seed if seed is None else seed, batch=self.batch,
                            test_size=self.test_size, grad_every=self.grad_every,
                            train_mix=self.train_mix if self.task == "agreement" else "uniform", **span)
 
@@ -130,25 +142,28 @@ def default_span(task: str) -> int:
     return TrainConfig.distance if task == "agreement" else TrainConfig.length
 
 
+
 def pretrained_note() -> str:
-    """What the shipped agreement models (trained with these same defaults by the CLI)
-    measured, read from their metadata: 'The shipped models ... LSTM 99.7%, RNN 54.4% ...'."""
+    """What the shipped agreement models (trained with the CLI's defaults, one seed, equal hidden
+    size) measured, read from their metadata: 'The shipped models ... LSTM 99.7%, RNN 54.4% ...'."""
     parts, cfg = [], None
     for arch in ("lstm", "rnn"):
         _, meta = checkpoint.load_pretrained(f"agreement_d30_{arch}")
         cfg = meta["train"]
         parts.append(f"{arch.upper()} {100 * meta['metrics']['test_accuracy']:.1f}%")
-    return (f"The shipped pretrained models were trained with these defaults (agreement, "
-            f"distance {cfg['distance']}, hidden {cfg['hidden']}, {cfg['steps']} steps, seed "
-            f"{cfg['seed']}) and measured {', '.join(parts)} test accuracy at distance "
-            f"{cfg['distance']} (chance is 50%).")
+    return (f"The shipped pretrained models were trained with these defaults at equal hidden size "
+            f"(agreement, distance {cfg['distance']}, hidden {cfg['hidden']} for both, "
+            f"{cfg['steps']} steps, one seed, {cfg['seed']}) and measured {', '.join(parts)} test "
+            f"accuracy at distance {cfg['distance']} (chance is 50%). Seed {cfg['seed']} here "
+            "reproduces them exactly (the RNN: with 'Equal parameter count' off).")
 
 
 def estimate_seconds(cfg: CompareConfig) -> float:
     """Rough wall time of run_comparison on one core of this class of machine (fitted to
     measured step times, erring high): per step 3 ms + T_eff * (0.1 ms + 1e-5 ms * (G+1) * H^2)
-    with G gate blocks and T_eff the mean sequence length; plus the test and the distance sweep
-    (which dominate at long distances). bench/bench_estimate.py prints estimate vs measured."""
+    with G gate blocks and T_eff the mean sequence length, times the seeds; plus each seed's test
+    and the first seed's distance sweep (which dominate at long distances).
+    bench/bench_estimate.py prints estimate vs measured."""
     c = cfg.resolved()
     T_eff = {"agreement": c.distance / 2 + 5, "adding": c.distance, "temporal": c.distance,
              "copy": c.distance + 20}[c.task]
@@ -156,22 +171,25 @@ def estimate_seconds(cfg: CompareConfig) -> float:
     length = {"agreement": lambda x: x + 5, "copy": lambda x: x + 20}.get(c.task, lambda x: x)
     # the test and the distance sweep afterwards (forward only, test_size examples per distance):
     # measured ~3.5 us per example-token + 1.5e-5 us * (G+1) * H^2 (bench/bench_estimate.py)
-    tokens = c.test_size * (length(c.distance) + sum(length(x) for x in span_grid(c.task, c.distance)))
+    tokens = c.test_size * (c.seeds * length(c.distance)
+                            + sum(length(x) for x in span_grid(c.task, c.distance)))
     total = 0.0
     for arch in c.archs:
         H = c.hidden_for(arch)
         per_step = 3 + gen + T_eff * (0.1 + 1e-5 * (_GATES[arch] + 1) * H * H)   # ms, batch 64
-        total += c.steps * per_step * c.batch / 64 / 1000 + 0.5
+        total += c.seeds * (c.steps * per_step * c.batch / 64 / 1000 + 0.5)
         total += tokens * (3.5 + 1.5e-5 * (_GATES[arch] + 1) * H * H) / 1e6
     return total
 
 
-def check_budget(cfg: CompareConfig) -> float:
-    """The estimated seconds, or ValueError naming the settings when over MAX_TRAIN_SECONDS."""
+def check_budget(cfg: CompareConfig, max_seconds: float | None = None) -> float:
+    """The estimated seconds, or ValueError naming the settings when over max_seconds
+    (default MAX_TRAIN_SECONDS)."""
+    cap = MAX_TRAIN_SECONDS if max_seconds is None else max_seconds
     est = estimate_seconds(cfg)
-    if est > MAX_TRAIN_SECONDS:
+    if est > cap:
         raise ValueError(f"these settings would take about {est:.0f} s to train, over this "
-                         f"server's limit of {MAX_TRAIN_SECONDS:.0f} s: lower the steps, the "
+                         f"server's limit of {cap:.0f} s: lower the steps, the seeds, the "
                          "hidden size or the distance")
     return est
 
@@ -181,15 +199,18 @@ def check_budget(cfg: CompareConfig) -> float:
 
 @dataclass
 class CompareResult:
-    """runs: arch -> TrainResult (model = last good weights, history, probe gradient norms,
-    status, test metrics). by_distance: arch -> {'x': spans, 'y': metric, 'metric':
-    'accuracy'|'mse'} on fresh data after training. id is unique per comparison."""
+    """Numbers only (lstm_core.narration.comparison writes the sentences). runs: arch -> the
+    first seed's TrainResult (model = last good weights, history, probe gradient norms, status,
+    test metrics); seed_runs: arch -> [TrainResult per seed] (empty: runs is the only seed).
+    by_distance: arch -> {'x': spans, 'y': metric, 'metric': 'accuracy'|'mse'} of the first
+    seed's model on fresh data after training. id is unique per comparison."""
     config: CompareConfig
     runs: dict
     by_distance: dict = field(default_factory=dict)
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     seconds: float = 0.0
     queued_seconds: float = 0.0
+    seed_runs: dict = field(default_factory=dict)
 
     @property
     def metric(self) -> str:
@@ -199,137 +220,50 @@ class CompareResult:
         return {a: r.model for a, r in self.runs.items()}
 
     def params(self) -> dict:
-        return {a: r.model.n_params()["total"] for a, r in self.runs.items()}
+        """arch -> parameter count (param_count equals the model's own count; tested)."""
+        return {a: param_count(a, self.config.task, r.config.hidden, r.config.embed)
+                for a, r in self.runs.items()}
+
+    def all_runs(self, arch: str) -> list:
+        """arch's TrainResult for every seed trained (the first seed's alone when seed_runs is empty)."""
+        return self.seed_runs.get(arch) or [self.runs[arch]]
 
     def test_value(self, arch: str) -> float:
-        t = self.runs[arch].test
-        return float(t["test_mse"] if self.metric == "mse" else t["test_accuracy"])
+        """The first seed's test metric."""
+        return _test_value(self.runs[arch], self.metric)
 
-    # -- sentences, each generated from the numbers it states
-    def status_lines(self) -> list[str]:
-        out = []
-        for a, r in self.runs.items():
-            if r.status == "ok":
-                out.append(f"{a.upper()}: trained {r.steps_done} steps in {r.train_seconds:.1f} s.")
-            elif r.status.startswith("stopped") and "time limit" in r.status:
-                out.append(f"{a.upper()}: {r.status}, of {r.config.steps} steps; the weights "
-                           f"after step {r.steps_done} are kept and tested below.")
-            elif r.diverged:
-                out.append(f"{a.upper()}: {r.status}; the weights after step {r.steps_done}, "
-                           f"the last finite ones, are kept.")
-            else:
-                out.append(f"{a.upper()}: {r.status}, of {r.config.steps} steps.")
+    def test_values(self, arch: str) -> np.ndarray:
+        """(S,) the test metric of every seed's model."""
+        return np.array([_test_value(r, self.metric) for r in self.all_runs(arch)])
+
+    def curves(self) -> dict:
+        """arch -> learning_curves.ArchCurves over the seeds."""
+        c, out = self.config, {}
+        default = DEFAULT_STEPS[c.task]
+        for a in self.runs:
+            runs = self.all_runs(a)
+            out[a] = learning_curves.arch_curves(
+                runs, c.task, c.distance, budget=int(runs[0].config.steps), default_budget=default,
+                params=self.params()[a], seeds=[r.config.seed for r in runs])
         return out
-
-    def summary(self) -> str:
-        """One sentence comparing the test metric of every model, with chance level."""
-        c = self.config
-        where = (f"held-out sentences at distance {c.distance}" if c.task == "agreement"
-                 else f"held-out sequences with {SPAN_SHORT[c.task]} {c.distance}")
-        if self.metric == "mse":
-            vals = ", ".join(f"{a.upper()} {self.test_value(a):.3g}" for a in self.runs)
-            best = min(self.runs, key=self.test_value)
-            return (f"Test MSE on {where}: {vals} (always answering 1 gives "
-                    f"{CHANCE['adding']:.3f}); lowest: {best.upper()}.")
-        vals = ", ".join(f"{a.upper()} {100 * self.test_value(a):.1f}%" for a in self.runs)
-        best = max(self.runs, key=self.test_value)
-        near = self.near_chance()
-        tail = ""
-        if near:
-            who = " and ".join(a.upper() for a in near)
-            tail = f" {who} {'is' if len(near) == 1 else 'are'} within 5 points of chance."
-        return (f"Test accuracy on {where}: {vals} (chance is {100 * CHANCE[c.task]:.1f}%); "
-                f"highest: {best.upper()}.{tail}")
-
-    def _fmt(self, v: float) -> str:
-        return f"{v:.3g}" if self.metric == "mse" else f"{100 * v:.1f}%"
-
-    def sweep_story(self) -> str:
-        """The sweep's numbers at the trained distance and at the longest one tested."""
-        if not self.by_distance:
-            return ""
-        xs = next(iter(self.by_distance.values()))["x"]
-        name = "MSE" if self.metric == "mse" else "accuracy"
-        parts = []
-        for x in dict.fromkeys([self.config.distance, xs[-1]]):
-            if x not in xs:
-                continue
-            k = xs.index(x)
-            vals = ", ".join(f"{a.upper()} {self._fmt(d['y'][k])}" for a, d in self.by_distance.items())
-            parts.append(f"at {SPAN_SHORT[self.config.task]} {x}: {vals}")
-        return f"Test {name} " + "; ".join(parts) + "."
-
-    def grad_story(self) -> str:
-        """How far the gradient reaches at the last probe measurement: log10 of the norm at
-        the first time step over the norm at the last (loss) step, per model and state."""
-        parts, step = [], None
-        for a, r in self.runs.items():
-            for q, G in (("h", r.grad_hidden), ("c", r.grad_cell)):
-                if G is None or not G.size or G.shape[1] < 2:
-                    continue
-                step = r.grad_steps[-1]
-                first, last = float(G[-1, 0]), float(G[-1, -1])
-                if first > 0 and last > 0 and np.isfinite(first) and np.isfinite(last):
-                    parts.append(f"{a.upper()} ‖∂L/∂{q}_t‖ 10^{np.log10(first / last):+.1f}")
-                else:
-                    parts.append(f"{a.upper()} ‖∂L/∂{q}_t‖ {first:.1e} vs {last:.1e}")
-        if not parts:
-            return ""
-        return ("At the last measurement (training step " + str(step) + "), the gradient at the "
-                "first time step relative to the last one: " + ", ".join(parts) + ".")
-
-    def undertrained(self, arch: str) -> str | None:
-        """A warning when arch is clearly under-trained, else None: it stopped before the
-        last step; or it has not solved the task (test accuracy < 98%, or test MSE > 0.01)
-        while its mean training loss still fell by >= 10% between the last two fifths of
-        training, or between the last two tenths (a late start)."""
-        r = self.runs[arch]
-        total = r.config.steps
-        if r.steps_done < total:
-            return (f"{arch.upper()} is under-trained: it trained only {r.steps_done} of "
-                    f"{total} steps ({r.status}).")
-        v = self.test_value(arch)
-        solved = v <= SOLVED["mse"] if self.metric == "mse" else v >= SOLVED["accuracy"]
-        if solved:
-            return None
-        for parts in (5, 10):
-            drop = loss_drop(r.history, parts)
-            if drop is None:
-                continue
-            (a0, a1, m0), (b0, b1, m1) = drop
-            if m1 <= 0.9 * m0:
-                got = (f"test MSE {v:.3g}" if self.metric == "mse"
-                       else f"test accuracy {100 * v:.1f}%")
-                return (f"{arch.upper()} looks under-trained: its training loss was still "
-                        f"falling (mean {m0:.3g} over steps {a0}–{a1}, {m1:.3g} over steps "
-                        f"{b0}–{b1}, {100 * (m1 - m0) / m0:+.0f}%) and its {got} leaves room. "
-                        "More steps could change the comparison.")
-        return None
-
-    def near_chance(self) -> list[str]:
-        """Models whose test accuracy is within 5 points of chance (not for adding)."""
-        if self.metric == "mse":
-            return []
-        return [a for a in self.runs if abs(self.test_value(a) - CHANCE[self.config.task]) < 0.05]
-
-    def warnings(self) -> list[str]:
-        return [w for w in (self.undertrained(a) for a in self.runs) if w]
 
     # -- exports
     def history_csv(self) -> str:
-        """arch, step, loss, accuracy, elapsed_s: one row per training step per model."""
+        """arch, seed, step, loss, accuracy, elapsed_s: one row per training step per model."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["arch", "step", "loss", "accuracy", "elapsed_s"])
-        for a, r in self.runs.items():
-            for h in r.history:
-                acc = "" if h["accuracy"] is None else f"{h['accuracy']:.6g}"
-                w.writerow([a, h["step"], f"{h['loss']:.6g}", acc, f"{h['elapsed']:.4f}"])
+        w.writerow(["arch", "seed", "step", "loss", "accuracy", "elapsed_s"])
+        for a in self.runs:
+            for r in self.all_runs(a):
+                for h in r.history:
+                    acc = "" if h["accuracy"] is None else f"{h['accuracy']:.6g}"
+                    w.writerow([a, r.config.seed, h["step"], f"{h['loss']:.6g}", acc,
+                                f"{h['elapsed']:.4f}"])
         return buf.getvalue()
 
     def grad_csv(self) -> str:
-        """arch, quantity (hidden|cell), train_step, t, norm: the probe-batch gradient norms
-        ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) measured during training."""
+        """arch, quantity (hidden|cell), train_step, t, norm: the first seed's probe-batch gradient
+        norms ||dL/dh_t|| (and ||dL/dc_t|| for the LSTM) measured during training."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(["arch", "quantity", "train_step", "t", "norm"])
@@ -342,11 +276,16 @@ class CompareResult:
         return buf.getvalue()
 
     def export_weights(self, arch: str) -> tuple[bytes, bytes]:
-        """(safetensors bytes, JSON metadata bytes) of arch's trained model, in the format
-        lstm_core.training.checkpoint loads back (and Gates over time accepts as an upload)."""
+        """(safetensors bytes, JSON metadata bytes) of arch's trained model (first seed), in the
+        format lstm_core.training.checkpoint loads back (and Gates over time accepts as an upload)."""
         r = self.runs[arch]
         return checkpoint.to_bytes(r.model, r.config, r.test, status=r.status,
                                    steps_done=r.steps_done, comparison=self.id)
+
+
+def _test_value(r, metric: str) -> float:
+    t = r.test
+    return float(t["test_mse"] if metric == "mse" else t["test_accuracy"])
 
 
 def loss_drop(history: list, parts: int = 5) -> tuple | None:
@@ -385,56 +324,69 @@ def sweep(model, cfg: TrainConfig, xs, n: int = 200) -> list[float]:
     return out
 
 
+
 # ----------------------------------------------------------------------------------------
 # The call
 
 def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: TrainingSlots = SLOTS,
                    sweep_n: int | None = None, queue_timeout: float = QUEUE_TIMEOUT,
-                   owners=()) -> CompareResult:
-    """Train every arch in cfg.archs in turn on the same data stream and seed, holding one
-    training slot; then sweep the test metric over distances. progress(event: dict) gets
+                   owners=(), max_seconds: float | None = None) -> CompareResult:
+    """Train every arch in cfg.archs for every seed in cfg.seed_list(), one after another (seed
+    outer, arch inner: a seed's data stream is the same for every arch), holding one training slot;
+    then sweep the first seed's models over distances. progress(event: dict) gets
       {'event': 'queued', 'position', 'running', 'waited'}       while waiting for a slot
-      {'event': 'start', 'arch', 'index', 'of', 'hidden', 'params'}
-      {'event': 'step', 'arch', 'step', 'steps', 'loss', 'accuracy', 'elapsed'}  (about 50
-          per run, plus grad_hidden / grad_cell (T,) on probe steps)
-      {'event': 'done', 'arch', 'status', 'test'}
+      {'event': 'start', 'arch', 'seed', 'seed_index', 'seeds', 'index', 'of', 'hidden', 'params'}
+          (index counts runs: 0 .. of - 1, of = seeds x archs)
+      {'event': 'step', 'arch', 'seed', 'step', 'steps', 'loss', 'accuracy', 'elapsed'}  (about
+          50 per run, plus grad_hidden / grad_cell (T,) on probe steps)
+      {'event': 'done', 'arch', 'seed', 'status', 'test'}
       {'event': 'sweep', 'arch'}
-    should_stop() -> True stops the current run early (status 'stopped at step s'); so does
-    training past MAX_TRAIN_SECONDS (the last weights are kept and tested; the status says so).
-    Raises ValueError for bad settings or an estimated time over MAX_TRAIN_SECONDS,
-    AlreadyQueued (a ValueError) when one of `owners` already has a training queued or running
-    (see TrainingSlots.hold), QueueTimeout when no slot frees in time. sweep_n: examples per
-    distance of the sweep (default cfg.test_size, so its point at the trained distance is
-    exactly the test metric: same examples)."""
+    should_stop() -> True stops the current run early (status 'stopped at step s') and no further
+    run starts; so does training past max_seconds (default MAX_TRAIN_SECONDS; the last weights are
+    kept and tested; the status says so). Raises ValueError for bad settings or an estimated time
+    over max_seconds, AlreadyQueued (a ValueError) when one of `owners` already has a training
+    queued or running (see TrainingSlots.hold), QueueTimeout when no slot frees in time. sweep_n:
+    examples per distance of the sweep (default cfg.test_size, so its point at the trained distance
+    is exactly the first seed's test metric: same examples)."""
     cfg = cfg.resolved()
-    check_budget(cfg)
+    cap = MAX_TRAIN_SECONDS if max_seconds is None else max_seconds
+    check_budget(cfg, cap)
     emit = progress or (lambda e: None)
     with slots.hold(on_wait=emit, timeout=queue_timeout, owners=owners) as waited:
-        runs = {}
+        seed_runs = {a: [] for a in cfg.archs}
         t_start = time.perf_counter()
 
         def stop() -> bool:   # the caller's stop, or the time cap
-            return (time.perf_counter() - t_start > MAX_TRAIN_SECONDS
+            return (time.perf_counter() - t_start > cap
                     or (should_stop is not None and bool(should_stop())))
 
-        for i, arch in enumerate(cfg.archs):
-            tcfg = cfg.train_config(arch).resolved()
-            every = max(1, tcfg.steps // 50)
-            emit(dict(event="start", arch=arch, index=i, of=len(cfg.archs), hidden=tcfg.hidden,
-                      params=param_count(arch, cfg.task, tcfg.hidden, tcfg.embed)))
+        stopped = False
+        seeds = cfg.seed_list()
+        for k, seed in enumerate(seeds):
+            for i, arch in enumerate(cfg.archs):
+                tcfg = cfg.train_config(arch, seed).resolved()
+                every = max(1, tcfg.steps // 50)
+                emit(dict(event="start", arch=arch, seed=seed, seed_index=k, seeds=len(seeds),
+                          index=k * len(cfg.archs) + i, of=len(seeds) * len(cfg.archs),
+                          hidden=tcfg.hidden, params=param_count(arch, cfg.task, tcfg.hidden, tcfg.embed)))
 
-            def on_step(p, arch=arch, every=every):
-                if p["step"] % every == 0 or p["step"] == p["steps"] or "grad_hidden" in p:
-                    emit(dict(p, event="step", arch=arch))
+                def on_step(p, arch=arch, every=every, seed=seed):
+                    if p["step"] % every == 0 or p["step"] == p["steps"] or "grad_hidden" in p:
+                        emit(dict(p, event="step", arch=arch, seed=seed))
 
-            r = train(tcfg, progress=on_step, should_stop=stop)
-            if r.status.startswith("stopped") and time.perf_counter() - t_start > MAX_TRAIN_SECONDS:
-                r.status += f" (this server's time limit of {MAX_TRAIN_SECONDS:.0f} s reached)"
-            runs[arch] = r
-            emit(dict(event="done", arch=arch, status=r.status, test=r.test))
-            if r.status.startswith("stopped"):
+                r = train(tcfg, progress=on_step, should_stop=stop)
+                if r.status.startswith("stopped") and time.perf_counter() - t_start > cap:
+                    r.status += f" (this server's time limit of {cap:.0f} s reached)"
+                seed_runs[arch].append(r)
+                emit(dict(event="done", arch=arch, seed=seed, status=r.status, test=r.test))
+                if r.status.startswith("stopped"):
+                    stopped = True
+                    break
+            if stopped:
                 break
-        res = CompareResult(cfg, runs, queued_seconds=waited)
+        seed_runs = {a: rs for a, rs in seed_runs.items() if rs}
+        runs = {a: rs[0] for a, rs in seed_runs.items()}
+        res = CompareResult(cfg, runs, queued_seconds=waited, seed_runs=seed_runs)
         for arch, r in runs.items():
             emit(dict(event="sweep", arch=arch))
             xs = span_grid(cfg.task, cfg.distance)

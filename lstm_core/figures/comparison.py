@@ -129,3 +129,39 @@ def metric_vs_distance(sweeps: dict, *, metric: str = "accuracy", chance: float 
                   xaxis=dict(title=dict(text=xaxis_title)), yaxis=yaxis, shapes=shapes,
                   annotations=notes)
     return go.Figure(dict(data=data, layout=layout))
+
+
+def learning_curves(curves: dict, *, metric: str = "accuracy", threshold: float | None = None,
+                    chance: float | None = None, height: int = 380) -> go.Figure:
+    """Per arch the median smoothed training metric over seeds (line) with the min–max band over
+    seeds (shaded). curves {arch: (steps (N,), median (N,), lo (N,), hi (N,), n_seeds)};
+    threshold: dashed level (e.g. 0.95); chance: dotted level. metric 'accuracy' or 'mse' (log)."""
+    data = []
+    for arch, (steps, med, lo, hi, n) in curves.items():
+        color = ARCH_COLORS.get(arch, OKABE_ITO["black"])
+        x = np.asarray(steps)
+        data.append(dict(type="scatter", x=x, y=f32(hi), mode="lines", line=dict(width=0, color=color),
+                         legendgroup=arch, showlegend=False, hoverinfo="skip"))
+        data.append(dict(type="scatter", x=x, y=f32(lo), mode="lines", line=dict(width=0, color=color),
+                         fill="tonexty", fillcolor=color, opacity=0.25, legendgroup=arch,
+                         name=f"{arch.upper()} min–max over {n} seeds", showlegend=n > 1,
+                         hoverinfo="skip"))
+        data.append(dict(type="scatter", x=x, y=f32(med), mode="lines", legendgroup=arch,
+                         name=f"{arch.upper()} median" if n > 1 else arch.upper(),
+                         line=dict(color=color, width=2.5),
+                         hovertemplate=f"{arch.upper()} step %{{x}}<br>median %{{y:.3g}}<extra></extra>"))
+    shapes, notes = [], []
+    for level, dash, text in ((threshold, "dash", "threshold"), (chance, "dot", "chance")):
+        if level is not None:
+            shapes.append(dict(type="line", xref="x domain", x0=0, x1=1, yref="y", y0=level, y1=level,
+                               line=dict(color=OKABE_ITO["grey"], dash=dash, width=1.5)))
+            notes.append(dict(text=text, x=0, y=level, xref="x domain", yref="y", xanchor="left",
+                              yanchor="bottom", showarrow=False, font=dict(color=OKABE_ITO["grey"])))
+    yaxis = (dict(title=dict(text="training-batch accuracy (smoothed)"), range=[0, 1.02])
+             if metric == "accuracy" else
+             dict(title=dict(text="training-batch MSE (smoothed, log)"), type="log", tickformat=".2~g"))
+    layout = dict(font=FONT, margin=_MARGIN, height=height, legend=LEGEND_BELOW,
+                  title=dict(text="Learning curves: median over seeds, band = min–max"),
+                  xaxis=dict(title=dict(text="training step")), yaxis=yaxis, shapes=shapes,
+                  annotations=notes)
+    return go.Figure(dict(data=data, layout=layout))
