@@ -361,7 +361,7 @@ def test_gradients_page4_source_appears_only_with_a_result():
     text = [m.value for m in at.markdown]
     for sentence in vanishing_trained.comparison_view(res, 8, 0).sentences:
         assert f"- {sentence}" in text
-    assert any(res.summary() in c.value for c in at.caption)
+    assert any(comparison_text.summary(res) in c.value for c in at.caption)
 
 
 # ----------------------------------------------------------------------------- presets are whole views
