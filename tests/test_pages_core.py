@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import anatomy, vanishing, vanishing_trained
+from lstm_core.narration import comparison as comparison_text
 from pages import _presets as presets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
