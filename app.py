@@ -41,7 +41,7 @@ async def _startup(_app):
 app = st.App(__file__, lifespan=_startup)
 
 if __name__ == "__main__":
-    st.set_page_config(page_title="LSTM Lab", page_icon="🧠", layout="wide")
+    st.set_page_config(page_icon="🧠", layout="wide")      # no page_title: each tab is titled by its page
     process_setup()
     # Page-link labels wrap instead of being cut mid-word (Streamlit sets nowrap with an ellipsis that is not
     # drawn, because the text sits in a block child). Found by tests/test_browser.py's clip check.

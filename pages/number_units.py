@@ -105,7 +105,7 @@ else:
     top_row[1].caption(f"The {LABEL[arch]} has only a hidden state: units are ranked by h.")
 seed = int(bound_select("Experiment seed", [str(i) for i in range(SEEDS)], "0", "nu_seed", container=top_row[2],
                         help="Draws every set of held-out sentences; same seed, same numbers. A new seed "
-                             "re-runs the whole analysis (about 2 s once, then cached); seed 0 of the shipped "
+                             "re-runs the whole analysis (several seconds once, then cached); seed 0 of the shipped "
                              "models was computed ahead of time."))
 st.caption(say.describe_trained_source(result, seed) if family_is_mine else say.describe_source(arch, seed))
 if why_not:

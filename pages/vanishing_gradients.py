@@ -249,5 +249,6 @@ if clip:
 else:
     caption("Turn on clipping (sidebar) with an exploding setting, e.g. orthogonal init and RNN weight scale 1.5."
             if source == UNTRAINED else "Turn on clipping (sidebar) to see what it would do to these models' gradients.")
-caption("A dashed line sits below its solid one by the clip factor, at every distance: clipping rescales "
-        "the whole gradient and leaves its shape alone.")
+if clip:
+    caption("A dashed line sits below its solid one by the clip factor, at every distance: clipping rescales "
+            "the whole gradient and leaves its shape alone.")

@@ -9,7 +9,7 @@ from lstm_core.figures.style import LAYOUT, OKABE_ITO, cursor_shapes, figure
 
 def log_curves_vs_distance(series: dict, *, title: str, yaxis_title: str, colors: dict | None = None,
                            dashes: dict | None = None,
-                           xaxis_title: str = "distance from the loss (steps back in time)") -> go.Figure:
+                           xaxis_title: str = "steps back from the loss (time runs left to right)") -> go.Figure:
     """Curves on a log y-axis against distance d = 0, 1, ... series {label: (D,)}, index = distance.
 
     Non-positive or non-finite values cannot sit on a log axis: they become gaps (and the hover says so).
@@ -24,7 +24,9 @@ def log_curves_vs_distance(series: dict, *, title: str, yaxis_title: str, colors
             type="scatter", x=np.arange(len(y)), y=y, mode="lines", name=str(label),
             line=dict(color=color, dash=(dashes or {}).get(label, "solid"), width=2.5),
             hovertemplate=f"{label}<br>distance %{{x}}<br>%{{y:.3e}}<extra></extra>"))
-    layout = dict(title=title, xaxis=dict(title=xaxis_title), showlegend=True,
+    # reversed: distance 0 (the loss, the last step) at the right, so time runs left to right as it does when
+    # the x-axis shows a sentence's words
+    layout = dict(title=title, xaxis=dict(title=xaxis_title, autorange="reversed"), showlegend=True,
                   yaxis=dict(title=yaxis_title, type="log", exponentformat="power"), **LAYOUT)
     return figure(data, layout)
 

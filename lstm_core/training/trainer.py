@@ -71,6 +71,8 @@ class TrainConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         c = replace(self, steps=DEFAULT_STEPS[self.task] if self.steps is None else self.steps)
+        if c.arch != "lstm":
+            c.forget_bias = None          # only the LSTM has a forget gate: recorded as not applied
         c.steps = limits.check_int("steps", c.steps, 1, limits.MAX_STEPS)
         c.hidden = limits.check_int("hidden", c.hidden, 1, limits.MAX_HIDDEN)
         c.embed = limits.check_int("embed", c.embed, 1, limits.MAX_EMBED)
