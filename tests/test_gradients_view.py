@@ -247,12 +247,12 @@ def test_jacobian_norms_are_skipped_above_the_budget_and_said_so():
     s = _small(T=20, H=6)
     lstm, rnn = vanishing.synthetic_models(s)
     x, u = vanishing.synthetic_input(s)
-    skipped = vanishing.measure(rnn, x, vanishing.readout_loss(u), label="RNN", jacobian_budget=20 * 36 - 1)
-    kept = vanishing.measure(rnn, x, vanishing.readout_loss(u), label="RNN", jacobian_budget=20 * 36)
+    skipped = vanishing.measure(rnn, x, vanishing.readout_loss(u), label="RNN", jacobian_budget=20 * 216 - 1)
+    kept = vanishing.measure(rnn, x, vanishing.readout_loss(u), label="RNN", jacobian_budget=20 * 216)
     assert skipped.gain is None and skipped.step_factor is None and kept.gain is not None
     np.testing.assert_allclose(skipped.grad_h, kept.grad_h, rtol=1e-12, atol=0)
     text = " ".join(vanishing_text.summary(vanishing.measure(lstm, x, vanishing.readout_loss(u), label="LSTM"), skipped))
-    assert "Jacobian norms are not computed at this size (20 steps × 6² = 7.2e+02" in text
+    assert "Jacobian norms are not computed at this size (20 steps × 6³ = 4.3e+03" in text
     assert "running product over" not in text
     big = vanishing.compare(vanishing.Settings(T=vanishing.MAX_T, H=vanishing.MAX_HIDDEN))      # the caps: bounded cost, no SVD storm
     assert big.rnn.gain is None and big.lstm.gain is not None

@@ -136,9 +136,9 @@ def summary(lstm, rnn, forget_bias: float | None = None,
         out += _cell_path(lstm, rnn, forget_bias, untrained)
     # the why: RNN
     if rnn.gain is None and not rnn.problem:
-        size = (steps + 1) * rnn.hidden_size ** 2
+        size = (steps + 1) * rnn.hidden_size ** 3
         out.append(f"Why (RNN): the per-step Jacobian norms are not computed at this size ({steps + 1} steps × "
-                   f"{rnn.hidden_size}² = {size:.1e} > {rnn.jacobian_budget:.1e}, one SVD per step); lower T or H "
+                   f"{rnn.hidden_size}³ = {size:.1e} > {rnn.jacobian_budget:.1e}, one SVD per step); lower T or H "
                    "to see them.")
     if rnn.gain is not None and rnn.step_factor is not None and not rnn.problem:
         s = rnn.step_factor[:-1] if len(rnn.step_factor) > 1 else rnn.step_factor    # factors k = t+1..end
