@@ -1,6 +1,7 @@
 """Slider -> rerun latency per page, server side, with Streamlit's AppTest.
 
     python bench/bench_app.py [--moves 20]      # prints a table, also written to bench/out/app.txt
+    python bench/bench_app.py --ranges [--points 8]   # every slider across its whole range -> bench/out/app_ranges.txt
 
 For every page in app.py's navigation: render it once (first render: cold caches, models load),
 then move its sliders `--moves` times in turn (one step up, or down at the top of the range) and
@@ -96,6 +97,71 @@ def bench_page(page, moves):
     return first_ms, times, errors, len(moved)
 
 
+def _grid(w, points: int) -> list:
+    """`points` values spread over slider w's whole range, on its step grid."""
+    lo, hi, step = w.min, w.max, w.step
+    values = []
+    for k in range(points):
+        v = lo + (hi - lo) * k / (points - 1)
+        v = lo + round((v - lo) / step) * step
+        v = min(max(v, lo), hi)
+        values.append(type(w.value)(round(v, 10)))
+    return list(dict.fromkeys(values))
+
+
+def bench_ranges(page, points):
+    """Each slider of a page moved across its whole range (the others at their defaults, restored after),
+    then every slider at its maximum at once (the largest settings). -> ({label: [ms]}, corner ms, errors)."""
+    at = AppTest.from_file(str(APP), default_timeout=300)
+    at.run()
+    if not page.default:
+        at.switch_page(page.file)
+    at.run()
+    per, errors = {}, 0
+    for w0 in [w for w in sliders(at) if w.type == "slider" and not isinstance(w.value, (list, tuple))]:
+        key, default = w0.key, w0.value
+        for v in _grid(w0, points):
+            w = next((x for x in sliders(at) if x.key == key), None)
+            if w is None:
+                break
+            w.set_value(v)
+            t0 = time.perf_counter()
+            at.run()
+            per.setdefault(w0.label, []).append(1e3 * (time.perf_counter() - t0))
+            errors += len(at.exception)
+        w = next((x for x in sliders(at) if x.key == key), None)
+        if w is not None:
+            w.set_value(default)
+            at.run()
+    for w in sliders(at):
+        if w.type == "slider" and not isinstance(w.value, (list, tuple)):
+            w.set_value(type(w.value)(w.max))
+    t0 = time.perf_counter()
+    at.run()
+    corner = 1e3 * (time.perf_counter() - t0)
+    errors += len(at.exception)
+    return per, corner, errors
+
+
+def main_ranges(points: int, out) -> int:
+    out(f"{'page':22} {'sliders':>7} {'reruns':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'all at max':>10}  "
+        "slowest slider (its max)")
+    failures = 0
+    for page in discover_pages():
+        if page.url_path not in GOAL_PAGES:
+            continue
+        per, corner, errors = bench_ranges(page, points)
+        times = [t for ts in per.values() for t in ts]
+        failures += errors > 0
+        if not times:
+            continue
+        slow = max(per, key=lambda k: max(per[k]))
+        out(f"{page.name:22} {len(per):7d} {len(times):6d} {np.percentile(times, 50):8.1f} "
+            f"{np.percentile(times, 95):8.1f} {max(times):8.1f} {corner:10.1f}  {slow} ({max(per[slow]):.0f} ms)"
+            + (f"  errors {errors}" if errors else ""))
+    return failures
+
+
 def bench_overhead(moves):
     """AppTest's own cost per run on a script with one slider."""
     at = AppTest.from_string("import streamlit as st\nst.slider('x', 0, 100, 0)", default_timeout=30)
@@ -112,6 +178,8 @@ def bench_overhead(moves):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--moves", type=int, default=20, help="slider moves (timed reruns) per page")
+    ap.add_argument("--ranges", action="store_true", help="sweep every slider across its whole range instead")
+    ap.add_argument("--points", type=int, default=8, help="--ranges: values per slider")
     args = ap.parse_args()
 
     import streamlit as st  # noqa: F401  (AppTest needs it imported; caches are process-wide)
@@ -133,6 +201,14 @@ def main():
         print(s, flush=True)
         lines.append(s)
 
+    if args.ranges:
+        out(f"LSTM Lab app bench: every slider across its range ({args.points} values), server side (AppTest); "
+            f"goal p95 <= {GOAL_MS:.0f} ms, <= 400 ms with every slider at its maximum. Run it alone on the machine.")
+        failures = main_ranges(args.points, out)
+        out_dir = ROOT / "bench" / "out"
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "app_ranges.txt").write_text("\n".join(lines) + "\n")
+        return 1 if failures else 0
     out(f"LSTM Lab app bench: slider -> rerun, server side (AppTest), {args.moves} moves per page")
     out(f"{datetime.datetime.now():%Y-%m-%d %H:%M}, streamlit {__import__('streamlit').__version__}, "
         f"torch {torch.__version__}, {os.cpu_count()} cpus")
