@@ -266,10 +266,9 @@ def _autograd_norms(model, tokens, label):
     """||dL/dh_t|| (T,) and the loss by plain autograd on a float64 copy of the fused model (no glass core)."""
     import copy
 
-    from lstm_core.data import agreement
     from torch_reference import torch_cell_unroll
     m = copy.deepcopy(model).double()
-    ids = torch.tensor([[agreement.WORD_TO_ID[w] for w in tokens]])
+    ids = torch.tensor([[lx.WORD_TO_ID[w] for w in tokens]])
     hs, _ = torch_cell_unroll(m, m.embed(ids))
     loss = torch.nn.functional.cross_entropy(m.readout(hs[-1]), torch.tensor([label]))
     grads = torch.autograd.grad(loss, hs)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_core.data import agreement
+from lstm_core.data import lexicon as lx
 from lstm_core.training.checkpoint import load_pretrained
 
 
 def check_agreement_model(model) -> None:
     """ValueError unless model is a SeqModel for the agreement task (token ids in, 2 classes)."""
-    if getattr(model, "input_kind", None) != "ids" or model.n_in != len(agreement.VOCAB) \
+    if getattr(model, "input_kind", None) != "ids" or model.n_in != len(lx.VOCAB) \
             or model.n_out != 2:
         raise ValueError("this model was not trained on subject-verb agreement (it does not "
                          "read the agreement vocabulary and predict singular/plural); train "
