@@ -110,7 +110,7 @@ try:
     if kind == "example":
         ex = bound_select("Example", insp.EXAMPLES, insp.EXAMPLES[0], key="ex", container=c2,
                           help="Hand-written sentences of the training grammar.")
-        sentence = insp.sentence_from_text(ex)
+        sentence = insp.example_sentence(ex)
     elif kind == "generate":
         g1, g2, g3 = c2.columns(3)
         dist = bound_slider("Distance (subject → verb)", 0, insp.MAX_DISTANCE, 12, key="dist",
@@ -154,7 +154,7 @@ verb = f" → **{s.verb}**" if s.verb else " → **?**"
 st.markdown("#### " + " ".join(words) + verb)
 facts = [f"{len(s.tokens)} tokens read"]
 if s.subject_pos is not None:
-    facts.append(f"{s.label_source} (blue) is {insp.NUMBER[s.label]}")
+    facts.append(f"the subject '{s.tokens[s.subject_pos]}' (blue) is {insp.NUMBER[s.label]}")
     facts.append(f"{s.distance} tokens between it and the verb")
     facts.append(f"{len(s.attractor_positions)} attractor(s) (orange)")
 if s.checks:

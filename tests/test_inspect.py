@@ -289,3 +289,14 @@ def test_typed_verdict_judges_each_verb_by_the_prediction_before_it(models, text
             agree = "agrees with" if pred == number else "disagrees with"
             assert f"before '{verb}' ({insp.NUMBER[number]}) it predicts {insp.NUMBER[pred]}" in v
             assert f"{agree} the verb" in v.split(f"before '{verb}'")[1].split(";")[0]
+
+
+def test_examples_subjects_agree_with_their_verbs():
+    for text, pos in insp.EXAMPLE_SUBJECTS.items():
+        s = insp.example_sentence(text)
+        assert s.subject_pos == pos and lx.NOUN_NUMBER[s.tokens[pos]] == s.label
+        assert s.checks[-1] == (len(s.tokens), s.verb, s.label)
+        for t in s.attractor_positions:
+            assert t > pos and lx.NOUN_NUMBER[s.tokens[t]] != s.label
+    tutorial = insp.example_sentence(insp.EXAMPLES[-1])
+    assert tutorial.subject_pos is None and tutorial.attractor_positions == []

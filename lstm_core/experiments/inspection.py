@@ -51,12 +51,15 @@ EXAMPLES = [
     "Bob called Carla and she said",
     "There are clouds in the sky",
 ]
+# the subject (token index, commas count) of the hand-picked sentences, marked by hand; the
+# tutorial sentences have none (their agreeing verb is the only label)
+EXAMPLE_SUBJECTS = {EXAMPLES[k]: pos for k, pos in enumerate((1, 1, 1, 8, 8, 1, 1, 1, 1, 1, 6))}
 # a verb form right after these is not agreeing with a subject ("to have", "will like",
 # "I like", "you are")
 _NOT_AGREEING_AFTER = frozenset({"to", "will", "would", "can", "could", "shall", "should",
                                  "may", "might", "must", "do", "does", "did", "i", "you"})
-_NOUN_BEFORE = frozenset(lx.LEXICON["determiners"]) | frozenset(
-    a["word"] for a in lx.LEXICON["adjectives"])
+_ADJECTIVES = frozenset(a["word"] for a in lx.LEXICON["adjectives"])   # 'old' is also a noun
+_NOUN_BEFORE = frozenset(lx.LEXICON["determiners"]) | _ADJECTIVES
 
 
 # ----------------------------------------------------------------------------------------
@@ -139,6 +142,23 @@ def sentence_from_text(text: str) -> Sentence:
     return Sentence(tokens, verb, label, f"the verb '{verb}' you typed", None, note=note,
                     checks=list(verbs), unknown=unknown, surface=list(r.surface[:end]),
                     unread=unread)
+
+
+def example_sentence(text: str) -> Sentence:
+    """One of EXAMPLES: read as typed text (label = its last agreeing verb), plus the subject
+    marked by hand in EXAMPLE_SUBJECTS and the nouns after it (attractors: those of the other
+    number than the subject)."""
+    s = sentence_from_text(text)
+    subject = EXAMPLE_SUBJECTS.get(text)
+    if subject is None:
+        return s
+    s.subject_pos = subject
+    s.label_source = f"the subject '{s.tokens[subject]}' (and the verb '{s.verb}')"
+    s.noun_positions = [t for t in range(subject + 1, len(s.tokens))
+                        if s.tokens[t] in lx.NOUN_NUMBER and s.tokens[t] not in _ADJECTIVES]
+    s.attractor_positions = [t for t in s.noun_positions
+                             if lx.NOUN_NUMBER[s.tokens[t]] != lx.NOUN_NUMBER[s.tokens[subject]]]
+    return s
 
 
 def sentence_from_example(ex: grammar.AgreementExample) -> Sentence:
