@@ -7,8 +7,10 @@ import time
 import streamlit as st
 
 from lstm_core import limits
+from lstm_core.data import baselines
 from lstm_core.experiments import comparison
 from lstm_core.figures import comparison as comparison_figures
+from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training import queue
 from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error, TRAINED_RESULT
 
@@ -25,6 +27,15 @@ st.markdown(
     "data stream, seed, optimizer and number of steps, and watch what happens. Training runs on "
     "this server: one training at a time, others wait in a queue. Moving a setting while a "
     "training runs stops it (your previous results are kept).")
+
+BASELINE_N = 1000
+
+
+@st.cache_data(show_spinner="Measuring the shortcut baselines…", max_entries=8)
+def shortcut_caption(distance: int) -> str:
+    """What rules without memory or syntax score at this distance (lstm_core.data.baselines)."""
+    return baselines_sentence(baselines.reference_baselines(distance, BASELINE_N), distance, BASELINE_N)
+
 
 @st.cache_resource
 def pretrained_note() -> str:
@@ -241,6 +252,8 @@ plot(comparison_figures.metric_vs_distance(sw, metric=res.metric, chance=compari
 caption(f"The test metric on {next(iter(res.by_distance.values()), {}).get('n', 'fresh')} fresh examples per "
         "point, at shorter and longer distances than the one trained on (dashed line). "
         + res.sweep_story())
+if rc.task == "agreement":
+    caption(shortcut_caption(rc.distance))
 
 grads = {}
 for a, r in res.runs.items():
