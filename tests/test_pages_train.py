@@ -219,6 +219,18 @@ def test_tutorial_sentences_are_read_with_both_predictions(text):
         assert "cannot be judged" in shown
 
 
+def test_old_example_links_open_the_same_sentence_and_a_gone_one_gets_a_note():
+    old = ("the mouse behind the empty bottles under the wooden tables in the quiet gardens "
+           "near the tall trees that the girls liked usually is")      # ?ex= of the first grammar
+    at = open_page(GATES, {"src": "example", "ex": old})
+    assert_clean(at)
+    assert at.selectbox(key="ex").value == old and [w.value for w in at.warning] == []
+    at = open_page(GATES, {"src": "example", "ex": "the keys near the door is"})
+    assert_clean(at)
+    assert at.selectbox(key="ex").value == insp.EXAMPLES[0]
+    assert "ex" in "\n".join(w.value for w in at.warning)
+
+
 def test_shared_url_reproduces_the_view():
     params = {"src": "generate", "dist": "20", "attr": "2", "sent_seed": "5", "t": "3", "follow": ["1", "4"]}
     shared = open_page(GATES, params)
@@ -302,6 +314,8 @@ def test_training_completes_survives_page_switches_and_feeds_gates_over_time():
     for line in res.status_lines():
         assert line in shown
     assert all(w in shown for w in res.warnings())
+    d = res.config.distance                                   # the shortcuts at the trained distance
+    assert baselines_sentence(reference_baselines(d, 1000), d, 1000) in shown
     assert {"tc_curves", "tc_sweep", "tc_grads"} <= set(charts(at))
     assert [b.label for b in at.get("download_button")][:2] == ["Training curves (CSV)", "Gradient norms (CSV)"]
     # Gates over time reads the trained models (other figures than the pretrained ones), then Train and compare
