@@ -86,8 +86,10 @@ def main() -> None:
             accs.append(accuracy(model, *test))
             times.append(sec)
             rows.append([accuracy(model, *by_attr[k]) for k in range(6)])
+            n = model.n_params()
             print(f"  {arch} seed {seed}: test {100 * accs[-1]:5.1f}%  train {sec:5.1f} s  "
-                  f"({model.n_params()['total']} parameters)", flush=True)
+                  f"({n['total']} parameters, {n['input']} of them the embedding of the "
+                  f"{len(lx.VOCAB)}-token vocabulary)", flush=True)
         print(f"{arch}: {100 * np.mean(accs):.1f}% (min {100 * min(accs):.1f}, max "
               f"{100 * max(accs):.1f}) over {len(seeds)} seeds; training {np.mean(times):.1f} s")
         mean = 100 * np.mean(rows, axis=0)
