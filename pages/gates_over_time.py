@@ -26,7 +26,7 @@ SOURCES = {"pretrained": "shipped pretrained",
            "curriculum": "shipped pretrained, RNN trained with a curriculum",
            "trained": "my trained models (Train and compare)",
            "uploaded": "uploaded checkpoint"}
-VOCAB_ROWS, BASELINE_N = 200, 2000
+VOCAB_ROWS = 200
 KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
 
 
@@ -45,7 +45,8 @@ def inspection(model_key: str, sentence_key: tuple, _models: dict, _sentence, _s
 @st.cache_data(show_spinner=False)
 def shortcut_caption(distance: int) -> str:
     """What rules without memory or syntax score on fresh sentences (lstm_core.data.baselines)."""
-    return baselines_sentence(baselines.reference_baselines(distance, BASELINE_N), distance, BASELINE_N)
+    n = baselines.REFERENCE_N
+    return baselines_sentence(baselines.reference_baselines(distance, n), distance, n)
 
 
 begin_page()

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_core.experiments import comparison
 from lstm_core.experiments import inspection as insp
 from lstm_core.training import checkpoint, queue, registry
-from lstm_core.data.baselines import reference_baselines
+from lstm_core.data.baselines import REFERENCE_N, reference_baselines
 from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training.trainer import TrainConfig, build_model
 
@@ -111,8 +111,8 @@ def test_gates_page_renders_on_defaults():
     assert (f"{len(s.tokens)} tokens read · the subject '{s.tokens[s.subject_pos]}' (blue) is {number} · "
             f"{s.distance} tokens between it and the verb · {len(s.attractor_positions)} attractor(s) (orange) · "
             f"agreeing verbs judged: '{s.verb}' ({number})") in shown
-    assert baselines_sentence(reference_baselines(TrainConfig().distance, 2000), TrainConfig().distance,
-                              2000) in shown
+    assert baselines_sentence(reference_baselines(TrainConfig().distance, REFERENCE_N), TrainConfig().distance,
+                              REFERENCE_N) in shown
     p = {a: ins.traces[a].p_plural[-1] for a in ("lstm", "rnn")}
     assert f"Cursor at token **5: 'cabinet'** · LSTM P(plural) = {p['lstm']:.2f} · RNN P(plural) = {p['rnn']:.2f}" in shown
 
