@@ -110,7 +110,8 @@ kind = bound_select("Sentence", list(KINDS), "example", key="src", container=c2,
 try:
     if kind == "example":
         ex = bound_select("Example", insp.EXAMPLES, insp.EXAMPLES[0], key="ex", container=c2,
-                          help="Hand-written sentences of the training grammar.")
+                          help="Hand-written sentences (subject marked) and the tutorial "
+                               "sentences of issue 11 (judged only against their typed verbs).")
         sentence = insp.example_sentence(ex)
     elif kind == "generate":
         g1, g2, g3 = c2.columns(3)
@@ -124,7 +125,7 @@ try:
             c2.info(note)
         sentence = insp.generate_sentence(dist, n_attr, seed)
     else:
-        text = bound_text("Your sentence (up to the verb, or with it)",
+        text = bound_text("Any text: the models read it up to its last verb that shows number",
                           "the keys to the old cabinet are", key="text", max_chars=MAX_CHARS,
                           container=c2)
         if len(text) >= MAX_CHARS:                     # cut by the text box: drop a cut word

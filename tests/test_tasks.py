@@ -1,6 +1,5 @@
 """Properties of the adding, copy and temporal-order generators (the agreement grammar: test_grammar.py)."""
 import numpy as np
-import pytest
 
 from lstm_core.data import sequences
 

@@ -11,7 +11,6 @@ import pytest
 import torch
 
 from lstm_core.data import grammar
-from lstm_core.data import lexicon as lx
 from lstm_core.training import trainer as T
 
 ROOT = Path(__file__).resolve().parents[1]
