@@ -76,7 +76,7 @@ if task == "agreement":
                        help="uniform: each batch draws one distance in 0..d (the shipped models). "
                             "curriculum: half the batches are short (0..5), where even the RNN's "
                             "gradient reaches the subject. two-subject: half the batches read '… are old "
-                            "the dog … [is]' and must answer for the second subject (see Number units, "
+                            "and the dog … [is]' and must answer for the second subject (see Number units, "
                             "section 5; it needs more steps). The test always uses one clause at exactly d.")
 cfg = comparison.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr), train_mix=mix,
                             optimizer=opt, clip=None if clip == "off" else float(clip), seed=seed,
