@@ -7,10 +7,12 @@ import hashlib
 import streamlit as st
 
 from lstm_core import limits
-from lstm_core.data import agreement
+from lstm_core.data import baselines, lexicon
 from lstm_core.experiments import inspection as insp
 from lstm_core.figures import inspection as inspection_figures
 from lstm_core.figures import style
+from lstm_core.narration.baselines import baselines_sentence
+from lstm_core.training.trainer import TrainConfig
 from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
 from lstm_core.training import registry, uploads
 from pages._text import inert
@@ -24,6 +26,7 @@ SOURCES = {"pretrained": "shipped pretrained",
            "curriculum": "shipped pretrained, RNN trained with a curriculum",
            "trained": "my trained models (Train and compare)",
            "uploaded": "uploaded checkpoint"}
+VOCAB_ROWS = 200
 KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
 
 
@@ -37,6 +40,13 @@ def pretrained(curriculum: bool = False):
 def inspection(model_key: str, sentence_key: tuple, _models: dict, _sentence, _sources: dict):
     """Cached per (models, sentence): the glass-core traces of both models."""
     return insp.inspect_sentence(_models, _sentence, _sources)
+
+
+@st.cache_data(show_spinner=False)
+def shortcut_caption(distance: int) -> str:
+    """What rules without memory or syntax score on fresh sentences (lstm_core.data.baselines)."""
+    n = baselines.REFERENCE_N
+    return baselines_sentence(baselines.reference_baselines(distance, n), distance, n)
 
 
 begin_page()
@@ -100,8 +110,9 @@ kind = bound_select("Sentence", list(KINDS), "example", key="src", container=c2,
 try:
     if kind == "example":
         ex = bound_select("Example", insp.EXAMPLES, insp.EXAMPLES[0], key="ex", container=c2,
-                          help="Hand-written sentences of the training grammar.")
-        sentence = insp.sentence_from_text(ex)
+                          help="Hand-written sentences (subject marked) and the tutorial "
+                               "sentences of issue 11 (judged only against their typed verbs).")
+        sentence = insp.example_sentence(ex)
     elif kind == "generate":
         g1, g2, g3 = c2.columns(3)
         dist = bound_slider("Distance (subject → verb)", 0, insp.MAX_DISTANCE, 12, key="dist",
@@ -114,7 +125,7 @@ try:
             c2.info(note)
         sentence = insp.generate_sentence(dist, n_attr, seed)
     else:
-        text = bound_text("Your sentence (up to the verb, or with it)",
+        text = bound_text("Any text: the models read it up to its last verb that shows number",
                           "the keys to the old cabinet are", key="text", max_chars=MAX_CHARS,
                           container=c2)
         if len(text) >= MAX_CHARS:                     # cut by the text box: drop a cut word
@@ -128,26 +139,40 @@ except ValueError as e:
 s = sentence
 if s.note:
     st.info(f"Sentence: {inert(s.note)}.")
+unknown = {t: (typed, cls) for t, typed, cls in s.unknown}
 words = []
 for t, w in enumerate(s.tokens):
-    if t == s.subject_pos:
+    if t in unknown:                               # an unknown word, shown with its class
+        words.append(f":violet[{inert(unknown[t][0])}]:gray[{inert(unknown[t][1])}]")
+    elif t == s.subject_pos:
         words.append(f"**:blue[{w}]**")
     elif t in s.attractor_positions:
         words.append(f":orange[{w}]")
+    elif any(t == c[0] for c in s.checks):
+        words.append(f"**{w}**")
     else:
-        words.append(w)
+        words.append(inert(w))
 verb = f" → **{s.verb}**" if s.verb else " → **?**"
 st.markdown("#### " + " ".join(words) + verb)
 facts = [f"{len(s.tokens)} tokens read"]
 if s.subject_pos is not None:
-    facts.append(f"{s.label_source} (blue) is {insp.NUMBER[s.label]}")
+    facts.append(f"the subject '{s.tokens[s.subject_pos]}' (blue) is {insp.NUMBER[s.label]}")
     facts.append(f"{s.distance} tokens between it and the verb")
     facts.append(f"{len(s.attractor_positions)} attractor(s) (orange)")
-if s.verb:
-    facts.append(f"the verb written is '{s.verb}' ({insp.NUMBER[agreement.VERB_WORDS[s.verb]]})")
+if s.checks:
+    facts.append("agreeing verbs judged: " + ", ".join(f"'{v}' ({insp.NUMBER[n]})"
+                                                     for _, v, n in s.checks))
+elif kind != "generate":
+    facts.append("no verb that shows number (is/are, was/were, has/have, likes/like …): the "
+                 "predictions cannot be judged")
+if s.unknown:
+    facts.append("not in the vocabulary (violet, read as their class): " + ", ".join(
+        f"'{inert(typed)}' → {cls}" for _, typed, cls in s.unknown))
+if s.unread:
+    facts.append(f"read up to the last agreeing verb '{s.verb}'; not read: '{inert(s.unread)}'")
 st.caption(" · ".join(facts))
 
-sentence_key = (kind, s.text, s.subject_pos, tuple(s.attractor_positions))
+sentence_key = (kind, s.text, s.subject_pos, tuple(s.attractor_positions), tuple(s.surface or ()))
 try:
     ins = inspection(model_key, sentence_key, models, s, descs)
 except ValueError as e:
@@ -160,6 +185,19 @@ for col, (arch, tr) in zip(cols, ins.traces.items()):
     col.metric(f"{arch.upper()} predicts", tr.prediction, f"probability {tr.probability:.2f}",
                delta_color="off", delta_arrow="off", border=True)
     col.markdown(ins.verdict(arch))
+caption(shortcut_caption(TrainConfig().distance))
+
+with st.expander("Vocabulary: the words the models know"):
+    query = st.text_input("Search the lexicon", "", key="p2_vocab", max_chars=40,
+                          placeholder="e.g. child, mice, were")
+    hits, total = lexicon.search(query, limit=VOCAB_ROWS)
+    st.caption(f"{len(lexicon.WORDS)} words in the lexicon; {total} match"
+               + (f", the first {VOCAB_ROWS} shown" if total > VOCAB_ROWS else "")
+               + ". Any other word is read as its class by shape: "
+               + ", ".join(lexicon.UNK_CLASSES) + ".")
+    if hits:
+        st.dataframe({"word": [w for w, _ in hits], "what it is": [k for _, k in hits]},
+                     hide_index=True, width="stretch")
 
 
 # ---------------------------------------------------------------------------- time cursor + plots

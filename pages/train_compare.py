@@ -7,10 +7,12 @@ import time
 import streamlit as st
 
 from lstm_core import limits
+from lstm_core.data import baselines
 from lstm_core.experiments import comparison
 from lstm_core.experiments.learning_curves import THRESHOLD
 from lstm_core.figures import comparison as comparison_figures
 from lstm_core.narration import comparison as comparison_text
+from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training import queue
 from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error, TRAINED_RESULT
 
@@ -27,6 +29,15 @@ st.markdown(
     "data stream, seeds, optimizer and number of steps, and watch what happens. Training runs on "
     "this server: one training at a time, others wait in a queue. Moving a setting while a "
     "training runs stops it (your previous results are kept).")
+
+BASELINE_N = 1000
+
+
+@st.cache_data(show_spinner="Measuring the shortcut baselines…", max_entries=8)
+def shortcut_caption(distance: int) -> str:
+    """What rules without memory or syntax score at this distance (lstm_core.data.baselines)."""
+    return baselines_sentence(baselines.reference_baselines(distance, BASELINE_N), distance, BASELINE_N)
+
 
 @st.cache_resource
 def pretrained_note() -> str:
@@ -70,7 +81,7 @@ if task == "agreement":
                        help="uniform: each batch draws one distance in 0..d (the shipped models). "
                             "curriculum: half the batches are short (0..5), where even the RNN's "
                             "gradient reaches the subject. two-subject: half the batches read '… are old "
-                            "the dog … [is]' and must answer for the second subject (see Number units, "
+                            "and the dog … [is]' and must answer for the second subject (see Number units, "
                             "section 5; it needs more steps). The test always uses one clause at exactly d.")
 cfg = comparison.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr), train_mix=mix,
                             optimizer=opt, clip=None if clip == "off" else float(clip), seed=seed,
@@ -265,6 +276,8 @@ plot(comparison_figures.metric_vs_distance(sw, metric=res.metric, chance=compari
 caption(f"The test metric on {next(iter(res.by_distance.values()), {}).get('n', 'fresh')} fresh examples per "
         "point, at shorter and longer distances than the one trained on (dashed line). "
         + comparison_text.sweep_story(res))
+if rc.task == "agreement":
+    caption(shortcut_caption(rc.distance))
 
 grads = {}
 for a, r in res.runs.items():

@@ -10,7 +10,8 @@ import torch
 from safetensors.torch import save
 
 from lstm_core import limits
-from lstm_core.data import agreement
+from lstm_core.data import grammar
+from lstm_core.data import lexicon as lx
 from lstm_core.training import checkpoint as ck
 from lstm_core.training import trainer as T
 
@@ -31,11 +32,11 @@ def test_round_trip_files(tmp_path, trained):
     model, meta = ck.load_checkpoint(tmp_path / "sub" / "m")
     for (k, a), (k2, b) in zip(res.model.state_dict().items(), model.state_dict().items()):
         assert k == k2 and torch.equal(a, b)
-    x, _, _ = agreement.agreement_batch(np.random.default_rng(0), 5, 6)
+    x, _, _ = grammar.agreement_batch(np.random.default_rng(0), 5, 6)
     with torch.no_grad():
         assert torch.equal(model(torch.from_numpy(x)), res.model(torch.from_numpy(x)))
     assert meta["metrics"]["test_accuracy"] == res.test["test_accuracy"]
-    assert meta["command"] == "cmd" and meta["vocab"] == agreement.VOCAB
+    assert meta["command"] == "cmd" and meta["vocab"] == lx.VOCAB
     assert ck.train_config(meta) == res.config
     assert not model.training
 
@@ -183,7 +184,7 @@ def test_pretrained_headline():
 @pytest.mark.parametrize("arch", ["lstm", "rnn", "gru"])
 def test_pretrained_parity_with_glass_core(arch):
     model, _ = ck.load_pretrained(f"agreement_d30_{arch}")
-    ids = agreement.encode("the keys to the old cabinet near the doors")
+    ids = list(lx.read("the keys to the old cabinet near the doors").ids)
     with torch.no_grad():
         h = model.hidden_states(torch.tensor([ids]))
         inp = model.embed(torch.tensor([ids]))

@@ -10,6 +10,7 @@ import torch
 
 from lstm_core import GlassGRU, GlassLSTM, GlassRNN
 from lstm_core.cells import forget_gain, rnn_jacobian_norms
+from lstm_core.data import lexicon as lx
 from lstm_core.experiments import vanishing, vanishing_trained
 from lstm_core.narration import vanishing as vanishing_text
 from pages import _presets as presets
@@ -271,10 +272,9 @@ def _autograd_norms(model, tokens, label):
     """||dL/dh_t|| (T,) and the loss by plain autograd on a float64 copy of the fused model (no glass core)."""
     import copy
 
-    from lstm_core.data import agreement
     from torch_reference import torch_cell_unroll
     m = copy.deepcopy(model).double()
-    ids = torch.tensor([[agreement.WORD_TO_ID[w] for w in tokens]])
+    ids = torch.tensor([[lx.WORD_TO_ID[w] for w in tokens]])
     hs, _ = torch_cell_unroll(m, m.embed(ids))
     loss = torch.nn.functional.cross_entropy(m.readout(hs[-1]), torch.tensor([label]))
     grads = torch.autograd.grad(loss, hs)
@@ -336,12 +336,13 @@ def test_trained_view_sentences_are_the_numbers(shipped):
 
 
 def test_trained_lstm_decays_far_less_than_the_trained_rnn(shipped):
-    """What the shipped models show at their trained distance (measured: LSTM ~10^-4, RNN ~10^-16 over the
-    sentence): the LSTM's gradient reaches the subject at least 10^5 times stronger, relative to the loss."""
+    """What the shipped models show at their trained distance (issue-11 models, measured over seeds 0-4: the
+    LSTM's ||dL/dh|| falls 10^1.7-10^3.1 over the sentence, the RNN's 10^4.3-10^9.7): the LSTM's gradient
+    reaches the subject more than 10^1.5 times stronger, relative to the loss."""
     for seed in range(5):
         view = vanishing_trained.agreement_view(shipped["lstm"], shipped["rnn"], 30, seed)
         gap = vanishing_text.decades(view.lstm.grad_h) - vanishing_text.decades(view.rnn.grad_h)
-        assert gap > 5, f"seed {seed}: the LSTM decayed only 10^{gap:.1f} less than the RNN"
+        assert gap > 1.5, f"seed {seed}: the LSTM decayed only 10^{gap:.1f} less than the RNN"
         assert "Here the LSTM's gradient reaches further back than the RNN's." in view.sentences
 
 

@@ -154,7 +154,7 @@ def crafted() -> dict:
     inf = "1" + "0" * 400 + ".0"                       # a JSON number that overflows to inf
     return {
         "hidden_inf": text.replace('"hidden": 32,', f'"hidden": {inf},', 1).encode(),
-        "n_in_inf": text.replace('"n_in": 160', f'"n_in": {inf}', 1).encode(),
+        "n_in_inf": text.replace(f'"n_in": {meta["model"]["n_in"]}', f'"n_in": {inf}', 1).encode(),
         "distance_inf": text.replace('"distance": 30', f'"distance": {inf}', 1).encode(),
         "hidden_1e999": text.replace('"hidden": 32,', '"hidden": 1e999,', 1).encode(),
         "nested": b"[" * 99_000,
@@ -242,7 +242,8 @@ def test_upload_fields_with_markdown_do_not_render_and_are_cut():
         m["train"]["task"] = payload                     # quoted by TrainConfig's message
         files += [(f"p{k}.safetensors", w, OCT), (f"p{k}.json", json.dumps(m).encode(), "application/json")]
     big = json.loads(json.dumps(meta))
-    big["model"]["arch"] = "**A**" * 38_000              # 190 KB
+    room = limits.MAX_META_BYTES - len(json.dumps(meta).encode()) - 1000
+    big["model"]["arch"] = "**A**" * (room // 5)         # just under the metadata size limit
     files += [("big.safetensors", w, OCT), ("big.json", json.dumps(big).encode(), "application/json")]
     names = [("[n](http://evil.example)**PWNED**.json", b"{}", "application/json")]
     at = open_page(GATES, {"models": "uploaded"})
@@ -268,11 +269,11 @@ def test_uploaded_model_is_measured_not_taken_at_its_word():
     assert_clean(at)
     model, m = checkpoint.load_checkpoint_bytes(flipped, json.dumps(meta).encode())
     want = evaluate(model, checkpoint.train_config(m), n=uploads.UPLOAD_TEST_N, seed=uploads.UPLOAD_TEST_SEED)
-    assert want["test_accuracy"] < 0.2                   # the file claims 99.7%
+    assert want["test_accuracy"] < 0.2                   # the file claims the shipped figure
     caption = plain(" ".join(c.value for c in at.caption))
     assert f"test accuracy measured here {100 * want['test_accuracy']:.1f}% on {uploads.UPLOAD_TEST_N} fresh" \
         in caption
-    assert "the file claims 99.7%" in caption
+    assert f"the file claims {100 * meta['metrics']['test_accuracy']:.1f}%" in caption
 
 
 # ---------------------------------------------------------------------------- 6. one upload limit

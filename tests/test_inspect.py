@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_core.data import agreement
+from lstm_core.data import grammar
+from lstm_core.data import lexicon as lx
 from lstm_core.experiments import inspection as insp
 from lstm_core.training import checkpoint, uploads
 from lstm_core.training.trainer import TrainConfig, build_model, train
@@ -76,41 +77,50 @@ def test_csv_has_every_value(models):
 
 # ---------------------------------------------------------------------------- sentences
 
-def test_skipped_characters_are_reported():
+def test_punctuation_not_read_is_reported():
     s = insp.sentence_from_text("the cat 🐱 — is")
     assert s.tokens == ["the", "cat"] and s.verb == "is"
     assert "🐱" in s.note and "—" in s.note
-    assert insp.sentence_from_text("The cat, (really) is!").note is None
+    s = insp.sentence_from_text("The cat, (really) is!")
+    assert s.tokens == ["the", "cat", ",", "really"] and "(" in s.note and "!" in s.note
 
 
-def test_typed_sentence_annotations():
-    s = insp.sentence_from_text("The key, near the old cabinets, IS!")
-    assert s.tokens == ["the", "key", "near", "the", "old", "cabinets"]
-    assert s.verb == "is" and s.label == agreement.SINGULAR and s.subject_pos == 1
-    assert s.attractor_positions == [5] and s.distance == 4
-    s2 = insp.sentence_from_text("the children near the big tree")       # no verb: read all
-    assert s2.verb is None and s2.label == agreement.PLURAL and s2.attractor_positions == [5]
+def test_typed_label_comes_from_the_typed_verb_never_a_noun():
+    # the issue's counter-example: the first noun 'houses' is plural, the verb 'is' singular
+    s = insp.sentence_from_text("behind the old houses the small dog that the boys saw is")
+    assert s.verb == "is" and s.label == lx.SINGULAR and s.subject_pos is None
+    assert s.checks == [(len(s.tokens), "is", lx.SINGULAR)] and "'is'" in s.label_source
+    s2 = insp.sentence_from_text("the children near the big tree")        # no verb: read all
+    assert s2.verb is None and s2.label is None and s2.checks == [] and len(s2.tokens) == 6
 
 
-@pytest.mark.parametrize("text, words", [
-    ("the kees near the dorr are", ["kees", "dorr"]),
-    ("the cat 🐱 isn't", ["isn't"]),
-    ("<script>alert(1)</script> the cat is", ["script", "alert", "1"]),
-    ("der Schlüssel ist", ["der", "schlüssel", "ist"]),
+def test_every_agreeing_verb_is_judged_and_the_rest_reported_unread():
+    s = insp.sentence_from_text("The cats had enjoyed eating fish, the fish was delicious and "
+                                "were eager to have more.")
+    assert [(v, n) for _, v, n in s.checks] == [("was", 0), ("were", 1)]   # not "to have"
+    assert s.tokens[s.checks[0][0]] == "was" and s.checks[-1][0] == len(s.tokens)
+    assert s.label == lx.PLURAL and s.unread == "eager to have more"
+    s = insp.sentence_from_text("There are clouds in the sky")
+    assert s.tokens == ["there"] and s.verb == "are" and s.unread == "clouds in the sky"
+    # a noun that is also a verb form after a determiner is a noun ("the houses")
+    assert insp.sentence_from_text("near the houses, the dog is").checks == [(6, "is", 0)]
+
+
+@pytest.mark.parametrize("text, unknown", [
+    ("the kees near the dorr are", [("kees", "<unk-s>"), ("dorr", "<unk>")]),
+    ("<script>alert(1)</script> the cat is", [("script", "<unk>"), ("alert", "<unk>"),
+                                               ("1", "<unk-num>"), ("script", "<unk>")]),
+    ("der Schlüssel ist", [("der", "<unk>"), ("Schlüssel", "<unk-cap>"), ("ist", "<unk>")]),
 ])
-def test_unknown_words_are_named(text, words):
-    with pytest.raises(ValueError) as e:
-        insp.sentence_from_text(text)
-    msg = str(e.value)
-    for w in words:
-        assert f"'{w}'" in msg
-    if "kees" in words:
-        assert "did you mean 'keys'" in msg
+def test_unknown_words_are_read_as_their_class(text, unknown):
+    s = insp.sentence_from_text(text)
+    assert [(w, c) for _, w, c in s.unknown] == unknown
+    for t, _, c in s.unknown:
+        assert s.tokens[t] == c
 
 
 @pytest.mark.parametrize("text, needle", [
-    ("", "empty"), ("   \n\t ", "empty"), ("!!! ...", "empty"),
-    ("are the keys", "starts with its verb"),
+    ("", "no word"), ("   \n\t ", "no word"), ("!!! ...", "no word"),
     ("the keys " * 5000, "words"),
     ("the cat near the dog " * 40 + "is", f"at most {insp.MAX_WORDS}"),
 ])
@@ -119,14 +129,25 @@ def test_bad_sentences_get_a_clear_message(text, needle):
         insp.sentence_from_text(text)
 
 
+def test_a_verb_first_is_read_without_judgement():
+    s = insp.sentence_from_text("are the keys")
+    assert s.tokens == ["are", "the", "keys"] and s.checks == [] and s.label is None
+
+
+def test_every_example_is_read():
+    for text in insp.EXAMPLES:
+        s = insp.sentence_from_text(text)
+        assert s.tokens and all(w in lx.WORD_TO_ID for w in s.tokens)
+
+
 def test_generated_sentences_have_the_asked_distance_and_attractors():
     for d, k, seed in [(0, 0, 0), (12, 1, 3), (30, 4, 1), (60, 10, 2)]:
         s = insp.generate_sentence(d, k, seed)
         assert s.distance == d and len(s.attractor_positions) == k
-        assert s.label == agreement.NOUN_NUMBER[s.tokens[s.subject_pos]]
+        assert s.label == lx.NOUN_NUMBER[s.tokens[s.subject_pos]]
         for t in s.attractor_positions:
-            assert agreement.NOUN_NUMBER[s.tokens[t]] != s.label
-        assert agreement.VERB_WORDS[s.verb] == s.label
+            assert lx.NOUN_NUMBER[s.tokens[t]] != s.label
+        assert lx.VERB_NUMBER[s.verb] == s.label
     assert insp.generate_sentence(20, 2, 7).tokens == insp.generate_sentence(20, 2, 7).tokens
     assert insp.generate_sentence(20, 2, 7).tokens != insp.generate_sentence(20, 2, 8).tokens
     with pytest.raises(ValueError, match="distance"):
@@ -136,7 +157,7 @@ def test_generated_sentences_have_the_asked_distance_and_attractors():
 def test_fit_attractors():
     assert insp.fit_attractors(12, 2) == (2, None)
     k, note = insp.fit_attractors(5, 4)
-    assert k == agreement.max_attractors(5) == 1 and "using 1" in note and "distance 5" in note
+    assert k == grammar.max_attractors(5) == 1 and "using 1" in note and "distance 5" in note
 
 
 def test_clean_units():
@@ -153,7 +174,7 @@ def test_page_sentences_hold(models):
     for arch, tr in ins.traces.items():
         v = ins.verdict(arch)
         assert f"predicts **{tr.prediction}** (probability {tr.probability:.2f})" in v
-        correct = (tr.p_plural[-1] >= 0.5) == (s.label == agreement.PLURAL)
+        correct = (tr.p_plural[-1] >= 0.5) == (s.label == lx.PLURAL)
         assert (": correct" in v) == correct and (": wrong" in v) == (not correct)
         assert f"is {insp.NUMBER[s.label]}" in v
         assert ("close to a coin flip" in v) == (tr.probability < 0.6)
@@ -247,8 +268,35 @@ def test_user_text_in_messages_cannot_act_as_markdown():
     """The core writes plain text quoting the user; the pages escape it (pages/_text.inert) when shown."""
     from pages._text import inert
     with pytest.raises(ValueError) as e:
-        insp.sentence_from_text("the a_b_c is")
-    assert "'a_b_c'" in str(e.value) and "'a\\_b\\_c'" in inert(str(e.value))
+        insp.sentence_from_text("*_* --- __")
+    assert "'*_* --- __'" in str(e.value) and "'\\*\\_\\* \\-\\-\\- \\_\\_'" in inert(str(e.value))
     _, problems = uploads.load_uploads([("[x](http://evil)**<b>.pt", b"12")])
     assert problems[0].startswith("x(httpevil)b.pt: only checkpoints")
     assert not any(ch in problems[0].split(":")[0] for ch in "[]*<>")
+
+
+@pytest.mark.parametrize("text", [insp.EXAMPLES[11], insp.EXAMPLES[12], "Bob called Carla and she said",
+                                  "behind the old houses the small dog that the boys saw is"])
+def test_typed_verdict_judges_each_verb_by_the_prediction_before_it(models, text):
+    s = insp.sentence_from_text(text)
+    ins = insp.inspect_sentence({a: r.model for a, r in models.items()}, s)
+    for arch, tr in ins.traces.items():
+        v = ins.verdict(arch)
+        if not s.checks:
+            assert "nothing to judge" in v and "correct" not in v
+        for t, verb, number in s.checks:
+            pred = int(tr.p_plural[t - 1] >= 0.5)
+            agree = "agrees with" if pred == number else "disagrees with"
+            assert f"before '{verb}' ({insp.NUMBER[number]}) it predicts {insp.NUMBER[pred]}" in v
+            assert f"{agree} the verb" in v.split(f"before '{verb}'")[1].split(";")[0]
+
+
+def test_examples_subjects_agree_with_their_verbs():
+    for text, pos in insp.EXAMPLE_SUBJECTS.items():
+        s = insp.example_sentence(text)
+        assert s.subject_pos == pos and lx.NOUN_NUMBER[s.tokens[pos]] == s.label
+        assert s.checks[-1] == (len(s.tokens), s.verb, s.label)
+        for t in s.attractor_positions:
+            assert t > pos and lx.NOUN_NUMBER[s.tokens[t]] != s.label
+    tutorial = insp.example_sentence(insp.EXAMPLES[-1])
+    assert tutorial.subject_pos is None and tutorial.attractor_positions == []

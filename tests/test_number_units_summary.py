@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_core.data import agreement
+from lstm_core.data import lexicon as lx
 from lstm_core.experiments import number_units as nu
 from lstm_core.experiments.number_units.sentences import _FIND, _rng
 from lstm_core.training.models import SeqModel
@@ -75,8 +75,8 @@ def test_error_case_is_what_it_claims(rnn_summary, lstm_summary):
     for s in (rnn_summary, lstm_summary):
         e = s.error_case
         p = e.p_correct
-        assert len(p) == len(e.tokens) and e.tokens[e.subject_pos] in agreement.NOUN_NUMBER
-        assert agreement.VERB_WORDS[e.verb] == e.label
+        assert len(p) == len(e.tokens) and e.tokens[e.subject_pos] in lx.NOUN_NUMBER
+        assert lx.VERB_NUMBER[e.verb] == e.label
         if e.kind in ("flip", "error"):
             assert p[-1] < 0.5 and (p[e.turn_pos:] < 0.5).all()
             assert e.turn_pos == 0 or p[e.turn_pos - 1] >= 0.5
@@ -98,7 +98,7 @@ def test_gate_stats_and_two_clause(lstm_summary):
     assert g["hold"] == pytest.approx(manual[two.subject1 + 1:two.verb1].mean(), rel=1e-6)
     assert g["at_subject2"] == pytest.approx(manual[two.subject2], rel=1e-6)
     assert 0 <= two.acc <= 1 and two.acc_alone > 0.9                  # clause 2 alone is easy
-    assert two.tokens[two.subject2] in agreement.NOUN_NUMBER
+    assert two.tokens[two.subject2] in lx.NOUN_NUMBER
 
 
 def test_bad_summary_settings_are_refused(lstm):

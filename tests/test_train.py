@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from lstm_core.data import agreement
+from lstm_core.data import grammar
 from lstm_core.training import trainer as T
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -122,35 +122,51 @@ def test_attractors_control_trains_and_tests_with_exactly_n():
     rng = np.random.default_rng(0)
     for _ in range(30):    # training distances start at 3 * attractors, so batches fit
         task.batch(rng, 4)
-    _, _, exs = agreement.agreement_batch(np.random.default_rng(1), 20, 9, attractors=2)
+    _, _, exs = grammar.agreement_batch(np.random.default_rng(1), 20, 9, attractors=2)
     assert all(e.n_attractors == 2 for e in exs)
 
 
-def test_train_mix_short_draws_half_the_batches_from_short_distances():
-    def lengths(mix):
+def _record_batches(monkeypatch):
+    """Record the distance of every pooled batch and the calls of two_clause_batch."""
+    seen = {"pool": [], "two": 0}
+    pool_batch, two_clause = T.pool.pool_batch, T.grammar.two_clause_batch
+
+    def pooled(rng, n, d, *a, **k):
+        seen["pool"].append(d)
+        return pool_batch(rng, n, d, *a, **k)
+
+    def two(*a, **k):
+        seen["two"] += 1
+        return two_clause(*a, **k)
+    monkeypatch.setattr(T.pool, "pool_batch", pooled)
+    monkeypatch.setattr(T.grammar, "two_clause_batch", two)
+    return seen
+
+
+def test_train_mix_short_draws_half_the_batches_from_short_distances(monkeypatch):
+    def distances(mix):
+        seen = _record_batches(monkeypatch)
         task = T.Task(T.TrainConfig(distance=30, train_mix=mix).resolved())
         rng = np.random.default_rng(0)
-        return np.array([task.batch(rng, 2)[0].shape[1] for _ in range(400)])
-    # sequence length = subject phrase (2-3 tokens) + distance
-    short_u, short_s = (lengths("uniform") <= 8).mean(), (lengths("short") <= 8).mean()
+        for _ in range(400):
+            task.batch(rng, 2)
+        return np.array(seen["pool"])
+    short_u, short_s = (distances("uniform") <= 5).mean(), (distances("short") <= 5).mean()
     assert 0.1 < short_u < 0.3 and 0.5 < short_s < 0.75, (short_u, short_s)
     with pytest.raises(ValueError, match="train_mix"):
         T.train(tiny(train_mix="backwards"))
 
 
-def test_train_mix_two_clause_makes_half_the_batches_two_subject_sentences():
+def test_train_mix_two_clause_makes_half_the_batches_two_subject_sentences(monkeypatch):
+    seen = _record_batches(monkeypatch)
     task = T.Task(T.TrainConfig(distance=30, train_mix="two-clause").resolved())
     rng = np.random.default_rng(0)
-    two = 0
     for _ in range(300):
-        x, y = task.batch(rng, 4)
-        words = [agreement.decode([i for i in row.tolist() if i != 0]) for row in x]
-        verbs = [sum(w in agreement.VERB_WORDS for w in ws) for ws in words]   # clause 1's verb, if any
-        assert len(set(verbs)) == 1 and verbs[0] in (0, 1)               # a batch is all one kind
-        two += verbs[0] == 1
-    assert 0.4 < two / 300 < 0.6
-    test_x, _ = task.batch(rng, 4, test=True)                           # tests stay one-clause, d exactly
-    assert not any(w in agreement.VERB_WORDS for row in test_x for w in agreement.decode([i for i in row.tolist() if i]))
+        task.batch(rng, 4)
+    assert seen["two"] + len(seen["pool"]) == 300
+    assert 0.4 < seen["two"] / 300 < 0.6
+    task.batch(rng, 4, test=True)                           # tests stay one-clause
+    assert seen["two"] + len(seen["pool"]) == 300
 
 
 def test_should_stop():
@@ -195,7 +211,7 @@ def test_parity_with_the_glass_core(arch):
     agree on every h_t, on the prediction, and on the gradients dL/dh_t the trainer logs."""
     res = T.train(tiny(arch=arch, steps=10, seed=1))
     m = res.model
-    x, y, _ = agreement.agreement_batch(np.random.default_rng(5), 6, 6)
+    x, y, _ = grammar.agreement_batch(np.random.default_rng(5), 6, 6)
     x, y = torch.from_numpy(x), torch.from_numpy(y)
     inp = m.embed(x).detach()
     loss_fn = lambda h: torch.nn.functional.cross_entropy(m.readout(h), y)

@@ -11,9 +11,12 @@ Rules with no noun to read guess singular.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
+from lstm_core.data import grammar
 from lstm_core.data import lexicon as lx
 
 _NUM_OF_ID = np.full(len(lx.VOCAB), -1, dtype=np.int64)
@@ -87,3 +90,17 @@ def baseline_accuracies(train: tuple, test: tuple) -> dict[str, float]:
     out = {name: float((rule(x) == y).mean()) for name, rule in RULES.items()}
     out["bow_logreg"] = float((bow_logreg_predict(fit_bow_logreg(*train), x) == y).mean())
     return out
+
+
+REFERENCE_N = 2000     # test sentences behind the baselines Gates over time shows
+
+
+@functools.lru_cache(maxsize=8)
+def reference_baselines(distance: int, n: int = REFERENCE_N, seed: int = 0) -> dict[str, float]:
+    """baseline_accuracies on n fresh sentences at `distance` (stream default_rng([seed, 1, d])),
+    the regression fit on 2n sentences at distances 0..distance (stream [seed, 0, d]). Cached
+    per process: the pages show these beside the models."""
+    from_rng = lambda k: np.random.default_rng([int(seed), k, int(distance)])   # noqa: E731
+    train = grammar.agreement_batch(from_rng(0), 2 * int(n), (0, int(distance)))[:2]
+    test = grammar.agreement_batch(from_rng(1), int(n), int(distance))[:2]
+    return baseline_accuracies(train, test)

@@ -107,7 +107,7 @@ class Reading:
         return VERB_NUMBER.get(self.tokens[t])
 
 
-_TOKEN = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)*|,|[^\sA-Za-z0-9,]")
+_TOKEN = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*|,|[^\s\w,]|_")   # words in any script
 
 
 def read(text: str) -> Reading:
@@ -153,3 +153,52 @@ def read(text: str) -> Reading:
 def decode(ids) -> list[str]:
     """Token ids -> tokens."""
     return [VOCAB[int(i)] for i in ids]
+
+
+def _entries() -> dict[str, list[str]]:
+    """word -> what it is in the lexicon (a word can be several things: 'houses' is a plural
+    noun and a singular verb)."""
+    out: dict[str, list[str]] = {}
+    add = lambda w, what: out.setdefault(w, []).append(what)   # noqa: E731
+    for n in LEXICON["nouns"]:
+        amb = " (number-ambiguous)" if n["number_ambiguous"] else ""
+        add(n["singular"], f"noun, singular{amb}")
+        if n["plural"] != n["singular"]:
+            add(n["plural"], f"noun, plural{amb}")
+    for a in LEXICON["auxiliaries"]:
+        add(a["singular"], "auxiliary, singular")
+        add(a["plural"], "auxiliary, plural")
+    for v in LEXICON["verbs"]:
+        forms: dict[str, list[str]] = {}
+        same = v["present_3sg"] == v["present_plural"]
+        for key, what in (("present_3sg", "present" if same else "present singular"),
+                          ("present_plural", "present" if same else "present plural"),
+                          ("past", "past"), ("participle", "participle"), ("gerund", "-ing")):
+            if what not in forms.setdefault(v[key], []):
+                forms[v[key]].append(what)
+        for w, whats in forms.items():
+            add(w, "verb, " + " / ".join(whats))
+    for a in LEXICON["adjectives"]:
+        add(a["word"], "adjective")
+    for number, ws in LEXICON["pronouns"].items():
+        for w in ws:
+            add(w, f"pronoun, {number}" if number != "either" else "pronoun")
+    for key, what in (("adverbs", "adverb"), ("names", "name"), ("places", "place name"),
+                      ("determiners", "determiner"), ("prepositions", "preposition"),
+                      ("conjunctions", "conjunction"), ("subordinators", "subordinator"),
+                      ("relatives", "relative"), ("other_function_words", "function word")):
+        for w in LEXICON[key]:
+            add(w, what)
+    return out
+
+
+ENTRIES: dict[str, list[str]] = _entries()
+
+
+def search(query: str = "", limit: int = 200) -> tuple[list[tuple[str, str]], int]:
+    """Lexicon words containing `query` (case-insensitive; words starting with it first) ->
+    ([(word, what it is), ...] at most `limit`, how many matched in all)."""
+    q = str(query).strip().lower()
+    hits = [w for w in WORDS if q in w]
+    hits.sort(key=lambda w: (not w.startswith(q), w))
+    return [(w, "; ".join(ENTRIES.get(w, ["word"]))) for w in hits[:max(int(limit), 0)]], len(hits)

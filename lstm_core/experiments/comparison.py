@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lstm_core import limits
-from lstm_core.data import agreement, sequences
+from lstm_core.data import lexicon as lx
+from lstm_core.data import sequences
 from lstm_core.experiments import learning_curves
 from lstm_core.training import checkpoint
 from lstm_core.training.queue import QUEUE_TIMEOUT, SLOTS, TrainingSlots
@@ -130,7 +131,7 @@ _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 def param_count(arch: str, task: str, hidden: int, embed: int = 32) -> int:
     """Total parameters of the trainer's SeqModel (input layer + recurrent layer + readout)."""
-    n_in, n_out, kind = {"agreement": (len(agreement.VOCAB), 2, "ids"), "adding": (2, 1, "features"),
+    n_in, n_out, kind = {"agreement": (len(lx.VOCAB), 2, "ids"), "adding": (2, 1, "features"),
                          "copy": (10, 9, "ids"), "temporal": (len(sequences.TEMPORAL_SYMBOLS), 4, "ids")}[task]
     I = embed if kind == "ids" else n_in
     H = int(hidden)
@@ -165,15 +166,17 @@ def estimate_seconds(cfg: CompareConfig) -> float:
     and the first seed's distance sweep (which dominate at long distances).
     bench/bench_estimate.py prints estimate vs measured."""
     c = cfg.resolved()
-    T_eff = {"agreement": c.distance / 2 + 5, "adding": c.distance, "temporal": c.distance,
+    T_eff = {"agreement": c.distance / 2 + 15, "adding": c.distance, "temporal": c.distance,
              "copy": c.distance + 20}[c.task]
-    gen = 0.15 * T_eff if c.task == "agreement" else 0.0     # sentence generation
-    length = {"agreement": lambda x: x + 5, "copy": lambda x: x + 20}.get(c.task, lambda x: x)
+    # agreement: batches come from a cached sentence pool (lstm_core.data.pool, ~1.5 s to build
+    # once per process); fresh sentences only for the test and the sweep
+    gen = 0.02 * T_eff if c.task == "agreement" else 0.0
+    length = {"agreement": lambda x: x + 15, "copy": lambda x: x + 20}.get(c.task, lambda x: x)
     # the test and the distance sweep afterwards (forward only, test_size examples per distance):
     # measured ~3.5 us per example-token + 1.5e-5 us * (G+1) * H^2 (bench/bench_estimate.py)
     tokens = c.test_size * (c.seeds * length(c.distance)
                             + sum(length(x) for x in span_grid(c.task, c.distance)))
-    total = 0.0
+    total = 1.5 if c.task == "agreement" else 0.0      # the training pool, built once per process
     for arch in c.archs:
         H = c.hidden_for(arch)
         per_step = 3 + gen + T_eff * (0.1 + 1e-5 * (_GATES[arch] + 1) * H * H)   # ms, batch 64

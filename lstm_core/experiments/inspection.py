@@ -12,13 +12,13 @@ h_t, so it is the fused model's prediction to float precision (tests check it).
 """
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from lstm_core.data import agreement
+from lstm_core.data import grammar
+from lstm_core.data import lexicon as lx
 from lstm_core.training.registry import check_agreement_model
 
 MAX_WORDS = 150          # longest typed or generated sentence the page inspects
@@ -26,20 +26,40 @@ MAX_DISTANCE = 100       # subject-verb distance slider's cap on Gates over time
 MAX_FOLLOW = 8           # LSTM units followed at once on Gates over time
 LSTM_FIELDS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 GRU_FIELDS = ("reset_gate", "update_gate", "candidate", "hidden")
-NUMBER = {agreement.SINGULAR: "singular", agreement.PLURAL: "plural"}
+NUMBER = {lx.SINGULAR: "singular", lx.PLURAL: "plural"}
 
-# hand-picked sentences of the agreement grammar (every word is in the vocabulary)
+# hand-picked sentences (every sentence of the first grammar's list is kept, so shared links
+# with ?ex= still open them), then the sentences of the tutorials issue 11 quotes
 EXAMPLES = [
     "the keys to the old cabinet are",
     "the key to the old cabinets is",
     "the cat that the dogs saw is",
+    "near the doors of the houses, the cat is",
+    "when the girls left the room, the teacher was",
+    "the author that the guards like has",
     "the children near the big tree behind the houses often are",
     "the woman with the red boxes that the farmers painted on the tables was",
     "my teachers from the famous city that saw the broken windows of the church near "
     "the old bridges across the rivers probably have",
     "the mouse behind the empty bottles under the wooden tables in the quiet gardens "
     "near the tall trees that the girls liked usually is",
+    "behind the old houses the small dog that the boys saw is",
+    "The cat had enjoyed eating fish, the fish was delicious and was eager to have more.",
+    "The cats had enjoyed eating fish, the fish was delicious and were eager to have more.",
+    "The bus, which went to Paris, was full.",
+    "The buses, which went to Paris, were full.",
+    "Bob called Carla and she said",
+    "There are clouds in the sky",
 ]
+# the subject (token index, commas count) of the hand-picked sentences, marked by hand; the
+# tutorial sentences have none (their agreeing verb is the only label)
+EXAMPLE_SUBJECTS = {EXAMPLES[k]: pos for k, pos in enumerate((1, 1, 1, 8, 8, 1, 1, 1, 1, 1, 6))}
+# a verb form right after these is not agreeing with a subject ("to have", "will like",
+# "I like", "you are")
+_NOT_AGREEING_AFTER = frozenset({"to", "will", "would", "can", "could", "shall", "should",
+                                 "may", "might", "must", "do", "does", "did", "i", "you"})
+_ADJECTIVES = frozenset(a["word"] for a in lx.LEXICON["adjectives"])   # 'old' is also a noun
+_NOUN_BEFORE = frozenset(lx.LEXICON["determiners"]) | _ADJECTIVES
 
 
 # ----------------------------------------------------------------------------------------
@@ -47,10 +67,14 @@ EXAMPLES = [
 
 @dataclass
 class Sentence:
-    """What the models read. tokens: the words before the verb (T of them); verb: the verb
-    that follows (typed or generated) or None. label: the expected number (0 singular,
-    1 plural) or None; label_source says where it comes from. subject_pos / noun_positions /
-    attractor_positions index into tokens."""
+    """What the models read. tokens: the tokens read (T of them; unknown words as their class,
+    commas as ','); verb: the verb that follows (typed or generated) or None. label: the
+    expected number (0 singular, 1 plural) at the end, or None; label_source says where it
+    comes from. subject_pos / noun_positions / attractor_positions index into tokens (typed
+    text: None / [] - a typed sentence is not parsed). checks: (t, verb, number) for every
+    agreeing verb judged, the prediction read at token t - 1 (t = len(tokens) for the verb
+    after the last token read). unknown: (t, typed word, class); surface: the text as typed
+    for each token; unread: the text after the last judged verb, not read."""
     tokens: list[str]
     verb: str | None
     label: int | None
@@ -58,11 +82,15 @@ class Sentence:
     subject_pos: int | None
     noun_positions: list[int] = field(default_factory=list)
     attractor_positions: list[int] = field(default_factory=list)
-    note: str | None = None      # e.g. characters the tokenizer skipped
+    note: str | None = None      # e.g. punctuation that was not read
+    checks: list = field(default_factory=list)
+    unknown: list = field(default_factory=list)
+    surface: list | None = None
+    unread: str = ""
 
     @property
     def ids(self) -> tuple[int, ...]:
-        return tuple(agreement.WORD_TO_ID[w] for w in self.tokens)
+        return tuple(lx.WORD_TO_ID[w] for w in self.tokens)
 
     @property
     def text(self) -> str:
@@ -74,41 +102,66 @@ class Sentence:
         return None if self.subject_pos is None else len(self.tokens) - self.subject_pos - 1
 
 
+def agreeing_verbs(reading: lx.Reading) -> list[tuple[int, str, int]]:
+    """(t, verb, number) for every token of a reading that shows number (is/are, was/were,
+    has/have, likes/like ...), except right after 'to', a modal, 'do', 'i' or 'you', and a
+    form that is also a noun right after a determiner or adjective ("the houses")."""
+    toks = reading.tokens
+    return [(t, w, lx.VERB_NUMBER[w]) for t, w in enumerate(toks)
+            if t > 0 and w in lx.VERB_NUMBER and toks[t - 1] not in _NOT_AGREEING_AFTER
+            and not (w in lx.NOUN_NUMBER and toks[t - 1] in _NOUN_BEFORE)]
+
+
 def sentence_from_text(text: str) -> Sentence:
-    """A typed sentence -> Sentence. The models read it up to its first is/are/was/were/
-    has/have (or all of it when there is none). The subject is taken to be the first noun, as
-    in every sentence of the grammar. ValueError (a message for the user) when the sentence
-    is empty, too long, or has words outside the vocabulary (named, with suggestions)."""
+    """Any typed text -> Sentence (lexicon.read: unknown words become their shape class, never
+    a refusal). The label is never taken from a noun: with agreeing verbs the models read the
+    text up to the last of them, every agreeing verb is judged by the prediction read just
+    before it and the label is the last verb's number; the rest of the text is reported as not
+    read. Without an agreeing verb they read everything and there is no label. ValueError (a
+    message for the user) only for empty / wordless text or too many words."""
     if not isinstance(text, str):
         raise ValueError(f"expected a sentence (text), got {type(text).__name__}")
     n_words = len(text.split())
     if n_words > 4 * MAX_WORDS:   # don't even tokenize a novel
         raise ValueError(f"the sentence has {n_words} words; at most {MAX_WORDS} are inspected")
-    ids = agreement.encode(text)   # ValueError: empty / unknown words with suggestions (plain
-                                   # text quoting the user's words: pages escape it when shown)
-    before, verb_pos = agreement.split_at_verb(ids)
-    if not before:
-        raise ValueError("the sentence starts with its verb: type the subject first, e.g. "
-                         "'the keys to the cabinet are'")
-    if len(before) > MAX_WORDS:
-        raise ValueError(f"the sentence has {len(before)} words before the verb; at most "
-                         f"{MAX_WORDS} are inspected")
-    tokens = agreement.decode(before)
-    verb = agreement.VOCAB[ids[verb_pos]] if verb_pos is not None else None
-    skipped = sorted({ch for ch in text if not (ch.isalnum() or ch.isspace() or ch in "'\u2019_")
-                      and not (ch.isascii() and ch in string.punctuation)})
-    note = ("skipped characters that are not words: " + " ".join(skipped[:10])) if skipped else None
-    nouns = [t for t, w in enumerate(tokens) if w in agreement.NOUN_NUMBER]
-    if not nouns:
-        return Sentence(tokens, verb, None, "no noun in the sentence", None, note=note)
-    subject = nouns[0]
-    label = agreement.NOUN_NUMBER[tokens[subject]]
-    attractors = [t for t in nouns[1:] if agreement.NOUN_NUMBER[tokens[t]] != label]
-    return Sentence(tokens, verb, label, f"the first noun '{tokens[subject]}'", subject,
-                    nouns[1:], attractors, note)
+    r = lx.read(text)
+    verbs = agreeing_verbs(r)
+    end = verbs[-1][0] if verbs else len(r.tokens)
+    if end > MAX_WORDS:
+        raise ValueError(f"the sentence has {end} tokens to read; at most {MAX_WORDS} are "
+                         "inspected")
+    tokens = list(r.tokens[:end])
+    verb = r.tokens[end] if verbs else None
+    unread = " ".join(r.surface[end + 1:]) if verbs else ""
+    note = ("punctuation not read: " + " ".join(dict.fromkeys(r.dropped))) if r.dropped else None
+    unknown = [u for u in r.unknown if u[0] < end]
+    if not verbs:
+        return Sentence(tokens, None, None, "no agreeing verb", None, note=note,
+                        unknown=unknown, surface=list(r.surface[:end]))
+    label = verbs[-1][2]
+    return Sentence(tokens, verb, label, f"the verb '{verb}' you typed", None, note=note,
+                    checks=list(verbs), unknown=unknown, surface=list(r.surface[:end]),
+                    unread=unread)
 
 
-def sentence_from_example(ex: agreement.AgreementExample) -> Sentence:
+def example_sentence(text: str) -> Sentence:
+    """One of EXAMPLES: read as typed text (label = its last agreeing verb), plus the subject
+    marked by hand in EXAMPLE_SUBJECTS and the nouns after it (attractors: those of the other
+    number than the subject)."""
+    s = sentence_from_text(text)
+    subject = EXAMPLE_SUBJECTS.get(text)
+    if subject is None:
+        return s
+    s.subject_pos = subject
+    s.label_source = f"the subject '{s.tokens[subject]}' (and the verb '{s.verb}')"
+    s.noun_positions = [t for t in range(subject + 1, len(s.tokens))
+                        if s.tokens[t] in lx.NOUN_NUMBER and s.tokens[t] not in _ADJECTIVES]
+    s.attractor_positions = [t for t in s.noun_positions
+                             if lx.NOUN_NUMBER[s.tokens[t]] != lx.NOUN_NUMBER[s.tokens[subject]]]
+    return s
+
+
+def sentence_from_example(ex: grammar.AgreementExample) -> Sentence:
     """A generated AgreementExample -> Sentence (label = the subject's true number)."""
     return Sentence(list(ex.tokens[:ex.verb_pos]), ex.tokens[ex.verb_pos], int(ex.label),
                     f"the subject '{ex.tokens[ex.subject_pos]}'", ex.subject_pos,
@@ -117,7 +170,7 @@ def sentence_from_example(ex: agreement.AgreementExample) -> Sentence:
 
 def fit_attractors(distance: int, attractors: int) -> tuple[int, str | None]:
     """(attractors that fit in `distance`, a note when fewer than asked for, else None)."""
-    k = agreement.max_attractors(distance)
+    k = grammar.max_attractors(distance)
     if attractors <= k:
         return int(attractors), None
     return k, (f"{attractors} attractors do not fit between subject and verb at distance "
@@ -131,7 +184,7 @@ def generate_sentence(distance: int, attractors: int, seed: int = 0) -> Sentence
     if not 0 <= distance <= MAX_DISTANCE:
         raise ValueError(f"distance must be between 0 and {MAX_DISTANCE}, got {distance}")
     rng = np.random.default_rng([int(seed), distance, int(attractors)])
-    return sentence_from_example(agreement.agreement_example(rng, distance, int(attractors)))
+    return sentence_from_example(grammar.agreement_example(rng, distance, int(attractors)))
 
 
 def clean_units(raw, hidden: int, keep: int = MAX_FOLLOW) -> tuple[list[int], str | None]:
@@ -201,11 +254,25 @@ class Inspection:
         return self.sentence.tokens
 
     def verdict(self, arch: str) -> str:
-        """One sentence about arch's prediction, generated from the numbers."""
+        """Sentences about arch's prediction(s), generated from the numbers: against the
+        subject of a generated sentence, against every agreeing verb of typed text, or no
+        judgement when there is no agreeing verb."""
         tr, s = self.traces[arch], self.sentence
         said = f"{arch.upper()} predicts **{tr.prediction}** (probability {tr.probability:.2f})"
+        if s.checks:
+            parts = []
+            for t, verb, number in s.checks:
+                p = float(tr.p_plural[t - 1])
+                pred = int(p >= 0.5)
+                prob = p if pred else 1.0 - p
+                agree = "agrees with" if pred == number else "disagrees with"
+                parts.append(f"before '{verb}' ({NUMBER[number]}) it predicts {NUMBER[pred]} "
+                             f"({prob:.2f}): it {agree} the verb you typed")
+            return f"{arch.upper()}: " + "; ".join(parts) + "."
         if s.label is None:
-            return said + "."
+            return (said + " after the last word. There is no verb that shows number (is/are, "
+                    "was/were, has/have, likes/like …) in the text, so there is nothing to judge "
+                    "it against.")
         right = "correct" if tr.prediction == NUMBER[s.label] else "wrong"
         coin = (", though at under 0.60 it is close to a coin flip"
                 if tr.probability < 0.6 else "")
@@ -223,9 +290,9 @@ def trace_model(model, ids, source: str = "") -> ArchTrace:
     arrays = {n: np.asarray(getattr(tr, n)[0], dtype=np.float32) for n in names}
     h = torch.from_numpy(arrays["hidden"]).to(model.readout.weight.dtype)  # (T, H)
     logits = model.readout(h)                                            # (T, 2)
-    p_plural = torch.softmax(logits, dim=-1)[:, agreement.PLURAL].float().numpy()
+    p_plural = torch.softmax(logits, dim=-1)[:, lx.PLURAL].float().numpy()
     w = model.readout.weight
-    push = ((w[agreement.PLURAL] - w[agreement.SINGULAR]) * h[-1]).float().numpy()
+    push = ((w[lx.PLURAL] - w[lx.SINGULAR]) * h[-1]).float().numpy()
     return ArchTrace(model.arch, arrays, p_plural.astype(np.float32), push.astype(np.float32),
                      model.hidden, model.n_params()["total"], source)
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from lstm_core.data import agreement
+from lstm_core.data import grammar
+from lstm_core.data import lexicon as lx
 from lstm_core.experiments.vanishing import ModelGradients, measure
 from lstm_core.limits import MAX_T
 from lstm_core.narration.vanishing import clip_summary, trained_summary
@@ -42,13 +43,13 @@ class TrainedView:
     clip_sentences: list = field(default_factory=list)
 
 
-def agreement_input(distance: int, seed: int) -> agreement.AgreementExample:
+def agreement_input(distance: int, seed: int) -> grammar.AgreementExample:
     """A fresh sentence of the agreement grammar with exactly ``distance`` words between subject and verb
     (intervening nouns' numbers are fair coins, as in training)."""
     distance = int(distance)
     if not 0 <= distance <= MAX_SENTENCE_DISTANCE:
         raise ValueError(f"distance must be between 0 and {MAX_SENTENCE_DISTANCE}, got {distance}")
-    return agreement.agreement_example(np.random.default_rng([int(seed), distance, 7]), distance)
+    return grammar.agreement_example(np.random.default_rng([int(seed), distance, 7]), distance)
 
 
 def measure_model(model, task: Task, x: torch.Tensor, y: torch.Tensor, max_norm: float | None = None):
@@ -86,16 +87,16 @@ def measure_trained(model_lstm, model_rnn, tokens: list, label: int, *, subject_
     at the last word on the true number ``label`` (0 singular, 1 plural), exactly the training loss."""
     _check_pair(model_lstm, model_rnn)
     for m in (model_lstm, model_rnn):
-        if m.input_kind != "ids" or m.n_in != len(agreement.VOCAB) or m.n_out != 2:
+        if m.input_kind != "ids" or m.n_in != len(lx.VOCAB) or m.n_out != 2:
             raise ValueError(f"the {m.arch.upper()} was not trained on subject-verb agreement")
-    unknown = [w for w in tokens if w not in agreement.WORD_TO_ID]
+    unknown = [w for w in tokens if w not in lx.WORD_TO_ID]
     if unknown:
         raise ValueError(f"words outside the vocabulary: {', '.join(map(repr, unknown[:5]))}")
     if not 1 <= len(tokens) <= MAX_T:
         raise ValueError(f"the sentence must have 1 to {MAX_T} words, got {len(tokens)}")
     if label not in (0, 1):
         raise ValueError(f"label must be 0 (singular) or 1 (plural), got {label!r}")
-    x = torch.tensor([[agreement.WORD_TO_ID[w] for w in tokens]])
+    x = torch.tensor([[lx.WORD_TO_ID[w] for w in tokens]])
     y = torch.tensor([int(label)])
     task = Task(TrainConfig(task="agreement"))
     lstm, rnn = (measure_model(m, task, x, y, max_norm) for m in (model_lstm, model_rnn))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstm_core.data import agreement
+from lstm_core.data import lexicon as lx
 from lstm_core.experiments.number_units.interventions import Ablation, Sweep
 from lstm_core.experiments.number_units.models import MODEL_LABEL, PRETRAINED
 from lstm_core.experiments.number_units.precomputed import PRECOMPUTE_COMMAND, checkpoint_sha256, load_precomputed
@@ -16,7 +16,7 @@ from lstm_core.experiments.number_units.sentences import COUNTS
 from lstm_core.experiments.number_units.summary import (ErrorCase, Summary, Template, TwoClause, _check_seed,
                                                         fields_of, gate_stats)
 
-NUMBER = {agreement.SINGULAR: "singular", agreement.PLURAL: "plural"}
+NUMBER = {lx.SINGULAR: "singular", lx.PLURAL: "plural"}
 GATE_NAMES = {"cell": "cell state", "hidden": "hidden state", "forget_gate": "forget gate",
               "update_gate": "update gate"}
 

@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="agreement: batch distances uniform in 0..d, or 'short': half the "
                         "batches in 0..5, or 'two-clause': half the batches two-subject sentences "
                         "(the answer is the second subject's number)")
+    p.add_argument("--word-dropout", type=float, default=d.word_dropout,
+                   help="agreement: share of read words replaced by their unknown-word class")
     p.add_argument("--steps", type=int, default=None,
                    help=f"default per task: {DEFAULT_STEPS}")
     p.add_argument("--hidden", type=int, default=d.hidden)
@@ -71,7 +73,8 @@ def main(argv=None) -> int:
                       optimizer=args.optimizer, schedule=args.schedule, clip=args.clip or None,
                       forget_bias=None if math.isnan(args.forget_bias) else args.forget_bias,
                       init=args.init, nonlinearity=args.nonlinearity, seed=args.seed,
-                      grad_every=args.grad_every, test_size=args.test_size)
+                      grad_every=args.grad_every, test_size=args.test_size,
+                      word_dropout=args.word_dropout)
     try:
         cfg = cfg.resolved()
     except ValueError as e:

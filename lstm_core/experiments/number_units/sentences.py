@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstm_core.data import agreement
+from lstm_core.data import grammar
+from lstm_core.data import lexicon as lx
 
 COUNTS = (0, 1, 2, 3, 4)          # numbers of attractors the ablation and attractor views use
 MAX_N = 2000                      # cap on sentences per set
@@ -62,38 +63,50 @@ def agreement_set(rng: np.random.Generator, n: int, distance: int, attractors=No
     counts = attractors if isinstance(attractors, (list, tuple)) else [attractors]
     examples = []
     for a in counts:
-        examples += agreement.agreement_batch(rng, n, int(distance), a)[2]
-    x = agreement.pad_left([[agreement.WORD_TO_ID[w] for w in e.tokens[:e.verb_pos]] for e in examples])
+        examples += grammar.agreement_batch(rng, n, int(distance), a)[2]
+    x = grammar.pad_left([e.ids for e in examples])
     return SentenceSet(x, np.array([e.label for e in examples], dtype=np.int64), examples, int(distance))
 
 
-# word -> grammatical slot, to resample a sentence's words while keeping its structure
-_SLOT = {**{w: "det" for w in agreement.DETERMINERS}, **{w: "adj" for w in agreement.ADJECTIVES},
-         **{w: "prep" for w in agreement.PREPOSITIONS}, **{w: "past" for w in agreement.PAST_VERBS},
-         **{w: "adv" for w in agreement.ADVERBS}}
-_WORDS = {"det": agreement.DETERMINERS, "adj": agreement.ADJECTIVES, "prep": agreement.PREPOSITIONS,
-          "past": agreement.PAST_VERBS, "adv": agreement.ADVERBS}
+# role -> the words a resampled sentence draws that token from (same slot, fresh word)
+_WORDS = {"det": grammar.DETERMINERS, "adj": grammar.ADJECTIVES, "prep": grammar.PREPOSITIONS,
+          "adv": grammar.ADVERBS}
+_PERSON = frozenset(w for pair in grammar.PERSON_NOUNS for w in pair)
+_AUX = {w: pair for pair in grammar.AUX for w in pair}
 
 
-def resample(ex: agreement.AgreementExample, rng: np.random.Generator, label: int) -> agreement.AgreementExample:
-    """The same sentence structure as ex with fresh words and subject number `label`:
-    every noun keeps its role (an attractor stays of the opposite number), every word its slot."""
+def _fresh(rng, words, avoid=None):
+    w = words[rng.integers(len(words))]
+    while w == avoid:                                        # no "old old"
+        w = words[rng.integers(len(words))]
+    return w
+
+
+def resample(ex: grammar.AgreementExample, rng: np.random.Generator,
+             label: int) -> grammar.AgreementExample:
+    """The same sentence structure as ex with fresh words and subject number `label`: the
+    subject and every intervening noun keep their role (an attractor stays of the opposite
+    number, person nouns stay persons), determiners / adjectives / prepositions / adverbs are
+    redrawn in their slot, a relative clause's agreeing verb follows its noun and the target
+    verb the new label. Fronted phrases and clauses are kept word for word."""
     label = int(label)
-    tokens = []
-    for j, w in enumerate(ex.tokens):
+    tokens, number = [], label
+    for j, w in enumerate(ex.tokens[:ex.verb_pos + 1]):
+        role = ex.roles[j]
         if j == ex.subject_pos or j in ex.noun_positions:
             number = 1 - label if j in ex.attractor_positions else label
-            w = agreement.NOUNS[rng.integers(len(agreement.NOUNS))][number]
-        elif w in agreement.VERB_WORDS:
-            w = agreement.VERBS[rng.integers(len(agreement.VERBS))][label]
-        elif w in _SLOT:
-            words = _WORDS[_SLOT[w]]
-            w = words[rng.integers(len(words))]
-            while tokens and w == tokens[-1]:            # no "old old"
-                w = words[rng.integers(len(words))]
+            nouns = grammar.PERSON_NOUNS if w in _PERSON else grammar.NOUNS
+            w = nouns[rng.integers(len(nouns))][number]
+        elif j > ex.subject_pos and role in _WORDS:
+            w = _fresh(rng, _WORDS[role], tokens[-1] if tokens else None)
+        elif role == "rel-verb" and w in lx.VERB_NUMBER:       # "that the guards like"
+            w = grammar.VERBS[rng.integers(len(grammar.VERBS))][number]
+        elif j == ex.verb_pos:
+            w = _AUX[w][label] if w in _AUX else grammar.VERBS[rng.integers(len(grammar.VERBS))][label]
         tokens.append(w)
-    return agreement.AgreementExample(tokens, label, ex.subject_pos, ex.verb_pos, list(ex.noun_positions),
-                                  list(ex.attractor_positions))
+    return grammar.AgreementExample(tokens, label, ex.subject_pos, ex.verb_pos, list(ex.noun_positions),
+                                    list(ex.attractor_positions), list(ex.prefix_noun_positions),
+                                    list(ex.roles[:ex.verb_pos + 1]), list(ex.tags[:ex.verb_pos + 1]))
 
 
 def eval_set(seed: int, distance: int, n_per_count: int) -> SentenceSet:
@@ -104,23 +117,23 @@ def eval_set(seed: int, distance: int, n_per_count: int) -> SentenceSet:
 def search_set(seed: int, distance: int, n_per_count: int) -> SentenceSet:
     """Sentences the error case is searched in: n_per_count for every attractor count from 1 to
     min(MAX_SEARCH_ATTRACTORS, what fits in `distance`)."""
-    top = min(MAX_SEARCH_ATTRACTORS, agreement.max_attractors(distance))
+    top = min(MAX_SEARCH_ATTRACTORS, grammar.max_attractors(distance))
     return agreement_set(_rng(seed, _SEARCH), n_per_count, distance, list(range(1, top + 1)))
 
 
 def two_clause_skeleton(rng: np.random.Generator, d1: int = 6, d2: int = 6):
-    """(clause 1 example with its verb, an adjective, clause 2 example): the structure of a
-    sentence with a second subject, e.g. "the keys near the door are old the dog behind the
-    trees [is]". Built from the agreement grammar's own words."""
-    c1 = agreement.agreement_example(rng, d1, None, label=0)
-    c2 = agreement.agreement_example(rng, d2, None, label=0)
-    adjective = agreement.ADJECTIVES[rng.integers(len(agreement.ADJECTIVES))]
-    return c1, adjective, c2
+    """(clause 1 example, clause 2 example): the structure of a sentence with a second
+    subject, e.g. "the keys near the door are old and the dog behind the trees [is]"; clause 1
+    may open with a fronted phrase, clause 2 starts with its subject."""
+    c1 = grammar.agreement_example(rng, d1, None, label=0)
+    c2 = grammar.agreement_example(rng, d2, None, label=0, prefix="none")
+    return c1, c2
 
 
-def two_clause_sentence(c1, adjective, c2, rng, label2: int):
+def two_clause_sentence(c1, c2, rng, label2: int):
     """Words of one two-subject sentence with subjects of opposite number; the model reads
     everything before clause 2's verb. Returns (tokens, subject1, verb1, subject2, clause2 words)."""
     e1, e2 = resample(c1, rng, 1 - label2), resample(c2, rng, label2)
-    ex = agreement.join_clauses(e1, e2, agreement.VERBS[rng.integers(2)], adjective)   # is/are or was/were
-    return ex.tokens[:ex.verb_pos], ex.subject1_pos, ex.verb1_pos, ex.subject_pos, e2.tokens[:e2.verb_pos]
+    head = e1.tokens[:e1.verb_pos + 1] + c1.tokens[c1.verb_pos + 1:] + ["and"]
+    return (head + e2.tokens[:e2.verb_pos], e1.subject_pos, e1.verb_pos,
+            len(head) + e2.subject_pos, e2.tokens[:e2.verb_pos])

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lstm_core.data import agreement
+from lstm_core.data import grammar
+from lstm_core.data import lexicon as lx
 from lstm_core.experiments.number_units.sentences import (_CLAUSE, _FIND, _TEMPLATE, COUNTS, MAX_N, SentenceSet,
                                                           _rng, agreement_set, eval_set, resample, search_set,
                                                           two_clause_sentence, two_clause_skeleton)
@@ -37,7 +38,7 @@ def fields_of(arch: str) -> tuple[str, ...]:
 
 def check_model(model) -> None:
     """ValueError unless model reads the agreement vocabulary and predicts 2 classes."""
-    if getattr(model, "input_kind", None) != "ids" or getattr(model, "n_in", None) != len(agreement.VOCAB) \
+    if getattr(model, "input_kind", None) != "ids" or getattr(model, "n_in", None) != len(lx.VOCAB) \
             or getattr(model, "n_out", None) != 2 or getattr(model, "arch", None) not in FIELDS:
         raise ValueError("this model was not trained on subject-verb agreement (it must read the "
                          "agreement vocabulary and predict singular/plural)")
@@ -59,7 +60,7 @@ def run(model, x: np.ndarray, fields=("hidden",), interventions=(), last_only: b
         for f in fields:
             outs[f].append(np.asarray(getattr(tr, f), dtype=np.float32))
         h = torch.from_numpy(tr.hidden[:, -1] if last_only else tr.hidden).to(model.readout.weight.dtype)
-        ps.append(torch.softmax(model.readout(h), -1)[..., agreement.PLURAL].float().numpy())
+        ps.append(torch.softmax(model.readout(h), -1)[..., lx.PLURAL].float().numpy())
     arrays = {f: np.concatenate(v) for f, v in outs.items()}
     return arrays, np.concatenate(ps).astype(np.float32)
 
@@ -245,7 +246,7 @@ def summarize(model, seed: int = 0, distance: int | None = None, n_find: int = 5
 
 def _template(model, seed, distance, attractors, n, fields) -> Template:
     rng = _rng(seed, _TEMPLATE, attractors)
-    skeleton = agreement.agreement_example(rng, distance, attractors, label=0)
+    skeleton = grammar.agreement_example(rng, distance, attractors, label=0)
     examples = [resample(skeleton, rng, b % 2) for b in range(n)]
     x = np.array([e.ids for e in examples], dtype=np.int64)
     y = np.array([e.label for e in examples])
@@ -299,11 +300,11 @@ def _find_error_case(ev: SentenceSet, arrays: dict, p_plural: np.ndarray, fields
 
 def _two_clause(model, seed, n, fields) -> TwoClause:
     rng = _rng(seed, _CLAUSE)
-    c1, adjective, c2 = two_clause_skeleton(rng)
-    made = [two_clause_sentence(c1, adjective, c2, rng, b % 2) for b in range(n)]
+    c1, c2 = two_clause_skeleton(rng)
+    made = [two_clause_sentence(c1, c2, rng, b % 2) for b in range(n)]
     y = np.array([b % 2 for b in range(n)])
-    x = np.array([[agreement.WORD_TO_ID[w] for w in m[0]] for m in made], dtype=np.int64)
-    alone = np.array([[agreement.WORD_TO_ID[w] for w in m[4]] for m in made], dtype=np.int64)
+    x = np.array([[lx.WORD_TO_ID[w] for w in m[0]] for m in made], dtype=np.int64)
+    alone = np.array([[lx.WORD_TO_ID[w] for w in m[4]] for m in made], dtype=np.int64)
     gate = GATE[model.arch]
     arrays, p = run(model, x, fields + ((gate,) if gate else ()))
     _, p_alone = run(model, alone, (), last_only=True)
