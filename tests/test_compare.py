@@ -373,7 +373,7 @@ def test_every_seed_is_trained_and_the_curves_are_its_history():
 def test_seeds_count_in_the_time_estimate():
     one, three = (comparison.estimate_seconds(CompareConfig(seeds=n)) for n in (1, 3))
     assert 2.5 * one < three < 3 * one
-    assert comparison.check_budget(CompareConfig()) < comparison.MAX_TRAIN_SECONDS / 2   # page defaults
+    assert comparison.check_budget(CompareConfig()) < comparison.MAX_TRAIN_SECONDS        # page defaults are allowed
     with pytest.raises(ValueError, match="seeds"):
         CompareConfig(seeds=0).resolved()
 
