@@ -145,20 +145,20 @@ for t, w in enumerate(s.tokens):
     if t in unknown:                               # an unknown word, shown with its class
         words.append(f":violet[{inert(unknown[t][0])}]:gray[{inert(unknown[t][1])}]")
     elif t == s.subject_pos:
-        words.append(f"**:blue[{w}]**")
+        words.append(f"**{inert(w)}**")
     elif t in s.attractor_positions:
-        words.append(f":orange[{w}]")
+        words.append(f"_{inert(w)}_")
     elif any(t == c[0] for c in s.checks):
-        words.append(f"**{w}**")
+        words.append(f"`{w}`")
     else:
         words.append(inert(w))
 verb = f" → **{s.verb}**" if s.verb else " → **?**"
 st.markdown("#### " + " ".join(words) + verb)
 facts = [f"{len(s.tokens)} tokens read"]
 if s.subject_pos is not None:
-    facts.append(f"the subject '{s.tokens[s.subject_pos]}' (blue) is {insp.NUMBER[s.label]}")
+    facts.append(f"the subject '{s.tokens[s.subject_pos]}' (bold) is {insp.NUMBER[s.label]}")
     facts.append(f"{s.distance} tokens between it and the verb")
-    facts.append(f"{len(s.attractor_positions)} attractor(s) (orange)")
+    facts.append(f"{len(s.attractor_positions)} attractor(s) (italic)")
 if s.checks:
     facts.append("agreeing verbs judged: " + ", ".join(f"'{v}' ({insp.NUMBER[n]})"
                                                      for _, v, n in s.checks))
@@ -279,15 +279,6 @@ def time_view():
                            key="follow", max_selections=insp.MAX_FOLLOW, bind="query-params")
 
     view = (model_key, sentence_key)
-    plot(figure("gates", view, t, lambda: inspection_figures.gate_grid(
-        lstm.arrays, ins.tokens, insp.LSTM_FIELDS, cursor=t, marks=marks, prefix="LSTM ")),
-        key="p2_gates")
-    caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in "
-            "bold, attractors in vermillion); the dashed line is the cursor. Gates run from 0 "
-            "(white) to 1; g, c and h are signed (orange negative, blue positive). Look for units "
-            "whose forget gate stays near 1 after the subject while their cell state holds "
-            "its value: that is the memory.")
-
     left, right = st.columns(2)
     with left:
         if units:
@@ -305,13 +296,6 @@ def time_view():
         caption("The readout applied to h_t at every token. " + insp.probability_story(ins)
                 + " Look at whether each curve keeps the subject's number across the attractors.")
 
-    plot(figure("rnn", view, t, lambda: inspection_figures.gate_grid(
-        rnn.arrays, ins.tokens, ["hidden"], cursor=t, marks=marks, cols=1, prefix="RNN ",
-        panel_height=300)), key="p2_rnn")
-    caption("The RNN has only h: one row per unit. Its state is rewritten at every token by "
-            "tanh(W_ih x_t + W_hh h_(t-1) + b), with no gate to protect a value; compare how long "
-            "the pattern set at the subject survives here and in the LSTM's c panel.")
-
     if units:
         rows = {GATE_LABELS[q]: [round(float(lstm.arrays[q][t, u]), 3) for u in units]
                 for q in insp.LSTM_FIELDS}
@@ -319,6 +303,21 @@ def time_view():
                                              for k, u in enumerate(units)})
         caption(f"The chosen units' exact values at the cursor (token {t}, '{ins.tokens[t]}').")
 
+
+# The heatmap grids sit outside the cursor's fragment and carry no cursor: they are the heaviest charts to
+# redraw, and a cursor step would redraw all of them (bench/bench_browser.py: the cursor slider took p95
+# ~330 ms with them, ~140 ms without). The cursor is on the line charts above.
+plot(inspection_figures.gate_grid(lstm.arrays, ins.tokens, insp.LSTM_FIELDS, marks=marks, prefix="LSTM "),
+     key="p2_gates")
+caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in bold, attractors "
+        "in italics). Gates run from 0 (white) to 1; g, c and h are signed (orange negative, blue positive). "
+        "Look for units whose forget gate stays near 1 after the subject while their cell state holds its "
+        "value: that is the memory. Hover a cell for its exact value.")
+plot(inspection_figures.gate_grid(rnn.arrays, ins.tokens, ["hidden"], marks=marks, cols=1, prefix="RNN ",
+                                  panel_height=300), key="p2_rnn")
+caption("The RNN has only h: one row per unit. Its state is rewritten at every token by "
+        "tanh(W_ih x_t + W_hh h_(t-1) + b), with no gate to protect a value; compare how long "
+        "the pattern set at the subject survives here and in the LSTM's c panel.")
 
 time_view()
 

@@ -110,8 +110,8 @@ def test_gates_page_renders_on_defaults():
     for u in ins.traces["lstm"].top_units(2):
         assert insp.describe_unit(ins, u) in shown
     number = insp.NUMBER[s.label]
-    assert (f"{len(s.tokens)} tokens read · the subject '{s.tokens[s.subject_pos]}' (blue) is {number} · "
-            f"{s.distance} tokens between it and the verb · {len(s.attractor_positions)} attractor(s) (orange) · "
+    assert (f"{len(s.tokens)} tokens read · the subject '{s.tokens[s.subject_pos]}' (bold) is {number} · "
+            f"{s.distance} tokens between it and the verb · {len(s.attractor_positions)} attractor(s) (italic) · "
             f"agreeing verbs judged: '{s.verb}' ({number})") in shown
     assert baselines_sentence(reference_baselines(TrainConfig().distance, REFERENCE_N), TrainConfig().distance,
                               REFERENCE_N) in shown
@@ -163,9 +163,10 @@ def test_time_cursor_moves_on_every_plot():
     assert at.slider(key="t").value == T - 1
     at.slider(key="t").set_value(2).run()
     assert_clean(at)
+    cursored = {"p2_units", "p2_prob"}             # the heatmap grids carry no cursor (a redraw each step)
     for key, spec in charts(at).items():
-        xs = {s["x0"] for s in spec["layout"]["shapes"] if s.get("yref", "").endswith("domain")}
-        assert xs == {2}, key
+        xs = {s["x0"] for s in spec["layout"].get("shapes", []) if s.get("yref", "").endswith("domain")}
+        assert xs == ({2} if key in cursored else set()), key
     assert "Cursor at token **2: 'to'**" in texts(at)
 
 
@@ -247,7 +248,7 @@ def test_shared_url_reproduces_the_view():
     assert set(a) == set(b) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
     for k in a:
         assert _data(a[k]) == _data(b[k]), k
-        assert a[k]["layout"]["shapes"] == b[k]["layout"]["shapes"], k
+        assert a[k]["layout"].get("shapes") == b[k]["layout"].get("shapes"), k
     assert [t["name"] for t in a["p2_units"]["data"]] == ["unit 1 c", "unit 1 h", "unit 4 c", "unit 4 h"]
 
 

@@ -115,7 +115,7 @@ def token_labels(tokens) -> list[str]:
 
 
 def tick_text(tokens, marks: dict | None = None) -> list[str]:
-    """Token tick labels; the subject in bold, attractors underlined (plotly rich text). Marks, not colours:
+    """Token tick labels; the subject in bold, attractors in italics (plotly rich text). Marks, not colours:
     every colour of the palette already means a gate, a model or a sign somewhere in the app."""
     marks = marks or {}
     subj, attr = marks.get("subject"), set(marks.get("attractors") or ())
@@ -125,7 +125,7 @@ def tick_text(tokens, marks: dict | None = None) -> list[str]:
         if t == subj:
             s = f"<b>{s}</b>"
         if t in attr:
-            s = f"<u>{s}</u>"
+            s = f"<i>{s}</i>"
         out.append(s)
     return out
 
