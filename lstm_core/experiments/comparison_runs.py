@@ -108,7 +108,12 @@ def load_comparison(rid: str, store: RunStore | None = None) -> CompareResult | 
     evicted); ValueError for a malformed id or a corrupt entry."""
     store = store or run_store.default_store()
     stored = store.get(run_store.check_id(rid))
-    return None if stored is None else from_stored(rid, stored)
+    if stored is None:
+        return None
+    try:
+        return from_stored(rid, stored)
+    except ValueError as e:
+        raise ValueError(f"stored run {rid} cannot be used: {e}") from None
 
 
 def comparison_for(cfg: CompareConfig, store: RunStore | None = None, progress=None, **kw) -> CompareResult:

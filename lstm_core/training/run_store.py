@@ -261,6 +261,14 @@ class RunStore:
         self.max_bytes = default_max_bytes() if max_bytes is None else int(max_bytes)
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Event] = {}
+        self._clock, self._last_ns = threading.Lock(), 0
+
+    def _touch(self, path: Path) -> None:
+        """Mark as just used: the modification time set to now in ns (the file system's own clock may be
+        coarser than the interval between two uses), strictly after the last mark of this process."""
+        with self._clock:
+            self._last_ns = max(time.time_ns(), self._last_ns + 1)
+            os.utime(path, ns=(self._last_ns, self._last_ns))
 
     def _folder(self, run_id: str) -> Path:
         return self.directory / check_id(run_id)
@@ -276,7 +284,7 @@ class RunStore:
             return None
         try:
             run = _decode(run_id, folder)
-            os.utime(folder / "run.json")
+            self._touch(folder / "run.json")
         except FileNotFoundError as e:
             if not folder.exists():           # evicted while we read it
                 return None
@@ -301,6 +309,7 @@ class RunStore:
                 if folder.exists():
                     return
                 os.rename(tmp, folder)
+                self._touch(folder / "run.json")
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         self.evict(keep=run_id)
@@ -347,9 +356,9 @@ class RunStore:
     def get_or_compute(self, run_id: str, compute, encode, decode, on_wait=None, poll: float = 0.5):
         """(value, computed): decode(stored run) when the store has run_id; else value = compute(), stored
         as encode(value) unless that is None (e.g. a training stopped early), computed=True. While another
-        thread of this process computes the same id, wait for it (on_wait(seconds waited) every `poll`
-        seconds; it may raise to give up) and use its stored run; if it stored nothing, compute. A corrupt
-        stored entry is logged, removed and computed again."""
+        thread of this process computes the same id, wait for it (on_wait(seconds waited) at once and every
+        `poll` seconds; it may raise to give up) and use its stored run; if it stored nothing, compute. A stored
+        entry that get() or decode() rejects (ValueError) is logged, removed and computed again."""
         check_id(run_id)
         t0 = time.monotonic()
         while True:
@@ -359,19 +368,22 @@ class RunStore:
                 if mine:
                     event = self._inflight[run_id] = threading.Event()
             if not mine:
-                while not event.wait(poll):
+                while True:
                     if on_wait is not None:
                         on_wait(time.monotonic() - t0)
+                    if event.wait(poll):
+                        break
                 continue
             try:
                 try:
                     stored = self.get(run_id)
+                    value = None if stored is None else decode(stored)
                 except ValueError as e:
-                    _LOG.warning("run store: %s; training again", e)
+                    _LOG.warning("run store: %s; computing it again", e)
                     self.remove(run_id)
                     stored = None
                 if stored is not None:
-                    return decode(stored), False
+                    return value, False
                 value = compute()
                 keep = encode(value)
                 if keep is not None:
