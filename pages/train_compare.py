@@ -1,7 +1,9 @@
 """Train and compare — Train and compare: an LSTM and a simple RNN (GRU optional) trained on the same task,
-data and seeds, live, then measured the same way; the verdict is a learning curve over seeds. One call into lstm_core.experiments.comparison; the result
-lives in st.session_state["tc_result"], so it survives page switches and the other pages can
-inspect the trained models."""
+data and seeds, live, then measured the same way; the verdict is a learning curve over seeds. One call into
+lstm_core.experiments.comparison_runs (the stored run for these settings, or a training that is then stored);
+the result lives in st.session_state["tc_result"], so it survives page switches and the other pages can
+inspect the trained models, and its id goes into the URL (run=<id>), so a reload or a shared link shows it
+again (pages._ui.trained_result)."""
 import time
 
 import streamlit as st

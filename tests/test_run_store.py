@@ -3,6 +3,7 @@ JSON, bounded, least recently used evicted) under an id derived from its setting
 trained once (also when two sessions ask at the same time); a reload or a link with run=<id> shows the
 stored run without training; a corrupt or missing entry is a clear ValueError."""
 import json
+import shutil
 import threading
 import time
 from dataclasses import replace
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lstm_core.experiments import comparison, comparison_runs
 from lstm_core.narration import comparison as comparison_text
 from lstm_core.training import run_store
-from lstm_core.training.run_store import RunStore, StoredRun
+from lstm_core.training.run_store import RunStore
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 TRAIN, GATES = "pages/train_compare.py", "pages/gates_over_time.py"
@@ -204,7 +205,6 @@ def stored_once(tmp_path_factory):
 
 @pytest.mark.parametrize("how", CORRUPTIONS)
 def test_a_corrupt_entry_is_a_clear_error_and_is_trained_again(how, stored_once, tmp_path, count_trainings):
-    import shutil
     golden, res = stored_once
     store = RunStore(tmp_path / "runs")
     shutil.copytree(golden.directory / res.id, store.directory / res.id)
@@ -323,7 +323,7 @@ def test_an_unknown_run_gets_a_note_and_an_offer_to_train():
     rid = comparison_runs.run_id(TINY)
     at = _open(TRAIN, {"run": rid, "steps": "20", "hidden": "8", "d": "10", "seeds": "2"})
     shown = _texts(at)
-    assert f"is not on this server" in shown and "No results yet" in shown
+    assert "is not on this server" in shown and "No results yet" in shown
     assert f"exactly those of run {rid}: press **Train**" in shown and not at.button[0].disabled
     at = _open(TRAIN, {"run": "../../etc/passwd"})
     assert "cannot be used: a run id is 12 characters" in _texts(at)
