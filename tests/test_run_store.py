@@ -3,6 +3,7 @@ JSON, bounded, least recently used evicted) under an id derived from its setting
 trained once (also when two sessions ask at the same time); a reload or a link with run=<id> shows the
 stored run without training; a corrupt or missing entry is a clear ValueError."""
 import json
+import os
 import shutil
 import threading
 import time
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import comparison, comparison_runs
 from lstm_core.narration import comparison as comparison_text
-from lstm_core.training import run_store
+from lstm_core.training import run_format, run_store
 from lstm_core.training.run_store import RunStore
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -104,7 +105,7 @@ def test_adding_task_round_trip_keeps_missing_accuracies(store):
 
 def test_id_is_derived_from_the_resolved_settings(monkeypatch):
     rid = comparison_runs.run_id(TINY)
-    assert run_store.ID_RE.fullmatch(rid)
+    assert run_format.ID_RE.fullmatch(rid)
     same = replace(TINY, archs=("rnn", "lstm"), grad_every=TINY.resolved().grad_every)
     assert comparison_runs.run_id(same) == rid
     assert comparison_runs.run_id(replace(TINY, steps=None)) == comparison_runs.run_id(
@@ -114,7 +115,7 @@ def test_id_is_derived_from_the_resolved_settings(monkeypatch):
                dict(archs=("lstm", "rnn", "gru")), dict(train_mix="short"))}
     assert len(others) == 7 and rid not in others
     assert comparison_runs.run_id(TINY, sweep_n=50) != rid
-    monkeypatch.setattr(run_store, "VERSION", run_store.VERSION + 1)    # a new format never reads old runs
+    monkeypatch.setattr(run_format, "VERSION", run_format.VERSION + 1)    # a new format never reads old runs
     assert comparison_runs.run_id(TINY) != rid
 
 
@@ -240,6 +241,12 @@ def test_least_recently_used_runs_are_evicted(tmp_path, stored_once):
     assert [e[0] for e in store.entries()] == [ids[0], ids[2]] and not store.has(ids[1])
     assert store.total_bytes() <= store.max_bytes
     assert store.get(ids[1]) is None                 # evicted: None, not an error
+    crashed = store.directory / f".{'d' * 12}.tmp-0000"          # a writer that died mid-write, long ago
+    crashed.mkdir()
+    (crashed / "run.json").write_bytes(b"{")
+    os.utime(crashed, (1e9, 1e9))
+    store.evict()
+    assert not crashed.exists() and [e[0] for e in store.entries()] == [ids[0], ids[2]]
     store.clear()
     assert store.entries() == []
 
@@ -314,6 +321,8 @@ def test_a_trained_run_reopens_from_its_link_without_training(monkeypatch):
     assert not other.exception and "Already trained on this server" in _texts(other)
     alone = _open(TRAIN, {"run": res.id})           # the run alone: shown whatever the widgets say
     assert alone.session_state["tc_result"].id == res.id and comparison_text.summary(res) in _texts(alone)
+    vanishing = _open("pages/vanishing_gradients.py", {"run": res.id})
+    assert vanishing.session_state["tc_result"].id == res.id
     gates = _open(GATES, {"models": "trained", "run": res.id})    # other pages restore it too
     assert "trained on Train and compare" in _texts(gates)
     assert gates.session_state["tc_result"].id == res.id

@@ -19,8 +19,9 @@ from typing import Annotated, Literal
 
 from lstm_core.experiments import comparison
 from lstm_core.experiments.comparison import CompareConfig, CompareResult
-from lstm_core.training import run_store
-from lstm_core.training.run_store import RunStore, StoredRun
+from lstm_core.training import run_format, run_store
+from lstm_core.training.run_format import StoredRun
+from lstm_core.training.run_store import RunStore
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -51,7 +52,7 @@ def _config_json(cfg: CompareConfig) -> dict:
 
 def run_id(cfg: CompareConfig, sweep_n: int | None = None) -> str:
     """The id of the run these settings give: a hash of the resolved settings (and sweep_n)."""
-    return run_store.make_id({"kind": "comparison", "config": _config_json(cfg.resolved()),
+    return run_format.make_id({"kind": "comparison", "config": _config_json(cfg.resolved()),
                               "sweep_n": sweep_n})
 
 
@@ -68,7 +69,7 @@ def to_stored(res: CompareResult, sweep_n: int | None = None) -> StoredRun:
     """The comparison as a StoredRun (its TrainResults and the rest as JSON)."""
     info = dict(kind="comparison", config=_config_json(res.config), sweep_n=sweep_n,
                 seconds=float(res.seconds), queued_seconds=float(res.queued_seconds),
-                by_distance={a: dict(x=[int(v) for v in d["x"]], y=[run_store.json_float(float(v)) for v in d["y"]],
+                by_distance={a: dict(x=[int(v) for v in d["x"]], y=[run_format.json_float(float(v)) for v in d["y"]],
                                      metric=d["metric"], n=int(d["n"]))
                              for a, d in res.by_distance.items()})
     return StoredRun(runs={a: list(res.all_runs(a)) for a in res.runs}, info=info)
@@ -96,7 +97,7 @@ def from_stored(rid: str, stored: StoredRun) -> CompareResult:
     for a, rs in stored.runs.items():
         if [r.config for r in rs] != [cfg.train_config(a, s).resolved() for s in cfg.seed_list()]:
             raise ValueError(f"the stored {a.upper()} runs were not trained with the run's settings")
-    by_distance = {a: dict(x=s.x, y=[run_store.float_from_json(v) for v in s.y], metric=s.metric, n=s.n)
+    by_distance = {a: dict(x=s.x, y=[run_format.float_from_json(v) for v in s.y], metric=s.metric, n=s.n)
                    for a, s in info.by_distance.items()}
     return CompareResult(cfg, {a: rs[0] for a, rs in stored.runs.items()}, by_distance=by_distance, id=rid,
                          seconds=info.seconds, queued_seconds=info.queued_seconds,
@@ -107,7 +108,7 @@ def load_comparison(rid: str, store: RunStore | None = None) -> CompareResult | 
     """The stored comparison `rid`; None when the store does not have it (never trained here, or
     evicted); ValueError for a malformed id or a corrupt entry."""
     store = store or run_store.default_store()
-    stored = store.get(run_store.check_id(rid))
+    stored = store.get(run_format.check_id(rid))
     if stored is None:
         return None
     try:
