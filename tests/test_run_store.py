@@ -158,6 +158,14 @@ def test_two_sessions_asking_at_once_train_once(store, count_trainings, monkeypa
     assert_same_run(got["a"], got["b"])
 
 
+def test_a_store_that_cannot_write_loses_the_link_not_the_run(store, monkeypatch):
+    def full(*a, **kw):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(store, "put", full)
+    res = comparison_runs.comparison_for(TINY, store)
+    assert comparison_runs.complete(res) and res.id != comparison_runs.run_id(TINY) and store.entries() == []
+
+
 def test_a_run_stopped_early_is_not_stored(store):
     res = comparison_runs.comparison_for(TINY, store, should_stop=lambda: True)
     assert res.runs["lstm"].status.startswith("stopped") and not comparison_runs.complete(res)

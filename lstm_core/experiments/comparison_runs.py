@@ -12,6 +12,7 @@ random id: it is not what those settings give.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import asdict, fields
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
@@ -120,7 +121,7 @@ def load_comparison(rid: str, store: RunStore | None = None) -> CompareResult | 
 def comparison_for(cfg: CompareConfig, store: RunStore | None = None, progress=None, **kw) -> CompareResult:
     """The comparison cfg gives: from the store when it has the run (progress gets
     {'event': 'stored', 'id'}), else comparison.run_comparison(cfg, progress, **kw), stored when complete
-    (its id is then run_id(cfg)). While another session of this server trains the same settings, waits
+    (its id is then run_id(cfg); a run that is not stored keeps a random id). While another session of this server trains the same settings, waits
     for it (progress gets {'event': 'same', 'id', 'waited'}) and returns its run. Raises what
     run_comparison raises."""
     cfg = cfg.resolved()
@@ -143,4 +144,6 @@ def comparison_for(cfg: CompareConfig, store: RunStore | None = None, progress=N
     res, _ = store.get_or_compute(
         rid, compute, encode=lambda r: to_stored(r, sweep_n) if r.id == rid else None, decode=decode,
         on_wait=lambda waited: emit(dict(event="same", id=rid, waited=waited)))
+    if res.id == rid and not store.has(rid):      # could not be stored (a full disk): no id to link to
+        res.id = uuid.uuid4().hex[:12]
     return res

@@ -205,7 +205,10 @@ class RunStore:
                 value = compute()
                 keep = encode(value)
                 if keep is not None:
-                    self.put(run_id, keep)
+                    try:
+                        self.put(run_id, keep)
+                    except OSError as e:      # a full or read-only disk loses the link, never the result
+                        _LOG.warning("run store: could not store run %s: %s", run_id, e)
                 return value, True
             finally:
                 with self._lock:
