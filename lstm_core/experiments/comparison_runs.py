@@ -121,8 +121,8 @@ def load_comparison(rid: str, store: RunStore | None = None) -> CompareResult | 
 def comparison_for(cfg: CompareConfig, store: RunStore | None = None, progress=None, **kw) -> CompareResult:
     """The comparison cfg gives: from the store when it has the run (progress gets
     {'event': 'stored', 'id'}), else comparison.run_comparison(cfg, progress, **kw), stored when complete
-    (its id is then run_id(cfg); a run that is not stored keeps a random id). While another session of this server trains the same settings, waits
-    for it (progress gets {'event': 'same', 'id', 'waited'}) and returns its run. Raises what
+    (its id is then run_id(cfg); a run that is not stored keeps a random id). While another session of
+    this server trains the same settings, waits for it (progress gets {'event': 'same', 'id', 'waited'}) and returns its run. Raises what
     run_comparison raises."""
     cfg = cfg.resolved()
     store = store or run_store.default_store()
