@@ -240,6 +240,9 @@ if linked and (res is None or res.id != linked) and not over and comparison_runs
 if res is None:
     st.info("No results yet: choose settings and press the button. " + pretrained_note())
     st.stop()
+addressable = res.id == comparison_runs.run_id(res.config)     # stored under its settings' id
+if addressable and not linked:          # back from another page (navigation drops the URL's parameters)
+    st.query_params[RUN_PARAM] = res.id
 
 rc = res.config
 st.header("Results")
@@ -248,9 +251,10 @@ st.caption(f"Trained with: {comparison.TASK_LABELS[rc.task]}, {comparison.SPAN_S
            f"{rc.steps} steps, {rc.optimizer} lr {rc.lr:g}, clipping "
            f"{'off' if rc.clip is None else rc.clip}, seeds {', '.join(map(str, rc.seed_list()))}. "
            "These results stay while you visit other pages."
-           + (f" Run id {res.id}: this page's address opens this run again (a reload, or a link you share) "
-              "while this server keeps it, without training." if st.query_params.get(RUN_PARAM) == res.id else
-              " This run was stopped early, so it is not stored and has no link."))
+           + (f" Run id {res.id}: a link with run={res.id} (this page's address) opens this run again, a reload "
+              "or a link you share, while this server keeps it, without training." if addressable else
+              " This run is not stored (it was stopped early, or the server could not write it), so it has "
+              "no link."))
 for s in comparison_text.status_lines(res):
     if "diverged" in s:
         st.error(s, icon=":material/error:")
@@ -326,4 +330,4 @@ with d2:
 if rc.task == "agreement":
     st.page_link("pages/gates_over_time.py", label="See these models read a sentence: Gates over time",
                  icon=":material/traffic:",
-                 query_params={"models": "trained", **({RUN_PARAM: res.id} if st.query_params.get(RUN_PARAM) == res.id else {})})
+                 query_params={"models": "trained", **({RUN_PARAM: res.id} if addressable else {})})

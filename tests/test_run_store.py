@@ -329,6 +329,12 @@ def test_a_trained_run_reopens_from_its_link_without_training(monkeypatch):
     assert not other.exception and "Already trained on this server" in _texts(other)
     alone = _open(TRAIN, {"run": res.id})           # the run alone: shown whatever the widgets say
     assert alone.session_state["tc_result"].id == res.id and comparison_text.summary(res) in _texts(alone)
+    at.query_params = {}                            # navigation drops the URL's parameters; back on the page,
+    at.switch_page(GATES)                           # the run's id is put back
+    at.run()
+    at.switch_page(TRAIN)
+    at.run()
+    assert at.query_params["run"] in (res.id, [res.id]) and f"Run id {res.id}" in _texts(at)
     vanishing = _open("pages/vanishing_gradients.py", {"run": res.id})
     assert vanishing.session_state["tc_result"].id == res.id
     gates = _open(GATES, {"models": "trained", "run": res.id})    # other pages restore it too
