@@ -27,6 +27,10 @@ to Streamlit's own binding.
     caption(text)                 the "what to look at" note beside a chart
     show_error(exc, what="")      a clear message for a bad setting (ValueError) or a generic one
                                   for anything else (details go to the server log, never a traceback)
+    trained_result(container=None) -> CompareResult | None
+                                  the session's Train and compare result; a `run=<id>` in the URL that the
+                                  session does not hold is loaded from the server's run store first (F5,
+                                  a shared link), with a note when the store does not have it
     client_keys()                 (('session', id), ('address', ip or None)): who asks, for the training
                                   queue's one-at-a-time-per-person rule (lstm_core.compare)
     plot(fig, key=None)           st.plotly_chart with the app's settings (full width, no logo);
@@ -44,12 +48,14 @@ import unicodedata
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from lstm_core.experiments import comparison_runs
 from pages._text import code, inert
 
 _LOG = logging.getLogger("lstm_lab")
 _NOTES_KEY = "_ui_url_notes"
 _PAGE_KEY, _ENTERED_KEY = "_ui_page", "_ui_entered_page"
 TRAINED_RESULT = "tc_result"   # session key of the latest Train and compare result (a CompareResult), read by other pages
+RUN_PARAM = "run"              # URL parameter naming a stored Train and compare run (lstm_core.experiments.comparison_runs)
 
 
 # ----------------------------------------------------------------------------- notes
@@ -317,6 +323,35 @@ def show_error(exc: BaseException, what: str = "", container=None) -> None:
         _LOG.exception("unexpected error%s", f" in {what}" if what else "", exc_info=exc)
         where.error(f"{prefix}something went wrong ({type(exc).__name__}). Try other settings; "
                     "the details are in the server log.", icon=":material/error:")
+
+
+def trained_result(container=None):
+    """The session's Train and compare result (a CompareResult, or None). When the URL names a stored run
+    (`run=<id>`) that the session does not hold, it is loaded from the server's run store first and
+    becomes the session's result: a reload or a shared link shows the same run without training. A run
+    the store does not have (evicted, trained on another server) or cannot read gets a note."""
+    raw = _raw(RUN_PARAM)
+    res = st.session_state.get(TRAINED_RESULT)
+    if not raw or (res is not None and res.id == raw[-1]):
+        return res
+    rid = raw[-1]
+    try:
+        loaded = comparison_runs.load_comparison(rid)
+    except ValueError as e:
+        (container or st).warning(f"The trained run {code(rid)} in this link cannot be used: {inert(e, 400)}",
+                                  icon=":material/link:")
+        return res
+    except OSError as e:      # an unreadable store directory: the page still works without it
+        _LOG.warning("run store unreadable: %s", e)
+        loaded = None
+    if loaded is None:
+        (container or st).warning(
+            f"The trained run {code(rid)} in this link is not on this server (runs are kept until the store "
+            "needs room, and each server has its own). Train and compare can train the link's settings again: "
+            "training is deterministic, so the same settings give the same run.", icon=":material/link:")
+        return res
+    st.session_state[TRAINED_RESULT] = loaded
+    return loaded
 
 
 def client_keys() -> tuple:

@@ -16,7 +16,7 @@ from lstm_core.training.trainer import TrainConfig
 from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
 from lstm_core.training import registry, uploads
 from pages._text import inert
-from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error, TRAINED_RESULT
+from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error, TRAINED_RESULT, trained_result
 
 RESULT = TRAINED_RESULT
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
@@ -69,7 +69,7 @@ models = {a: base[a][0] for a in ("lstm", "rnn")}
 descs = {a: base[a][1] for a in ("lstm", "rnn")}
 model_key = source if source == "curriculum" else "pretrained"
 if source == "trained":
-    res = st.session_state.get(RESULT)
+    res = trained_result(c1)
     if res is None:
         c1.info("No trained models in this session yet: train some on **Train and compare**. "
                 "Showing the shipped pretrained models.")

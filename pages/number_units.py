@@ -9,7 +9,7 @@ import streamlit as st
 from lstm_core.experiments import number_units as nu
 from lstm_core.figures import number_units as nf
 from lstm_core.narration import number_units as say
-from pages._ui import TRAINED_RESULT, begin_page, bound_select, bound_slider, caption, plot, show_error
+from pages._ui import begin_page, trained_result, bound_select, bound_slider, caption, plot, show_error
 
 ARCHS = ("lstm", "gru", "rnn")
 # what a selectbox shows (and the URL carries) -> the core's name
@@ -84,7 +84,7 @@ if not available:
     st.error("No shipped agreement model was found (lstm_core/pretrained). "
              "Train one with `python -m lstm_core.training --task agreement --save ...`.")
     st.stop()
-result = st.session_state.get(TRAINED_RESULT)             # what Train and compare trained in this session
+result = trained_result()             # what Train and compare trained in this session
 mine, why_not = nu.trained_models(result)
 
 top_row = st.columns([1, 1, 1])

@@ -1,20 +1,23 @@
 """Train and compare — Train and compare: an LSTM and a simple RNN (GRU optional) trained on the same task,
-data and seeds, live, then measured the same way; the verdict is a learning curve over seeds. One call into lstm_core.experiments.comparison; the result
-lives in st.session_state["tc_result"], so it survives page switches and the other pages can
-inspect the trained models."""
+data and seeds, live, then measured the same way; the verdict is a learning curve over seeds. One call into
+lstm_core.experiments.comparison_runs (the stored run for these settings, or a training that is then stored);
+the result lives in st.session_state["tc_result"], so it survives page switches and the other pages can
+inspect the trained models, and its id goes into the URL (run=<id>), so a reload or a shared link shows it
+again (pages._ui.trained_result)."""
 import time
 
 import streamlit as st
 
 from lstm_core import limits
 from lstm_core.data import baselines
-from lstm_core.experiments import comparison
+from lstm_core.experiments import comparison, comparison_runs
 from lstm_core.experiments.learning_curves import THRESHOLD
 from lstm_core.figures import comparison as comparison_figures
 from lstm_core.narration import comparison as comparison_text
 from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training import queue
-from pages._ui import begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys, plot, show_error, TRAINED_RESULT
+from pages._ui import (RUN_PARAM, TRAINED_RESULT, begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys,
+                       plot, show_error, trained_result)
 
 RESULT, NOTE = TRAINED_RESULT, "tc_note"
 RUNNING = "_tc_running"                      # {arch, step} while this session trains
@@ -173,12 +176,19 @@ def live_training(cfg):
                 draw(e["step"] == e["steps"])
             elif kind == "done":
                 line.caption(f"{e['arch'].upper()} seed {e['seed']}: {e['status']}")
+            elif kind == "stored":
+                where["stored"] = e["id"]
+            elif kind == "same":
+                msg = (f"Another visitor is training exactly these settings right now (run {e['id']}): "
+                       f"waiting for that run instead of training again ({e['waited']:.0f} s).")
+                status.update(label=msg, state="running", expanded=True)
+                queued_line.info(msg, icon=":material/group:")
             elif kind == "sweep":
                 status.update(label=f"Testing {e['arch'].upper()} at several distances…",
                               expanded=True)
 
         try:
-            res = comparison.run_comparison(cfg, progress=progress, owners=client_keys())
+            res = comparison_runs.comparison_for(cfg, progress=progress, owners=client_keys())
             st.session_state.pop(RUNNING, None)
         except queue.AlreadyQueued as e:
             st.session_state.pop(RUNNING, None)
@@ -205,6 +215,10 @@ def live_training(cfg):
             st.session_state.pop(RUNNING, None)
             st.session_state[NOTE] = interrupted_note(where)
             raise
+        if where.get("stored"):
+            status.update(label=f"Already trained on this server (run {res.id}): shown without training again",
+                          state="complete", expanded=False)
+            return res
         draw(True)
         state = "error" if any(r.diverged for r in res.runs.values()) else "complete"
         status.update(label=f"Done in {res.seconds:.1f} s"
@@ -220,15 +234,26 @@ if clicked and not over:
     res = live_training(cfg)
     if res is not None:
         st.session_state[RESULT] = res
+        if res.id == comparison_runs.run_id(cfg):      # complete and stored: the URL names it (F5, a shared link)
+            st.query_params[RUN_PARAM] = res.id
+        else:                                           # stopped early: not stored, not addressable
+            st.query_params.pop(RUN_PARAM, None)
 
 if st.session_state.get(NOTE):
     st.warning(st.session_state[NOTE], icon=":material/stop_circle:")
 
 # ---------------------------------------------------------------------------- results
-res = st.session_state.get(RESULT)
+res = trained_result()
+linked = st.query_params.get(RUN_PARAM)
+if linked and (res is None or res.id != linked) and not over and comparison_runs.run_id(cfg) == linked:
+    st.info(f"The settings above are exactly those of run {linked}: press **Train** to train it again "
+            f"(about {estimate:.0f} s; the same settings give the same run).", icon=":material/replay:")
 if res is None:
     st.info("No results yet: choose settings and press the button. " + pretrained_note())
     st.stop()
+addressable = res.id == comparison_runs.run_id(res.config)     # stored under its settings' id
+if addressable and not linked:          # back from another page (navigation drops the URL's parameters)
+    st.query_params[RUN_PARAM] = res.id
 
 rc = res.config
 st.header("Results")
@@ -236,7 +261,11 @@ st.caption(f"Trained with: {comparison.TASK_LABELS[rc.task]}, {comparison.SPAN_S
            f"{rc.distance}, hidden {rc.hidden}{' (parameter-matched)' if rc.match_params else ''}, "
            f"{rc.steps} steps, {rc.optimizer} lr {rc.lr:g}, clipping "
            f"{'off' if rc.clip is None else rc.clip}, seeds {', '.join(map(str, rc.seed_list()))}. "
-           "These results stay while you visit other pages.")
+           "These results stay while you visit other pages."
+           + (f" Run id {res.id}: a link with run={res.id} (this page's address) opens this run again, a reload "
+              "or a link you share, while this server keeps it, without training." if addressable else
+              " This run is not stored (it was stopped early, or the server could not write it), so it has "
+              "no link."))
 for s in comparison_text.status_lines(res):
     if "diverged" in s:
         st.error(s, icon=":material/error:")
@@ -313,4 +342,5 @@ with d2:
                            on_click="ignore")
 if rc.task == "agreement":
     st.page_link("pages/gates_over_time.py", label="See these models read a sentence: Gates over time",
-                 icon=":material/traffic:", query_params={"models": "trained"})
+                 icon=":material/traffic:",
+                 query_params={"models": "trained", **({RUN_PARAM: res.id} if addressable else {})})

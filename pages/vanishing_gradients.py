@@ -18,7 +18,7 @@ from lstm_core.narration import comparison as comparison_text
 from lstm_core.narration import vanishing as vanishing_text
 from lstm_core.training import registry
 from pages import _presets as presets
-from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error, TRAINED_RESULT,
+from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error, TRAINED_RESULT, trained_result,
                       url_notes_banner)
 
 C = style.ARCH_COLORS
@@ -72,7 +72,7 @@ def clip_controls():
 
 begin_page()
 st.title("Vanishing gradients")
-res = st.session_state.get(RESULT)
+res = trained_result()
 top = st.columns([1, 2])
 if res is None and st.query_params.get("vg_models") == MINE:
     top[0].info("This link shows models trained on **Train and compare**, and this session has none yet: "

@@ -18,6 +18,13 @@ pytest_plugins = ["number_units_models"]
 
 
 @pytest.fixture(autouse=True)
+def _own_run_store(tmp_path, monkeypatch):
+    """Every test has its own empty run store (lstm_core.training.run_store): a run stored by one test
+    must never stand in for another test's training."""
+    monkeypatch.setenv("LSTM_LAB_RUN_STORE", str(tmp_path / "run-store"))
+
+
+@pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     """Every test starts with empty Streamlit caches (AppTest shares the process-wide caches)."""
     yield

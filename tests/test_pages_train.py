@@ -409,6 +409,7 @@ def test_interrupted_training_keeps_the_previous_results(monkeypatch):
                           elapsed=0.1))
         raise StopException()        # what Streamlit raises when the page reruns mid-script
     monkeypatch.setattr(comparison, "run_comparison", interrupted)
+    at.slider(key="train_seed").set_value(1).run()     # other settings: the first run's are stored, not retrained
     at.button[0].click()
     at.run()
     at.run()

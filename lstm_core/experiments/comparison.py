@@ -206,7 +206,8 @@ class CompareResult:
     first seed's TrainResult (model = last good weights, history, probe gradient norms, status,
     test metrics); seed_runs: arch -> [TrainResult per seed] (empty: runs is the only seed).
     by_distance: arch -> {'x': spans, 'y': metric, 'metric': 'accuracy'|'mse'} of the first
-    seed's model on fresh data after training. id is unique per comparison."""
+    seed's model on fresh data after training. id: random per comparison, or, for a complete run
+    stored by lstm_core.experiments.comparison_runs, the id its settings give (run_id)."""
     config: CompareConfig
     runs: dict
     by_distance: dict = field(default_factory=dict)
