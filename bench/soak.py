@@ -13,6 +13,7 @@ Timings and memory depend on the machine (measured on a shared 2-core machine).
 """
 
 import argparse
+import tempfile
 import asyncio
 import sys
 import time
@@ -49,7 +50,10 @@ async def one_training(browser, url, timeout_s):
 
 async def soak(args, server, sampler, log):
     from playwright.async_api import async_playwright
-    url = (f"{server.url}/train-and-compare?steps={args.steps}&hidden={args.hidden}&d={args.d}")
+    # every training of the soak has its own seed: the run store would serve repeated settings without
+    # training (that is its job), and the soak must train every time
+    url = (f"{server.url}/train-and-compare?steps={args.steps}&hidden={args.hidden}&d={args.d}&seeds=1"
+           "&train_seed={seed}")
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -63,8 +67,9 @@ async def soak(args, server, sampler, log):
             for r in range(1, args.rounds + 1):
                 sampler.peak_mb = 0.0
                 t0 = time.perf_counter()
-                done = await asyncio.gather(*[one_training(browser, url, args.timeout)
-                                              for _ in range(args.sessions)], return_exceptions=True)
+                done = await asyncio.gather(*[one_training(browser, url.format(seed=(r * args.sessions + k) % 100),
+                                                           args.timeout)
+                                              for k in range(args.sessions)], return_exceptions=True)
                 ok = sum(1 for d in done if not isinstance(d, BaseException) and d[1])
                 await asyncio.sleep(2.0)                 # sessions closed; let the server settle
                 now = sampler.current_mb()
@@ -97,7 +102,8 @@ def main():
         lines.append(s)
     log(f"soak: {args.rounds} rounds x {args.sessions} concurrent trainings (steps {args.steps}, "
         f"hidden {args.hidden}, d {args.d}); goal: RSS levels off under {GOAL_MB} MB")
-    server = StreamlitServer(out / "soak_server.log")
+    store = tempfile.mkdtemp(prefix="lstm-lab-soak-runs-")          # its own run store, removed after
+    server = StreamlitServer(out / "soak_server.log", env={"LSTM_LAB_RUN_STORE": store})
     server.start()
     sampler = RssSampler(server.proc.pid)
     sampler.current_mb = lambda: sum(sampler.rss_kb(p) for p in sampler.tree()) / 1024

@@ -28,6 +28,9 @@ from lstm_core.figures.style import (
     GATE_LABELS,
     LEGEND_BELOW,
     OKABE_ITO,
+    f32,
+    figure,
+    token_axis,
     token_labels,
 )
 
@@ -35,14 +38,9 @@ NUMBER_COLORS = {"singular": OKABE_ITO["sky_blue"], "plural": OKABE_ITO["reddish
 ROLE_COLORS = {"intact": OKABE_ITO["black"], "top": OKABE_ITO["vermillion"], "random": OKABE_ITO["grey"]}
 UNIT_PALETTE = [OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "reddish_purple", "vermillion",
                                        "sky_blue", "black", "grey")]
-MAX_TICKS = 40
 # lines that coincide (LSTM and GRU both at 100%) stay distinguishable by dash and marker
 ARCH_DASHES = {"lstm": "solid", "gru": "dash", "rnn": "solid"}
 ARCH_SYMBOLS = {"lstm": "circle", "gru": "diamond", "rnn": "square"}
-
-
-def _f32(a) -> np.ndarray:
-    return np.asarray(a, dtype=np.float32)
 
 
 _GRID = "#EBF0F8"
@@ -58,20 +56,9 @@ def _layout(title: str, height: int, **kw) -> dict:
                 legend=LEGEND_BELOW, **kw)
 
 
-def _figure(data: list, layout: dict) -> go.Figure:
-    """One go.Figure(dict) call: plotly validates the whole figure once."""
-    return go.Figure(dict(data=data, layout=layout))
-
-
 def _token_axis(tokens, title: str | None = "token (time →)") -> dict:
-    T = len(tokens)
-    every = max(1, int(np.ceil(T / MAX_TICKS)))
-    ticks = list(range(0, T, every))
-    axis = dict(tickmode="array", tickvals=ticks, ticktext=[str(tokens[t]) for t in ticks],
-                range=[-0.5, T - 0.5], tickangle=-45 if T > 12 else 0)
-    if title:
-        axis["title"] = dict(text=title)
-    return axis
+    """The app's one token axis (lstm_core.figures.style.token_axis), ticks plain, light grid lines."""
+    return dict(token_axis(tokens, title=title), showgrid=True)
 
 
 def position_labels(positions) -> list[str]:
@@ -91,8 +78,8 @@ def _ref(row: int) -> tuple[str, str]:
 def _band(x, mean, std, color: str, name: str, *, row: int = 1, hover=None, dash: str = "solid",
           showlegend: bool = True) -> list:
     """Mean line with a ±std band: two scatter trace dicts."""
-    mean, std = _f32(mean), _f32(std)
-    x = _f32(x)
+    mean, std = f32(mean), f32(std)
+    x = f32(x)
     xr, yr = _ref(row)
     band = dict(type="scatter", x=np.concatenate([x, x[::-1]]), y=np.concatenate([mean + std, (mean - std)[::-1]]),
                 fill="toself", fillcolor=_rgba(color, 0.18), line=dict(width=0), hoverinfo="skip",
@@ -152,7 +139,7 @@ def _two_rows(top_share: float = 0.55) -> dict:
 
 def separability_heatmap(sep, units, positions, *, field: str = "cell") -> go.Figure:
     """sep (U, P) |2 AUC - 1| of the shown units (rows) at positions from the subject (columns)."""
-    sep = _f32(sep)
+    sep = f32(sep)
     if sep.shape != (len(units), len(positions)):
         raise ValueError(f"separability must be (units, positions) = ({len(units)}, {len(positions)}), got {sep.shape}")
     label = GATE_LABELS.get(field, field)
@@ -167,12 +154,12 @@ def separability_heatmap(sep, units, positions, *, field: str = "cell") -> go.Fi
                      xaxis=dict(tickmode="array", tickvals=list(range(len(positions))), ticktext=labels,
                                 title=dict(text="tokens after the subject"), tickangle=-45),
                      yaxis=dict(type="category", autorange="reversed"))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def unit_scores(score, order, k: int, *, field: str = "cell") -> go.Figure:
     """Every unit's mean separability, sorted best first; the top k (the ones ablated) highlighted."""
-    score, order = _f32(score), np.asarray(order)
+    score, order = f32(score), np.asarray(order)
     s = score[order]
     colors = [ROLE_COLORS["top"] if i < k else OKABE_ITO["grey"] for i in range(len(s))]
     data = [dict(type="bar", x=list(range(1, len(s) + 1)), y=s, marker=dict(color=colors),
@@ -183,7 +170,7 @@ def unit_scores(score, order, k: int, *, field: str = "cell") -> go.Figure:
     layout = _layout(f"All units ranked by mean separability of their {GATE_LABELS.get(field, field)}", 320,
                      xaxis=dict(title=dict(text="rank (unit number on hover)")),
                      yaxis=dict(title=dict(text="mean |2AUC−1|"), range=[0, 1.02]))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def probe_curves(curves: dict, positions, colors: dict | None = None, dashes: dict | None = None) -> go.Figure:
@@ -200,14 +187,14 @@ def probe_curves(curves: dict, positions, colors: dict | None = None, dashes: di
                      xaxis=dict(tickmode="array", tickvals=x.tolist(), ticktext=labels, tickangle=-45,
                                 title=dict(text="tokens after the subject (held-out sentences)")),
                      yaxis=dict(title=dict(text="probe accuracy (5-fold CV)"), range=[0.3, 1.03]))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def number_trajectory(mean, std, tokens, subject: int, attractors, *, unit: int, field: str = "cell",
                       n: int | None = None) -> go.Figure:
     """One unit over a sentence structure: mean ± std over sentences with a singular (row 0) and
     a plural (row 1) subject. mean, std (2, T)."""
-    mean, std = _f32(mean), _f32(std)
+    mean, std = f32(mean), f32(std)
     tokens = [str(t) for t in tokens]
     if mean.shape != (2, len(tokens)) or std.shape != mean.shape:
         raise ValueError(f"mean/std must be (2, {len(tokens)}), got {mean.shape}, {std.shape}")
@@ -222,7 +209,7 @@ def number_trajectory(mean, std, tokens, subject: int, attractors, *, unit: int,
     layout = _layout(f"Unit {unit}: {label}, mean ± 1 std{each}", 420, shapes=shapes, annotations=notes,
                      xaxis=_token_axis(tokens, "token (words resampled; one sentence shown)"),
                      yaxis=dict(title=dict(text=label)))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def ablation_curve_figure(ks, acc_top, acc_random, acc_intact: float, k: int | None = None,
@@ -230,7 +217,7 @@ def ablation_curve_figure(ks, acc_top, acc_random, acc_intact: float, k: int | N
     """Accuracy after intervening on the top-k units and on k random units (mean ± std over
     draws), vs k. acc_top (K,), acc_random (K, draws)."""
     ks = np.asarray(ks)
-    acc_top, acc_random = _f32(acc_top), _f32(acc_random)
+    acc_top, acc_random = f32(acc_top), f32(acc_random)
     x = np.arange(len(ks))
     data = _band(x, acc_random.mean(1), acc_random.std(1), ROLE_COLORS["random"], "k random units")
     data.append(dict(type="scatter", x=x, y=acc_top, mode="lines+markers", name="top-k number units",
@@ -253,17 +240,17 @@ def ablation_curve_figure(ks, acc_top, acc_random, acc_intact: float, k: int | N
                      xaxis=dict(tickmode="array", tickvals=x.tolist(), ticktext=[str(int(v)) for v in ks],
                                 title=dict(text=f"k = units {how} at every step")),
                      yaxis=dict(title=dict(text="agreement accuracy"), range=[0.3, 1.03], tickformat=".0%"))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def ablation_bars(counts, acc_intact, acc_top, acc_random, *, k: int, mode: str = "ablate") -> go.Figure:
     """Accuracy by number of attractors: intact, top-k intervened, k random (mean, error bar = std)."""
     counts = [str(c) for c in counts]
-    acc_random = _f32(acc_random)
+    acc_random = f32(acc_random)
     verb = "ablated" if mode == "ablate" else f"clamped ({mode})"
-    data = [dict(type="bar", x=counts, y=_f32(acc_intact), name="intact", marker=dict(color=ROLE_COLORS["intact"]),
+    data = [dict(type="bar", x=counts, y=f32(acc_intact), name="intact", marker=dict(color=ROLE_COLORS["intact"]),
                  hovertemplate="%{x} attractors: %{y:.1%}<extra>intact</extra>"),
-            dict(type="bar", x=counts, y=_f32(acc_top), name=f"top {k} {verb}", marker=dict(color=ROLE_COLORS["top"]),
+            dict(type="bar", x=counts, y=f32(acc_top), name=f"top {k} {verb}", marker=dict(color=ROLE_COLORS["top"]),
                  hovertemplate="%{x} attractors: %{y:.1%}<extra>top</extra>"),
             dict(type="bar", x=counts, y=acc_random.mean(0), name=f"{k} random {verb}",
                  marker=dict(color=ROLE_COLORS["random"]),
@@ -274,12 +261,12 @@ def ablation_bars(counts, acc_intact, acc_top, acc_random, *, k: int, mode: str 
                      shapes=shapes, annotations=notes, barmode="group",
                      xaxis=dict(title=dict(text="attractors (intervening nouns of the other number)")),
                      yaxis=dict(title=dict(text="accuracy"), range=[0, 1.05], tickformat=".0%"))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def attractor_accuracy(acc: dict, counts) -> go.Figure:
     """Accuracy vs number of attractors, one line per model. acc {arch: (C,)}."""
-    data = [dict(type="scatter", x=list(counts), y=_f32(a), mode="lines+markers", name=arch.upper(),
+    data = [dict(type="scatter", x=list(counts), y=f32(a), mode="lines+markers", name=arch.upper(),
                  line=dict(color=ARCH_COLORS.get(arch, OKABE_ITO["black"]), width=2.5, dash=ARCH_DASHES.get(arch)),
                  marker=dict(size=9, symbol=ARCH_SYMBOLS.get(arch, "circle")),
                  hovertemplate="%{x} attractors: %{y:.1%}<extra>" + arch.upper() + "</extra>")
@@ -288,14 +275,14 @@ def attractor_accuracy(acc: dict, counts) -> go.Figure:
     layout = _layout("Agreement accuracy vs number of attractors", 360, shapes=shapes, annotations=notes,
                      xaxis=dict(title=dict(text="attractors"), tickmode="array", tickvals=list(counts)),
                      yaxis=dict(title=dict(text="accuracy"), range=[0.3, 1.03], tickformat=".0%"))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def error_case_figure(tokens, p_correct, subject: int, attractors, turn: int, unit_values: dict,
                       *, verb: str, field: str = "cell") -> go.Figure:
     """Top: P(correct verb) if the verb came after each token; bottom: chosen units' state."""
     tokens = [str(t) for t in tokens]
-    p = _f32(p_correct)
+    p = f32(p_correct)
     if p.shape != (len(tokens),):
         raise ValueError(f"p_correct must be ({len(tokens)},), got {p.shape}")
     if not 0 <= int(turn) < len(tokens):
@@ -309,7 +296,7 @@ def error_case_figure(tokens, p_correct, subject: int, attractors, turn: int, un
                  marker=dict(color=OKABE_ITO["vermillion"], size=14, symbol="x"))]
     first = GATE_COLORS.get(field, OKABE_ITO["blue"])
     for i, (label, v) in enumerate(unit_values.items()):
-        data.append(dict(type="scatter", x=x, y=_f32(v), mode="lines", name=str(label), xaxis="x2", yaxis="y2",
+        data.append(dict(type="scatter", x=x, y=f32(v), mode="lines", name=str(label), xaxis="x2", yaxis="y2",
                          line=dict(color=[first, *UNIT_PALETTE[1:]][i % len(UNIT_PALETTE)], width=2),
                          customdata=hover, hovertemplate=f"{label}<br>%{{customdata}}<br>%{{y:.3f}}<extra></extra>"))
     shapes, notes = _lines(vlines=_marks(subject, attractors), hlines=[(0.5, OKABE_ITO["grey"], "dash", None)],
@@ -319,7 +306,7 @@ def error_case_figure(tokens, p_correct, subject: int, attractors, turn: int, un
     layout["xaxis2"].update(_token_axis(tokens))
     layout["yaxis"].update(title=dict(text="P(correct)"), range=[-0.03, 1.03])
     layout["yaxis2"].update(title=dict(text=GATE_LABELS.get(field, field)))
-    return _figure(data, layout)
+    return figure(data, layout)
 
 
 def two_clause_figure(tokens, gate_mean, gate_std, values, units, marks: dict, *, gate: str | None,
@@ -329,7 +316,7 @@ def two_clause_figure(tokens, gate_mean, gate_std, values, units, marks: dict, *
     (solid) / plural (dashed). gate_mean/gate_std (T, U), values (2, T, U); marks {pos: label}."""
     tokens = [str(t) for t in tokens]
     T, U = len(tokens), len(units)
-    values = _f32(values)
+    values = f32(values)
     if values.shape != (2, T, U):
         raise ValueError(f"values must be (2, {T}, {U}), got {values.shape}")
     x = np.arange(T)
@@ -337,7 +324,7 @@ def two_clause_figure(tokens, gate_mean, gate_std, values, units, marks: dict, *
     rows = 2 if gate else 1
     data = []
     if gate:
-        gm, gs = _f32(gate_mean), _f32(gate_std)
+        gm, gs = f32(gate_mean), f32(gate_std)
         if gm.shape != (T, U) or gs.shape != (T, U):
             raise ValueError(f"gate mean/std must be ({T}, {U}), got {gm.shape}, {gs.shape}")
         for i, u in enumerate(units):
@@ -364,4 +351,4 @@ def two_clause_figure(tokens, gate_mean, gate_std, values, units, marks: dict, *
         layout = _layout(title, 400, shapes=shapes, annotations=notes, xaxis=_token_axis(tokens, axis_title),
                          yaxis=dict(title=dict(text=GATE_LABELS.get(field, field))))
 
-    return _figure(data, layout)
+    return figure(data, layout)
