@@ -6,7 +6,6 @@ trained on Train and compare (st.session_state["tc_result"]); trained ones read 
 their real loss (vanishing_trained.agreement_view / vanishing_trained.comparison_view). Every sentence comes from the core.
 """
 
-import math
 
 import numpy as np
 import streamlit as st
@@ -48,19 +47,6 @@ def measured_trained(models_key: str, distance: int | None, seed: int, max_norm:
     if _res is not None:
         return vanishing_trained.comparison_view(_res, distance, seed, max_norm)
     return vanishing_trained.agreement_view(_models["lstm"], _models["rnn"], distance, seed, max_norm)
-
-
-def number(v: float) -> str:
-    return f"{v:.3g}" if math.isfinite(v) else "overflow"
-
-
-def change_text(curve) -> str:
-    d = vanishing_text.decades(curve)
-    if math.isnan(d):
-        return "overflow"
-    if d == float("-inf"):
-        return "→ 0"
-    return f"10^{d:+.1f}"
 
 
 def clip_controls():
@@ -160,25 +146,15 @@ lstm, rnn = view.lstm, view.rnn
 steps = len(rnn.grad_h) - 1
 
 
-def on_tokens(fig, subject: bool = False):
-    """Trained models on a sentence: words on the x-axis, in reading order (the loss at the right);
-    subject=True also marks the subject (one figure only: plotly's add_vline costs ~5 ms)."""
-    if getattr(view, "tokens", None):
-        ticks, words = vanishing_trained.token_ticks(view.tokens, len(lstm.grad_h))
-        fig.update_xaxes(tickvals=ticks, ticktext=words, tickangle=-45 if len(view.tokens) > 12 else 0,
-                         autorange="reversed", title=None)
-        fig.update_layout(legend_y=-0.38, margin_b=60, height=500)     # room for the slanted words
-        if subject and view.subject_distance is not None and 0 < view.subject_distance < len(lstm.grad_h):
-            vanishing_figures.add_time_cursor(fig, view.subject_distance, label="subject")
-    return fig
+words = dict(tokens=getattr(view, "tokens", None) or None)      # trained models on a sentence: words on x
 
 
 url_notes_banner()
 m = st.columns(4)
 m[0].metric("RNN spectral radius ρ(W_hh)", f"{rnn.spectral_radius:.2f}")
 m[1].metric("LSTM mean forget gate f", f"{lstm.mean_forget:.2f}")
-m[2].metric(f"RNN ‖∂L/∂h‖ over {steps} steps", change_text(rnn.grad_h))
-m[3].metric(f"LSTM ‖∂L/∂c‖ over {steps} steps", change_text(lstm.grad_c))
+m[2].metric(f"RNN ‖∂L/∂h‖ over {steps} steps", vanishing_text.decades_text(rnn.grad_h))
+m[3].metric(f"LSTM ‖∂L/∂c‖ over {steps} steps", vanishing_text.decades_text(lstm.grad_c))
 for problem in (rnn.problem, lstm.problem):
     if problem:
         st.warning(problem, icon=":material/warning:")
@@ -190,12 +166,13 @@ def shown(model, curve):
 
 left, right = st.columns(2)
 with left:
-    plot(on_tokens(vanishing_figures.grad_norm_vs_distance(
+    plot(vanishing_figures.grad_norm_vs_distance(
         {"RNN ‖∂L/∂h_t‖": shown(rnn, rnn.grad_h), "LSTM ‖∂L/∂h_t‖": shown(lstm, lstm.grad_h),
          "LSTM ‖∂L/∂c_t‖": shown(lstm, lstm.grad_c)},
         colors={"RNN ‖∂L/∂h_t‖": C["rnn"], "LSTM ‖∂L/∂h_t‖": C["lstm"], "LSTM ‖∂L/∂c_t‖": C["lstm"]},
         dashes={"LSTM ‖∂L/∂c_t‖": "dot"},
-        title="How much gradient reaches d steps back"), subject=True), key="grad_norms")
+        title="How much gradient reaches d steps back", subject=getattr(view, "subject_distance", None), **words),
+        key="grad_norms")
     caption("Log scale: a straight falling line is exponential decay. Compare the slopes; a gap in a line "
             "means the gradient is exactly 0 there."
             + (" The words are in reading order: the loss is at the last one (right), distance grows to the left."
@@ -203,14 +180,14 @@ with left:
 with right:
     with np.errstate(all="ignore"):
         ratio = rnn.grad_h / rnn.grad_h[0]
-    plot(on_tokens(vanishing_figures.log_curves_vs_distance(
+    plot(vanishing_figures.log_curves_vs_distance(
         {"LSTM: ∏ f_k (mean over units)": shown(lstm, lstm.gain),
          f"RNN: {rnn.gain_name} (upper bound)": shown(rnn, rnn.gain if rnn.gain is not None else ratio * np.nan),
          "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": shown(rnn, ratio)},
         colors={"LSTM: ∏ f_k (mean over units)": C["lstm"], f"RNN: {rnn.gain_name} (upper bound)": C["rnn"],
                 "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": C["rnn"]},
         dashes={"RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": "dot"},
-        title="Why: the factors multiplied on the way back", yaxis_title="gain (log scale)")), key="why")
+        title="Why: the factors multiplied on the way back", yaxis_title="gain (log scale)", **words), key="why")
     caption("The LSTM's cell path multiplies by the forget gates only; the RNN multiplies by a Jacobian each "
             "step. The solid RNN line bounds the dotted measured one from above.")
 
@@ -232,15 +209,16 @@ if clip:
         series[label] = shown(model, model.clipped_contrib)
         colors[label] = C[model.kind]
         dashes[label] = "dash"
-plot(on_tokens(vanishing_figures.log_curves_vs_distance(series, colors=colors, dashes=dashes, yaxis_title="‖term‖ (log scale)",
+plot(vanishing_figures.log_curves_vs_distance(series, colors=colors, dashes=dashes, yaxis_title="‖term‖ (log scale)",
                                               title="Each step's contribution to ∂L/∂W_hh"
-                                              + (f" (clipped at max norm {lstm.max_norm:g})" if clip else ""))),
+                                              + (f" (clipped at max norm {lstm.max_norm:g})" if clip else ""),
+                                              **words),
      key="clip")
 n = st.columns(2)
-n[0].metric("RNN ‖∂L/∂θ‖ before clipping", number(rnn.total_norm),
+n[0].metric("RNN ‖∂L/∂θ‖ before clipping", vanishing_text.number_text(rnn.total_norm),
             delta=f"× {rnn.clip_factor:.3g} after clipping" if clip else None, delta_color="off",
             delta_arrow="off")
-n[1].metric("LSTM ‖∂L/∂θ‖ before clipping", number(lstm.total_norm),
+n[1].metric("LSTM ‖∂L/∂θ‖ before clipping", vanishing_text.number_text(lstm.total_norm),
             delta=f"× {lstm.clip_factor:.3g} after clipping" if clip else None, delta_color="off",
             delta_arrow="off")
 if clip:

@@ -11,6 +11,7 @@ import torch
 from lstm_core import GlassGRU, GlassLSTM, GlassRNN
 from lstm_core.cells import forget_gain, rnn_jacobian_norms
 from lstm_core.data import lexicon as lx
+from lstm_core.figures import vanishing as vanishing_figures
 from lstm_core.experiments import vanishing, vanishing_trained
 from lstm_core.narration import vanishing as vanishing_text
 from pages import _presets as presets
@@ -348,10 +349,10 @@ def test_trained_lstm_decays_far_less_than_the_trained_rnn(shipped):
 
 def test_token_ticks_put_each_word_at_its_distance():
     tokens = [f"w{t}" for t in range(100)]
-    ds, words = vanishing_trained.token_ticks(tokens, 100, max_labels=40)
+    ds, words = vanishing_figures.token_ticks(tokens, 100, max_labels=40)
     assert ds[0] == 0 and words[0] == "w99" and len(ds) <= 40
     assert all(w == f"w{99 - d}" for d, w in zip(ds, words))
-    assert vanishing_trained.token_ticks(tokens[:5], 5) == ([0, 1, 2, 3, 4], ["w4", "w3", "w2", "w1", "w0"])
+    assert vanishing_figures.token_ticks(tokens[:5], 5) == ([0, 1, 2, 3, 4], ["w4", "w3", "w2", "w1", "w0"])
 
 
 def test_measure_trained_rejects_what_it_cannot_measure(shipped):

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lstm_core.figures import vanishing as vanishing_figures
 from lstm_core.experiments import anatomy, vanishing, vanishing_trained
 from lstm_core.narration import comparison as comparison_text
 from pages import _presets as presets
@@ -312,7 +313,7 @@ def test_gradients_pretrained_source_shows_the_trained_models_on_a_sentence():
     for sentence in expected.sentences:
         assert f"- {sentence}" in text
     layout = json.loads(shown[0])["layout"]
-    words = vanishing_trained.token_ticks(expected.tokens, len(expected.lstm.grad_h))[1]
+    words = vanishing_figures.token_ticks(expected.tokens, len(expected.lstm.grad_h))[1]
     assert layout["xaxis"]["ticktext"] == words and words[0] == expected.tokens[-1]
     for key, value in (("vg_dist", 18), ("vg_seed", 4)):
         before = charts(at)

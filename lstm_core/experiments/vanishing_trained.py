@@ -10,7 +10,6 @@ one fresh held-out example with the task's own loss, by ``trained_gradients``).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,12 +134,3 @@ def comparison_view(res, distance: int | None = None, seed: int = 0, max_norm: f
     return _finish(TrainedView(lstm, rnn, task_name, None, answer,
                                input_text=f"one fresh held-out example of the {task_name} task "
                                           f"({len(lstm.grad_h)} steps)"), max_norm)
-
-
-def token_ticks(tokens: list, D: int, max_labels: int = 40) -> tuple[list[int], list[str]]:
-    """Axis labels for curves indexed by distance d = 0..D-1 from the loss at the last token: (d's, words),
-    every k-th word when there are more than max_labels (always including d = 0)."""
-    T = len(tokens)
-    every = max(1, math.ceil(D / max_labels))
-    ds = list(range(0, D, every))
-    return ds, [str(tokens[T - 1 - d]) for d in ds]

@@ -221,3 +221,18 @@ def trained_summary(view) -> list[str]:
                    f"{rnn.grad_h[0]:.2g}) because its loss is smaller: a confident right answer sends back a small "
                    "gradient. Compare how fast the curves fall, not their heights.")
     return out
+
+
+def number_text(v: float) -> str:
+    """A norm for a metric tile: 3 significant digits, or "overflow"."""
+    return f"{v:.3g}" if math.isfinite(v) else "overflow"
+
+
+def decades_text(curve) -> str:
+    """How many powers of ten a curve changed over its length, for a metric tile: "10^-4.2", "→ 0", "overflow"."""
+    d = decades(curve)
+    if math.isnan(d):
+        return "overflow"
+    if d == float("-inf"):
+        return "→ 0"
+    return f"10^{d:+.1f}"
