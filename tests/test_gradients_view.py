@@ -85,10 +85,10 @@ def test_rnn_running_product_bounds_the_measured_gradient(settings):
 def test_spectral_radius_and_inits():
     assert vanishing.compare(_small(init="orthogonal", scale=1.5)).rnn.spectral_radius == pytest.approx(1.5)
     assert vanishing.compare(_small(init="identity", scale=0.7)).rnn.spectral_radius == pytest.approx(0.7)
-    from lstm_core.training.inits import recurrent_weight
-    W = recurrent_weight(torch.zeros(12, 3, dtype=torch.float64), "orthogonal", torch.Generator().manual_seed(1))
-    for block in W.split(3):
-        np.testing.assert_allclose(block @ block.T, np.eye(3), atol=1e-12)
+    lstm, _ = vanishing.synthetic_models(_small(init="orthogonal"))
+    W = lstm.weight_hh
+    for block in W.split(W.shape[1]):
+        np.testing.assert_allclose(block @ block.T, np.eye(W.shape[1]), atol=1e-12)
     lstm, _ = vanishing.synthetic_models(_small(forget_bias=2.0))
     base, _ = vanishing.synthetic_models(_small())
     H = 8

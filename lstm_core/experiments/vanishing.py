@@ -30,7 +30,7 @@ import torch
 from lstm_core.cells import GlassGRU, GlassLSTM, GlassRNN, forget_gain, rnn_jacobian_norms, running_product_back
 from lstm_core.limits import MAX_HIDDEN, MAX_T   # the app-wide caps: sequence length, hidden units
 from lstm_core.narration.vanishing import clip_summary, summary
-from lstm_core.training.inits import INITS, recurrent_weight
+from lstm_core.training.inits import INITS, init_recurrent
 
 MAX_SCALE = 4.0       # RNN recurrent weight scale
 MAX_FORGET_BIAS = 8.0
@@ -91,8 +91,9 @@ def synthetic_models(s: Settings) -> tuple[GlassLSTM, GlassRNN]:
     s = s.checked()
     lstm = GlassLSTM(INPUT_SIZE, s.H, dtype=torch.float64, seed=s.seed)
     rnn = GlassRNN(INPUT_SIZE, s.H, nonlinearity=s.activation, dtype=torch.float64, seed=s.seed + 1)
-    lstm.weight_hh = recurrent_weight(lstm.weight_hh, s.init, torch.Generator().manual_seed(s.seed + 2))
-    rnn.weight_hh = recurrent_weight(rnn.weight_hh, s.init, torch.Generator().manual_seed(s.seed + 3)) * s.scale
+    init_recurrent(lstm, s.init, generator=torch.Generator().manual_seed(s.seed + 2))
+    init_recurrent(rnn, s.init, generator=torch.Generator().manual_seed(s.seed + 3))
+    rnn.weight_hh = rnn.weight_hh * s.scale
     lstm.bias_ih = lstm.bias_ih.clone()
     lstm.bias_ih[s.H:2 * s.H] += s.forget_bias                      # the forget gate's rows (order i, f, g, o)
     return lstm, rnn

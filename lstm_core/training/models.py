@@ -9,8 +9,9 @@ import torch
 from torch import nn
 
 from lstm_core.cells import GLASS_CELLS
+from lstm_core.cells.variants import VARIANT_ARCHS, GlassVariant, make_recurrent, spec_for_arch
 
-ARCHS = ("lstm", "rnn", "gru")
+ARCHS = ("lstm", "rnn", "gru") + VARIANT_ARCHS      # + the LSTM variants of Greff et al. 2017
 INPUT_KINDS = ("ids", "features")
 
 
@@ -41,6 +42,8 @@ class SeqModel(nn.Module):
             self.rnn = nn.LSTM(I, H, batch_first=True)
         elif arch == "gru":
             self.rnn = nn.GRU(I, H, batch_first=True)
+        elif arch in VARIANT_ARCHS:
+            self.rnn = make_recurrent(arch, I, H)
         else:
             self.rnn = nn.RNN(I, H, nonlinearity=nonlinearity, batch_first=True)
         self.readout = nn.Linear(H, self.n_out)
@@ -83,7 +86,7 @@ class SeqModel(nn.Module):
         """The glass-box cell holding these exact recurrent weights (lstm_core.cells); dtype=torch.float64
         gives a float64 copy (no underflow at 10^-38 when gradients vanish)."""
         rnn = self.rnn if dtype is None else copy.deepcopy(self.rnn).to(dtype)
-        return GLASS_CELLS[self.arch].from_torch(rnn)
+        return (GlassVariant if self.arch in VARIANT_ARCHS else GLASS_CELLS[self.arch]).from_torch(rnn)
 
     def n_params(self) -> dict:
         """Parameter counts: {'input', 'recurrent', 'readout', 'total'}."""
@@ -92,3 +95,8 @@ class SeqModel(nn.Module):
                      readout=count(self.readout))
         parts["total"] = sum(parts.values())
         return parts
+
+
+def has_forget_gate(arch: str) -> bool:
+    """Whether an architecture has a forget gate of its own (the forget-bias init applies to it)."""
+    return arch == "lstm" or (arch in VARIANT_ARCHS and "f" in spec_for_arch(arch).rows)

@@ -31,8 +31,9 @@ import torch.nn.functional as F
 from lstm_core import limits
 from lstm_core.data import grammar, pool, sequences
 from lstm_core.data import lexicon as lx
-from lstm_core.training.inits import INITS, recurrent_weight
-from lstm_core.training.models import ARCHS, SeqModel
+from lstm_core.training import inits
+from lstm_core.training.inits import INITS
+from lstm_core.training.models import ARCHS, SeqModel, has_forget_gate
 
 TASKS = ("agreement", "adding", "copy", "temporal")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -78,8 +79,8 @@ class TrainConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}")
         c = replace(self, steps=DEFAULT_STEPS[self.task] if self.steps is None else self.steps)
-        if c.arch != "lstm":
-            c.forget_bias = None          # only the LSTM has a forget gate: recorded as not applied
+        if not has_forget_gate(c.arch):
+            c.forget_bias = None          # no forget gate (RNN, GRU, the 1997 cell, CIFG): recorded as not applied
         c.steps = limits.check_int("steps", c.steps, 1, limits.MAX_STEPS)
         c.hidden = limits.check_int("hidden", c.hidden, 1, limits.MAX_HIDDEN)
         c.embed = limits.check_int("embed", c.embed, 1, limits.MAX_EMBED)
@@ -185,23 +186,8 @@ def build_model(cfg: TrainConfig) -> SeqModel:
         model = SeqModel(cfg.arch, task.n_in, cfg.hidden, task.n_out,
                          input_kind=task.input_kind, embed_dim=cfg.embed,
                          nonlinearity=cfg.nonlinearity)
-        init_recurrent(model, cfg.init, cfg.forget_bias, cfg.seed)
+        inits.init_recurrent(model.rnn, cfg.init, cfg.forget_bias)     # draws from the seeded global RNG
     return model
-
-
-@torch.no_grad()
-def init_recurrent(model: SeqModel, init: str = "default", forget_bias: float | None = None, seed: int = 0):
-    """Apply ``init`` (lstm_core.training.inits) to the recurrent weight W_hh; 'identity' also zeroes the
-    recurrent layer's biases, as in Le et al. 2015's IRNN. forget_bias: LSTM only, sets b_f = forget_bias
-    (bias_ih) + 0 (bias_hh)."""
-    rnn, H = model.rnn, model.hidden
-    rnn.weight_hh_l0.copy_(recurrent_weight(rnn.weight_hh_l0, init, torch.Generator().manual_seed(int(seed))))
-    if init == "identity":
-        rnn.bias_ih_l0.zero_()
-        rnn.bias_hh_l0.zero_()
-    if forget_bias is not None and model.arch == "lstm":
-        rnn.bias_ih_l0[H:2 * H] = forget_bias
-        rnn.bias_hh_l0[H:2 * H] = 0.0
 
 
 def make_optimizer(cfg: TrainConfig, params):
@@ -240,7 +226,7 @@ def timestep_grad_norms(model: SeqModel, task: Task, x, y) -> dict:
         inp = model.embed(x)
     tr = model.glass().trace(inp, loss_fn=lambda hs: task.loss(model.readout(hs), y), loss_step="all")
     norm = lambda g: np.linalg.norm(g, axis=-1).mean(0).astype(np.float32)   # noqa: E731  (B, T, H) -> (T,)
-    return dict(hidden=norm(tr.grad_hidden), cell=norm(tr.grad_cell) if model.arch == "lstm" else None,
+    return dict(hidden=norm(tr.grad_hidden), cell=norm(tr.grad_cell) if "grad_cell" in tr.names() else None,
                 loss=float(tr.loss))
 
 
