@@ -1,9 +1,7 @@
-"""Gates over time — Gates over time: a trained LSTM and a trained RNN read the same sentence; every gate
+"""Gates over time: a trained LSTM and a trained RNN read the same sentence; every gate
 and state of the LSTM per unit and token, the RNN's hidden state, and both predictions side by
 side. One call into lstm_core.experiments.inspection (cached); figures from lstm_core.figures.inspection; a shared
 time cursor in a fragment so moving it reruns only the plots."""
-import hashlib
-
 import streamlit as st
 
 from lstm_core import limits
@@ -11,19 +9,29 @@ from lstm_core.data import baselines, lexicon
 from lstm_core.experiments import inspection as insp
 from lstm_core.figures import inspection as inspection_figures
 from lstm_core.figures import style
-from lstm_core.narration.baselines import baselines_sentence
-from lstm_core.training.trainer import TrainConfig
 from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
+from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training import registry, uploads
+from lstm_core.training.trainer import TrainConfig
 from pages._text import inert
-from pages._ui import begin_page, bound_select, bound_slider, bound_text, caption, plot, show_error, TRAINED_RESULT, trained_result
+from pages._ui import (
+    TRAINED_RESULT,
+    begin_page,
+    bound_select,
+    bound_slider,
+    bound_text,
+    caption,
+    plot,
+    show_error,
+    trained_result,
+)
 
 RESULT = TRAINED_RESULT
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
 UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
 MAX_CHARS = 1000                          # typed sentence
 SOURCES = {"pretrained": "shipped pretrained",
-           "curriculum": "shipped pretrained, RNN trained with a curriculum",
+           "curriculum": "shipped pretrained, RNN trained with half its batches short",
            "trained": "my trained models (Train and compare)",
            "uploaded": "uploaded checkpoint"}
 VOCAB_ROWS = 200
@@ -86,8 +94,7 @@ elif source == "uploaded":
                              key="p2_files", max_upload_size=limits.MAX_UPLOAD_MB)
     if files:
         blobs = [(f.name, f.getvalue()) for f in files]
-        digest = hashlib.sha256(b"".join(n.encode() + b"\0" + hashlib.sha256(b).digest()
-                                         for n, b in blobs)).hexdigest()[:16]
+        digest = uploads.digest(blobs)
         cache = st.session_state.setdefault(UPLOADS, {})
         if digest not in cache:
             cache.clear()                                    # keep one upload per session

@@ -30,7 +30,7 @@ with steps[1]:
     st.markdown("To learn from something d steps back, the error must travel back through d Jacobians "
                 "diag(tanh′)·U. Their product shrinks (or blows up) exponentially with d: long-range "
                 "lessons arrive too faint to learn from — unless training starts with short ones "
-                "(try the curriculum on *Train and compare*).")
+                "(try the half-short mix on *Train and compare*).")
     st.page_link(GRADIENTS, label="Measure the gradient vs distance", icon=":material/trending_down:")
 with steps[2]:
     st.subheader("3 · The LSTM's gates")

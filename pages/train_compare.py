@@ -79,10 +79,10 @@ match = bound_toggle("Equal parameter count", DEFAULTS.match_params, key="match"
 mix = "uniform"
 if task == "agreement":
     mix = bound_select("Training sentences", ["uniform", "short", "two-clause"], "uniform", key="mix", container=c4,
-                       format_func={"uniform": "uniform 0..d", "short": "curriculum: half the batches 0..5",
+                       format_func={"uniform": "uniform 0..d", "short": "half the batches short (0..5)",
                                     "two-clause": "half the batches two-subject sentences"}.get,
                        help="uniform: each batch draws one distance in 0..d (the shipped models). "
-                            "curriculum: half the batches are short (0..5), where even the RNN's "
+                            "half short: a fixed mix, half the batches at distance 0..5, where even the RNN's "
                             "gradient reaches the subject. two-subject: half the batches read '… are old "
                             "and the dog … [is]' and must answer for the second subject (see Number units, "
                             "section 5; it needs more steps). The test always uses one clause at exactly d.")

@@ -6,7 +6,6 @@ import pytest
 import torch
 from torch import nn
 
-from lstm_core.training.models import SeqModel
 from lstm_core.cells.variants import (
     VARIANT_ARCHS,
     VARIANTS,
@@ -15,6 +14,7 @@ from lstm_core.cells.variants import (
     make_recurrent,
     spec_for_arch,
 )
+from lstm_core.training.models import SeqModel
 
 NAMES = list(VARIANTS)
 TOL = {torch.float32: 1e-5, torch.float64: 1e-6}

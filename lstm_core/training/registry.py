@@ -18,7 +18,7 @@ def check_agreement_model(model) -> None:
 
 
 PRETRAINED = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn"}   # names in training/pretrained/
-# the same LSTM beside an RNN trained with the curriculum (half the batches at distance 0..5), under
+# the same LSTM beside an RNN trained on a fixed mix (half the batches at distance 0..5), under
 # which the measured tanh RNN gets well above chance at distance 30 (see pretrained/README.md): the comparison must show that too
 PRETRAINED_CURRICULUM = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn_curriculum"}
 _LOADER = None   # tests / scratch scripts may set a callable name -> (model, meta)
@@ -61,7 +61,7 @@ def pretrained_models(names: dict | None = None) -> dict:
         check_agreement_model(model)
         how = "shipped pretrained"
         if meta.get("train", {}).get("train_mix") == "short":
-            how += ", trained with the curriculum (half the batches at distance 0..5)"
+            how += ", trained with half its batches short (distance 0..5, a fixed mix)"
         out[arch] = (model.eval(), describe(meta, how))
     return out
 

@@ -53,7 +53,7 @@ class TrainConfig:
     length: int = 100             # adding / temporal: sequence length; copy: blank length
     attractors: int | None = None  # agreement: None = random intervening nouns
     train_mix: str = "uniform"    # agreement: batch distance uniform in 0..d, or "short":
-                                  # half the batches from 0..5 (a curriculum-like mix), or
+                                  # half the batches from 0..5 (a fixed mix, not a curriculum), or
                                   # "two-clause": half the batches are two-subject sentences
     word_dropout: float = 0.1     # agreement: share of read words replaced by their unknown class
     hidden: int = 32

@@ -2,6 +2,8 @@
 keep the agreement LSTM and RNN, and say why every other file was not used."""
 from __future__ import annotations
 
+import hashlib
+
 from lstm_core import limits
 from lstm_core.training import checkpoint
 from lstm_core.training.registry import check_agreement_model, describe
@@ -61,3 +63,8 @@ def load_uploads(files) -> tuple[dict, list[str]]:
         measured = evaluate(model, checkpoint.train_config(meta), n=UPLOAD_TEST_N, seed=UPLOAD_TEST_SEED)
         loaded[model.arch] = (model, describe(meta, f"uploaded {stem}", measured))
     return loaded, problems
+
+
+def digest(files) -> str:
+    """A short name for a set of uploaded files [(file name, bytes)]: the same files, the same name."""
+    return hashlib.sha256(b"".join(n.encode() + b"\0" + hashlib.sha256(b).digest() for n, b in files)).hexdigest()[:16]
