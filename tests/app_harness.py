@@ -371,3 +371,26 @@ CLICK_NAV_JS = """
   return true;
 }
 """
+
+
+# ----------------------------------------------------------------------------- AppTest helpers
+
+
+def open_app_page(page: str, params=None, timeout: float = 120):
+    """An AppTest of app.py switched to `page` (e.g. "pages/gates_over_time.py") with URL `params`, run."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.run()
+    if params:
+        at.query_params = dict(params)
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def walk_elements(node):
+    """Every element below an AppTest node (depth first, the node itself first)."""
+    yield node
+    for child in getattr(node, "children", {}).values():
+        yield from walk_elements(child)

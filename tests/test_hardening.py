@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from streamlit.testing.v1 import AppTest
 
-from app_harness import discover_pages
+from app_harness import open_app_page, walk_elements, discover_pages
 from lstm_core import limits
 from lstm_core.experiments import inspection as insp
 from lstm_core.training import checkpoint, uploads
@@ -31,26 +31,14 @@ OCT = "application/octet-stream"
 
 
 def open_page(page, params=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if params:
-        at.query_params = dict(params)
-    at.switch_page(page)
-    at.run()
-    return at
-
-
-def walk(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from walk(child)
+    return open_app_page(page, params)
 
 
 def bodies(at) -> list[str]:
     """Every markdown body on the page: markdown, captions, alerts, labels."""
     out = []
     for root in (at.main, at.sidebar):
-        for n in walk(root):
+        for n in walk_elements(root):
             for attr in ("value", "label", "body"):
                 v = getattr(n, attr, None)
                 if isinstance(v, str):
@@ -198,7 +186,7 @@ def _url_keys(at) -> set:
     """Keys of the page's keyed widgets (the URL-bound ones and a few session-only ones)."""
     keys = set()
     for root in (at.main, at.sidebar):
-        for n in walk(root):
+        for n in walk_elements(root):
             k = getattr(n, "key", None)
             if isinstance(k, str) and not k.startswith("$$"):
                 keys.add(k)

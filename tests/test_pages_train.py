@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_harness import open_app_page, walk_elements
 import torch
 from streamlit.testing.v1 import AppTest
 
@@ -29,19 +30,7 @@ TINY = dict(steps=20, hidden=8, d=10)        # Train and compare settings for a 
 
 
 def open_page(page, params=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    if params:
-        at.query_params = dict(params)
-    at.switch_page(page)
-    at.run()
-    return at
-
-
-def walk(node):
-    yield node
-    for child in getattr(node, "children", {}).values():
-        yield from walk(child)
+    return open_app_page(page, params, timeout=TIMEOUT)
 
 
 def plain(text: str) -> str:
@@ -52,7 +41,7 @@ def plain(text: str) -> str:
 def texts(at) -> str:
     """Every text the page shows (markdown, captions, alerts, metrics), one per line."""
     out = []
-    for n in walk(at.main):
+    for n in walk_elements(at.main):
         for attr in ("value", "label"):
             v = getattr(n, attr, None)
             if isinstance(v, str):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from app_harness import open_app_page, walk_elements
 import torch
 from streamlit.testing.v1 import AppTest
 
@@ -282,21 +283,12 @@ def test_store_location_and_cap_come_from_the_environment(monkeypatch, tmp_path)
 # ---------------------------------------------------------------------------- the pages
 
 def _texts(at) -> str:
-    def walk(n):
-        yield n
-        for c in getattr(n, "children", {}).values():
-            yield from walk(c)
-    return "\n".join(v for n in walk(at.main) for a in ("value", "label")
+    return "\n".join(v for n in walk_elements(at.main) for a in ("value", "label")
                      if isinstance(v := getattr(n, a, None), str))
 
 
 def _open(page, params=None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    if params:
-        at.query_params = dict(params)
-    at.switch_page(page)
-    at.run()
+    at = open_app_page(page, params)
     assert not at.exception, [e.value for e in at.exception]
     return at
 
