@@ -363,9 +363,12 @@ def client_keys() -> tuple:
 
 
 def plot(fig, key: str | None = None, container=None) -> None:
-    """st.plotly_chart with the app's settings: full width, no plotly logo.
+    """st.plotly_chart with the app's settings: full width, no plotly mode bar.
 
-    ``key`` is prefixed with "chart_" so it can never collide with a widget's URL parameter name.
+    The mode bar is always shown on touch screens, where it sat on the chart titles (the browser test's
+    overlap check at 390x844); dragging still zooms, a double click resets, and Streamlit's own element
+    toolbar offers full screen. ``key`` is prefixed with "chart_" so it can never collide with a widget's
+    URL parameter name.
     """
     (container or st).plotly_chart(fig, key=f"chart_{key}" if key else None, width="stretch",
-                                   config={"displaylogo": False})
+                                   config={"displaylogo": False, "displayModeBar": False})

@@ -51,16 +51,11 @@ LAYOUT_CHECKS = ("overflow", "clipped", "plotly_overlap", "title_cut", "diagram_
 # `browser`; strict xfail: a fix turns it XPASS, then delete its entry. Not a licence to ignore.
 _P, _D, _M = "projector", "desktop", "phone"
 KNOWN_LAYOUT_FAILURES = {
-    ("cell-anatomy", _M, "plotly_overlap"): "cell diagram: the (always shown) mode bar over its title",
     ("cell-anatomy", _M, "diagram_labels"): "10 overlapping labels: the 12.8-unit-wide diagram is 358 px wide on a phone, its 14 px labels (gate values, wire values) touch",
     ("cell-anatomy", _M, "clipped"): "the o-gate equation is cut: 358 of 369 px",
     ("gates-over-time", _P, "plotly_overlap"): "33 overlaps: gate-grid colour bars over the next panel's unit tick labels (253 px wide panels)",
-    ("gates-over-time", _M, "plotly_overlap"): "35 overlaps: gate-grid colour bars over the next panel's unit tick labels; the (always shown) mode bar over titles",
-    ("gates-over-time", _P, "title_cut"): "line-chart titles 41-97 px wider than their 253 px charts",
+    ("gates-over-time", _M, "plotly_overlap"): "gate-grid colour bars over the next panel's unit tick labels",
     ("vanishing-gradients", _P, "clipped"): "key numbers (metrics) cut with an ellipsis: '10^-13.1' shows 118 of 128 px",
-    ("vanishing-gradients", _P, "title_cut"): "chart titles 37-60 px and the x-axis title 28 px wider than their 253 px charts",
-    ("vanishing-gradients", _M, "plotly_overlap"): "the (always shown) mode bar sits on the 3 chart titles",
-    ("number-units", _M, "plotly_overlap"): "9 overlaps: the (always shown) mode bar over the chart titles",
     ("number-units", _P, "title_cut"): "9 titles up to 197 px wider than their 355 px charts",
     ("number-units", _M, "title_cut"): "9 titles up to 195 px wider than their 358 px charts",
 }

@@ -14,7 +14,6 @@ from lstm_core.figures.style import (
     figure,
 )
 
-
 LABEL_PX = 14      # every label on the diagram: legible when projected (the browser test asks >= 12 CSS px)
 
 

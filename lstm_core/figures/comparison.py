@@ -12,6 +12,7 @@ from lstm_core.figures.style import (
     OKABE_ITO,
     dom,
     f32,
+    figure,
 )
 
 _MARGIN = dict(l=60, r=30, t=70, b=50)
@@ -55,7 +56,7 @@ def training_curves(curves: dict, *, loss_title: str = "training loss (log scale
             layout["shapes"] = [dict(type="line", xref="x2 domain", x0=0, x1=1, yref="y2",
                                      y0=chance, y1=chance,
                                      line=dict(color=OKABE_ITO["grey"], dash="dot", width=1))]
-    return go.Figure(dict(data=data, layout=layout))
+    return figure(data, layout)
 
 
 def grad_heatmaps(grads: dict, *, height_per: int = 260, xaxis_title: str = "time step t "
@@ -94,7 +95,7 @@ def grad_heatmaps(grads: dict, *, height_per: int = 260, xaxis_title: str = "tim
                           xanchor="left", yanchor="bottom", showarrow=False))
     layout.update(font=FONT, margin=dict(l=70, r=30, t=40, b=50),
                   height=int(height_per * n * (1 + gap)) + 40, annotations=notes)
-    return go.Figure(dict(data=data, layout=layout))
+    return figure(data, layout)
 
 
 def metric_vs_distance(sweeps: dict, *, metric: str = "accuracy", chance: float | None = None,
@@ -128,7 +129,7 @@ def metric_vs_distance(sweeps: dict, *, metric: str = "accuracy", chance: float 
                   title=dict(text=f"Test {metric} vs distance, after training"),
                   xaxis=dict(title=dict(text=xaxis_title)), yaxis=yaxis, shapes=shapes,
                   annotations=notes)
-    return go.Figure(dict(data=data, layout=layout))
+    return figure(data, layout)
 
 
 def learning_curves(curves: dict, *, metric: str = "accuracy", threshold: float | None = None,
@@ -164,4 +165,4 @@ def learning_curves(curves: dict, *, metric: str = "accuracy", threshold: float 
                   title=dict(text="Learning curves: median over seeds, band = min–max"),
                   xaxis=dict(title=dict(text="training step")), yaxis=yaxis, shapes=shapes,
                   annotations=notes)
-    return go.Figure(dict(data=data, layout=layout))
+    return figure(data, layout)

@@ -14,6 +14,7 @@ from lstm_core.figures.style import (
     cursor_shapes,
     dom,
     f32,
+    figure,
     token_axis,
     zrange,
 )
@@ -73,7 +74,7 @@ def gate_grid(arrays: dict, tokens, names, *, cursor: int | None = None, units=N
                   shapes=cursor_shapes(cursor, axes), showlegend=False)
     if title:
         layout["title"] = dict(text=title)
-    return go.Figure(dict(data=data, layout=layout))
+    return figure(data, layout)
 
 
 def token_lines(series: dict, tokens, *, title: str, yaxis_title: str, colors: dict | None = None,
@@ -105,4 +106,4 @@ def token_lines(series: dict, tokens, *, title: str, yaxis_title: str, colors: d
                   title=dict(text=title), legend=LEGEND_BELOW, showlegend=True, shapes=shapes,
                   xaxis=token_axis(tokens, marks),
                   yaxis=dict(title=dict(text=yaxis_title), range=yrange))
-    return go.Figure(dict(data=data, layout=layout))
+    return figure(data, layout)

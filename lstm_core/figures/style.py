@@ -174,8 +174,31 @@ def zrange(name: str, v: np.ndarray) -> tuple[float, float]:
     return 0.0, 1.0
 
 
+TITLE_CHARS = 34     # a title line at most this long fits a 253 px chart (a projector's narrow column)
+
+
+def wrap_title(text: str, width: int = TITLE_CHARS) -> str:
+    """A chart title broken into lines of at most ``width`` characters (plotly does not wrap titles)."""
+    words, lines = str(text).split(), [""]
+    for w in words:
+        if lines[-1] and len(lines[-1]) + 1 + len(w) > width:
+            lines.append(w)
+        else:
+            lines[-1] = f"{lines[-1]} {w}".strip()
+    return "<br>".join(lines)
+
+
 def figure(data: list, layout: dict, cursor: int | None = None) -> go.Figure:
-    """One go.Figure(dict) call (plotly validates it once); with the time cursor at x = cursor if given."""
+    """One go.Figure(dict) call (plotly validates it once); with the time cursor at x = cursor if given.
+    A long title is wrapped (wrap_title) and the top margin grows with its lines."""
     if cursor is not None:
         layout = {**layout, "shapes": list(layout.get("shapes", [])) + cursor_shapes(cursor, [("x", "y")])}
+    title = layout.get("title")
+    text = title.get("text") if isinstance(title, dict) else title
+    if text and "<br>" not in text and len(text) > TITLE_CHARS:
+        text = wrap_title(text)
+        lines = text.count("<br>") + 1
+        margin = dict(layout.get("margin") or {})
+        margin["t"] = margin.get("t", 60) + 20 * (lines - 1)      # each extra line pushes the plot down
+        layout = {**layout, "title": {**(title if isinstance(title, dict) else {}), "text": text}, "margin": margin}
     return go.Figure(dict(data=data, layout=layout))

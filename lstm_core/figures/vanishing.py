@@ -11,7 +11,7 @@ from lstm_core.figures.style import LAYOUT, OKABE_ITO, cursor_shapes, figure
 
 def log_curves_vs_distance(series: dict, *, title: str, yaxis_title: str, colors: dict | None = None,
                            dashes: dict | None = None,
-                           xaxis_title: str = "steps back from the loss (time runs left to right)",
+                           xaxis_title: str = "steps back from the loss",
                            tokens: list | None = None, subject: int | None = None) -> go.Figure:
     """Curves on a log y-axis against distance d = 0, 1, ... series {label: (D,)}, index = distance.
 
