@@ -80,7 +80,7 @@ def test_what_the_shipped_models_are():
 
 def _table(seed: int) -> tuple[dict, int]:
     rng = np.random.default_rng(seed)
-    ds = sorted(set(int(d) for d in rng.choice(np.arange(0, 101), int(rng.integers(1, 8)), replace=False)))
+    ds = sorted({int(d) for d in rng.choice(np.arange(0, 101), int(rng.integers(1, 8)), replace=False)})
     if rng.random() < 0.5:
         ds = sorted(set(ds) | {0})
     style = rng.integers(0, 4)
