@@ -6,9 +6,11 @@ import streamlit as st
 
 from lstm_core import limits
 from lstm_core.data import baselines, lexicon
+from lstm_core.experiments import distance_profile
 from lstm_core.experiments import inspection as insp
 from lstm_core.figures import inspection as inspection_figures
 from lstm_core.figures import style
+from lstm_core.narration.distance_profile import distance_sentence
 from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
 from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training import registry, uploads
@@ -42,6 +44,14 @@ KINDS = {"example": "an example", "generate": "generate one", "type": "type your
 def pretrained(curriculum: bool = False):
     """arch -> (SeqModel, description): shipped checkpoints, loaded once per server."""
     return registry.pretrained_models(registry.PRETRAINED_CURRICULUM if curriculum else None)
+
+
+@st.cache_data(show_spinner="Measuring the shipped models at each distance…")
+def distance_captions(curriculum: bool) -> str:
+    """What each shipped model answers at distance 0..30, measured on it (cached per server)."""
+    names = registry.PRETRAINED_CURRICULUM if curriculum else registry.PRETRAINED
+    return "  \n".join(distance_sentence(arch.upper(), acc, distance_profile.N)
+                        for arch, acc in distance_profile.shipped_profiles(names).items())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -110,6 +120,8 @@ elif source == "uploaded":
         c1.caption("Uploads stay in this session only (they cannot be part of a shared link). "
                    "Until then: the shipped pretrained models.")
 c1.caption("  \n".join(f"**{a.upper()}**: {inert(descs[a])}" for a in models))
+if model_key in ("pretrained", "curriculum"):
+    c1.caption(distance_captions(model_key == "curriculum"))
 
 # ---------------------------------------------------------------------------- sentence
 kind = bound_select("Sentence", list(KINDS), "example", key="src", container=c2, radio=True,

@@ -15,12 +15,14 @@ from app_harness import open_app_page, walk_elements
 import torch
 from streamlit.testing.v1 import AppTest
 
+from lstm_core.experiments import distance_profile
 from lstm_core.experiments import comparison
 from lstm_core.experiments import inspection as insp
 from lstm_core.narration import comparison as comparison_text
 from lstm_core.training import checkpoint, queue, registry
 from lstm_core.data.baselines import REFERENCE_N, reference_baselines
 from lstm_core.narration.baselines import baselines_sentence
+from lstm_core.narration.distance_profile import distance_sentence
 from lstm_core.training.trainer import TrainConfig, build_model
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -98,6 +100,9 @@ def test_gates_page_renders_on_defaults():
     assert insp.probability_story(ins) in shown
     for u in ins.traces["lstm"].top_units(2):
         assert insp.describe_unit(ins, u) in shown
+    # what each shipped model is, from its accuracy at each distance measured on it (issue 12 item 2)
+    for arch, acc in distance_profile.shipped_profiles(registry.PRETRAINED).items():
+        assert distance_sentence(arch.upper(), acc, distance_profile.N) in shown
     number = insp.NUMBER[s.label]
     assert (f"{len(s.tokens)} tokens read · the subject '{s.tokens[s.subject_pos]}' (bold) is {number} · "
             f"{s.distance} tokens between it and the verb · {len(s.attractor_positions)} attractor(s) (italic) · "

@@ -274,8 +274,8 @@ class Inspection:
                     "was/were, has/have, likes/like …) in the text, so there is nothing to judge "
                     "it against.")
         right = "correct" if tr.prediction == NUMBER[s.label] else "wrong"
-        coin = (", though at under 0.60 it is close to a coin flip"
-                if tr.probability < 0.6 else "")
+        coin = (", though at under 0.60 it is close to a coin flip"    # judged on the figure printed
+                if round(tr.probability, 2) < 0.6 else "")
         return said + f": {right}, since {s.label_source} is {NUMBER[s.label]}{coin}."
 
 
@@ -334,8 +334,8 @@ def describe_unit(ins: Inspection, unit: int, arch: str = "lstm") -> str:
     tr, s = ins.traces[arch], ins.sentence
     a = tr.arrays
     push = float(tr.push[unit])
-    toward = "plural" if push > 0 else "singular"
-    text = f"Unit {unit} pushes the final prediction toward {toward} ({push:+.2f} logit)"
+    toward = "toward plural" if push > 0 else "toward singular" if push < 0 else "neither way"
+    text = f"Unit {unit} pushes the final prediction {toward} ({push:+.2f} logit)"
     if "forget_gate" in a and s.subject_pos is not None and s.subject_pos < len(s.tokens) - 1:
         j = s.subject_pos
         f_after = float(a["forget_gate"][j + 1:, unit].mean())
