@@ -7,8 +7,11 @@ lstm_core.figures.number_units. Everything the page says is generated from the c
 import streamlit as st
 
 from lstm_core.experiments import number_units as nu
+from lstm_core.experiments.number_units import patching as pm
 from lstm_core.figures import number_units as nf
+from lstm_core.figures.number_units_patching import patching_bars
 from lstm_core.narration import number_units as say
+from lstm_core.narration.number_units_patching import describe_patching
 from pages._ui import begin_page, trained_result, bound_select, bound_slider, caption, plot, show_error
 
 ARCHS = ("lstm", "gru", "rnn")
@@ -16,6 +19,7 @@ ARCHS = ("lstm", "gru", "rnn")
 SHOWN = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN", "cell": "cell", "hidden": "hidden",
          "forget_gate": "forget gate", "update_gate": "update gate", "ablate": "ablate (0)",
          "plural": "clamp plural", "singular": "clamp singular",
+         "subject": "at the subject", "subject_to_verb": "subject → verb",
          "lstm_two_clause": "LSTM trained on two-subject sentences too",
          "mine_lstm": "my LSTM (Train and compare)", "mine_gru": "my GRU (Train and compare)",
          "mine_rnn": "my RNN (Train and compare)"}
@@ -48,6 +52,17 @@ def _my_summary(result_id: str, arch: str, seed: int, distance: int, _model) -> 
 @st.cache_data(max_entries=12, show_spinner=False)
 def _my_sweep(result_id: str, arch: str, seed: int, rank: str, mode: str, target: str, _model, _summary) -> nu.Sweep:
     return nu.sweep(_model, _summary, mode=mode, target=target, rank_field=rank)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _patching(arch: str, seed: int, rank: str, k: int, where: str) -> pm.Patching:
+    """Activation patching on a shipped model (live: a fraction of a second, then cached)."""
+    return pm.patching(nu.pretrained(arch)[0], _summary(arch, seed), k=k, where=where, rank_field=rank)
+
+
+@st.cache_data(max_entries=12, show_spinner=False)
+def _my_patching(result_id: str, arch: str, seed: int, rank: str, k: int, where: str, _model, _summary):
+    return pm.patching(_model, _summary, k=k, where=where, rank_field=rank)
 
 
 def choose(label: str, names, default: str, key: str, **kw) -> str:
@@ -239,6 +254,37 @@ def ablation_section():
 
 
 ablation_section()
+
+
+# ----------------------------------------------------------------------------- 3b. patch
+
+st.header("3b · Patch them: copy the number in from the other sentence")
+
+
+@st.fragment
+def patching_section():
+    st.markdown("Activation patching, a causal test: run the same sentence with the subject in the other "
+                "number (*the key* ↔ *the keys*), copy the chosen units' values from that run into the original "
+                "run, and see whether the verb's predicted number flips. Top-k ranked units against k random ones.")
+    c1, c2 = st.columns(2)
+    ks = [str(k) for k in nu.curve_ks(H)]
+    k = int(bound_select("Units patched k", ks, str(nu.default_k(H)), "nu_patch_k", container=c1,
+                         help="The top-k ranked units, and k units drawn at random from the others (5 draws)."))
+    where = choose("Patch", pm.WHERE, "subject", "nu_patch_where", container=c2,
+                   help="Copy the values at the subject only, or at every step from the subject to the verb.")
+    try:
+        with st.spinner(f"Patching {pm.PATCH_N * len(nu.COUNTS)} sentence pairs through the glass core…"):
+            pt = (_my_patching(result.id, arch, seed, rank, k, where, _model=mine[arch], _summary=s)
+                  if family_is_mine else _patching(arch, seed, rank, k, where))
+    except Exception as exc:  # noqa: BLE001
+        show_error(exc, "patching")
+        return
+    _beside(patching_bars(pt.flip_top, pt.interval_top, pt.flip_random, pt.interval_random, k=k, n=pt.n_pairs),
+            "nu_patch", f"Orange-red: the top {k} units patched. Grey: {k} random units, one bar per draw. "
+            f"Error bars: 95% Wilson intervals over the {pt.n_pairs} pairs counted.", describe_patching(pt))
+
+
+patching_section()
 
 
 # ----------------------------------------------------------------------------- 4. attractors

@@ -68,3 +68,20 @@ def test_probe_reads_an_informative_position_and_not_a_noise_one():
     assert mean.dtype == np.float32 and mean.shape == (2,) and std.shape == (2,)
     assert mean[0] > 0.95
     assert 0.35 < mean[1] < 0.65                                     # held-out: noise stays at chance
+
+
+def test_wilson_against_the_normal_approximation_and_known_values():
+    lo, hi = stats.wilson(0, 10)
+    assert lo == 0 and hi == pytest.approx(0.2775, abs=1e-4)              # Wilson (1927), k = 0
+    lo, hi = stats.wilson(50, 100)
+    assert (lo, hi) == (pytest.approx(0.4038, abs=1e-4), pytest.approx(0.5962, abs=1e-4))
+    # for large n it approaches p +- 1.96 sqrt(p(1-p)/n)
+    k, n = np.array([300, 8000]), np.array([1000, 10000])
+    lo, hi = stats.wilson(k, n)
+    p = k / n
+    half = 1.959964 * np.sqrt(p * (1 - p) / n)
+    np.testing.assert_allclose(lo, p - half, atol=2e-3)
+    np.testing.assert_allclose(hi, p + half, atol=2e-3)
+    assert np.all(lo < p) and np.all(p < hi)
+    with pytest.raises(ValueError):
+        stats.wilson(11, 10)

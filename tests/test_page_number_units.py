@@ -6,13 +6,15 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import number_units as nu
+from lstm_core.experiments.number_units import patching as pm
 from lstm_core.narration import number_units as say
+from lstm_core.narration.number_units_patching import describe_patching
 
 
 PAGE = Path(__file__).resolve().parent.parent / "pages" / "number_units.py"
 TIMEOUT = 300   # the first run analyses three models (a few seconds on a quiet machine)
 # charts in page order
-CHARTS = ["heatmap", "scores", "probe", "trajectory", "bars", "sweep", "attractors", "error", "forget"]
+CHARTS = ["heatmap", "scores", "probe", "trajectory", "bars", "sweep", "patching", "attractors", "error", "forget"]
 
 
 def open_page(params=None) -> AppTest:
@@ -52,6 +54,8 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
     assert say.describe_find(s, "cell") in said
     assert say.describe_error_case(s.error_case, "lstm") in said
     assert say.describe_two_clause(s.two_clause, s.top("cell", 3), "lstm") in said
+    assert at.selectbox(key="nu_patch_where").value == "at the subject"
+    assert describe_patching(pm.patching(model, s, k=int(at.selectbox(key="nu_patch_k").value))) in said
 
     two_clause = nu.shipped_summary("lstm_two_clause", 0)
     assert say.describe_two_clause_models({**{a: nu.shipped_summary(a, 0) for a in ("lstm", "gru", "rnn")},
@@ -81,6 +85,8 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
     assert not at.exception, [e.proto.message for e in at.exception]
     assert say.describe_source("rnn", 1) in texts(at) and "computed live" in texts(at)
     after = charts(at)
+    # (not "patching": the shipped RNN answers no sentence pair correctly both ways, so nothing is counted)
+    assert "could not be judged" in texts(at)
     for name in ["heatmap", "scores", "probe", "trajectory", "bars", "sweep", "attractors", "forget"]:
         assert after[name]["data"] != before[name]["data"], f"seed 1 left the {name} chart unchanged"
 
@@ -95,16 +101,18 @@ MOVES = [
     ("selectbox", "nu_mode", "clamp plural", ["bars", "sweep"]),
     ("selectbox", "nu_target", "hidden", ["bars", "sweep"]),
     ("selectbox", "nu_err", "RNN", ["error"]),
+    ("selectbox", "nu_patch_k", "1", ["patching"]),
+    ("selectbox", "nu_patch_where", "subject → verb", ["patching"]),
     ("slider", "nu_fg", 1, ["forget"]),
     ("selectbox", "nu_fg_model", "LSTM trained on two-subject sentences too", ["forget"]),
     ("selectbox", "nu_fg_model", "LSTM", ["forget"]),
     ("selectbox", "nu_rank", "hidden", ["heatmap", "scores", "trajectory", "forget"]),
-    ("selectbox", "nu_model", "RNN", ["heatmap", "scores", "trajectory", "bars", "sweep", "forget"]),
+    ("selectbox", "nu_model", "RNN", ["heatmap", "scores", "trajectory", "bars", "sweep", "patching", "forget"]),
 ]
 
 HOSTILE = {"nu_k": "999", "nu_model": "<script>alert(1)</script>", "nu_unit": ["1", "2"], "nu_att": "nan",
            "nu_seed": "-5", "nu_mode": "explode", "nu_fg": "1e99", "nu_show": "🧠", "nu_qty": "cell" * 500,
-           "nu_fg_model": "../../etc/passwd"}
+           "nu_fg_model": "../../etc/passwd", "nu_patch_where": "everywhere"}
 
 
 def test_a_shared_link_reproduces_the_view_and_hostile_params_get_a_note():

@@ -178,9 +178,17 @@ class _GlassCell:
         for iv in interventions:
             if iv.target != name or (iv.steps is not None and t not in {s % T for s in iv.steps}):
                 continue
-            mask = torch.zeros(self.hidden_size, dtype=torch.bool)
-            mask[list(iv.units) if iv.units is not None else slice(None)] = True
-            value = torch.where(mask, torch.as_tensor(iv.value, dtype=self.dtype), value)
+            if isinstance(iv.value, float):
+                mask = torch.zeros(self.hidden_size, dtype=torch.bool)
+                mask[list(iv.units) if iv.units is not None else slice(None)] = True
+                value = torch.where(mask, torch.as_tensor(iv.value, dtype=self.dtype), value)
+                continue
+            B, units = value.shape[0], list(iv.units)          # an array value: one per sentence and unit
+            held = torch.as_tensor(iv.array, dtype=self.dtype)
+            if held.shape[0] not in (1, B):
+                raise ValueError(f"a clamp value for {len(held)} sentences cannot hold a batch of {B}")
+            value = value.clone()
+            value[:, units] = held.expand(B, len(units))
         return value
 
     # -- the trace ---------------------------------------------------------------------------

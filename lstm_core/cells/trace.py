@@ -17,22 +17,40 @@ class Clamp:
 
     ``units`` / ``steps`` are lists of ints, or None for all. Examples:
     ``Clamp("forget_gate", 1.0)`` (never forget), ``Clamp("cell", 0.0, units=[7])`` (ablate unit 7).
+    ``value`` may also be an array broadcastable to (batch, len(units)) — one value per sentence
+    and unit, e.g. the cell values of another run (activation patching); then ``units`` is required.
+    An array value is stored as nested tuples (the Clamp stays hashable); ``array`` gives it back.
     """
 
     target: str
-    value: float
+    value: float | tuple
     units: tuple | None = None
     steps: tuple | None = None
 
     def __post_init__(self):
-        value = float(self.value)
-        if not np.isfinite(value):
-            raise ValueError(f"clamp value for {self.target} must be finite, got {self.value}")
-        object.__setattr__(self, "value", value)
         for name in ("units", "steps"):
             v = getattr(self, name)
             if v is not None:
                 object.__setattr__(self, name, tuple(int(i) for i in np.atleast_1d(v)))
+        if np.ndim(self.value) == 0:
+            value = float(self.value)
+            if not np.isfinite(value):
+                raise ValueError(f"clamp value for {self.target} must be finite, got {self.value}")
+            object.__setattr__(self, "value", value)
+            return
+        arr = np.array(self.value, dtype=np.float64)
+        if not np.isfinite(arr).all():
+            raise ValueError(f"clamp values for {self.target} must be finite")
+        if self.units is None:
+            raise ValueError("an array clamp value needs its units")
+        if arr.ndim > 2 or arr.shape[-1] not in (1, len(self.units)):
+            raise ValueError(f"an array clamp value must broadcast to (batch, {len(self.units)}), got {arr.shape}")
+        object.__setattr__(self, "value", tuple(map(tuple, np.atleast_2d(arr).tolist())))
+
+    @property
+    def array(self) -> np.ndarray:
+        """The value as an array: () for a scalar, else (1 or batch, 1 or len(units))."""
+        return np.asarray(self.value, dtype=np.float64)
 
 
 def ablate(units, steps=None, target: str = "cell") -> Clamp:

@@ -21,7 +21,7 @@ COUNTS = (0, 1, 2, 3, 4)          # numbers of attractors the ablation and attra
 MAX_N = 2000                      # cap on sentences per set
 MAX_SEARCH_ATTRACTORS = 10   # the error-case search also uses sentences harder than COUNTS
 # random streams (seed, stream): the trainer uses 0 (train), 1 (test), 2 (probe batch)
-_FIND, _EVAL, _TEMPLATE, _CLAUSE, _RANDOM, _PROBE, _SEARCH = 101, 102, 103, 104, 105, 106, 107
+_FIND, _EVAL, _TEMPLATE, _CLAUSE, _RANDOM, _PROBE, _SEARCH, _PATCH = 101, 102, 103, 104, 105, 106, 107, 108
 
 
 def _rng(seed: int, stream: int, *more: int) -> np.random.Generator:

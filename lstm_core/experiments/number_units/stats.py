@@ -4,6 +4,7 @@ cross-validated diagnostic classifier (L2 logistic regression per position).
     auc(v (B, ...), y (B,)) -> (...)            1 = plural always higher, 0.5 = no information
     dprime(v, y) -> (...)
     probe_accuracy(v (B, P, F), y, folds=5, l2=1.0, seed=0) -> (mean (P,), std (P,))
+    wilson(successes, n) -> (low, high)         the 95% Wilson score interval of a proportion
 """
 from __future__ import annotations
 
@@ -100,3 +101,18 @@ def probe_accuracy(v: np.ndarray, y: np.ndarray, folds: int = 5, l2: float = 1.0
         score = np.einsum("pnd,pd->pn", design(test), w)             # (P, n_test)
         acc[k] = ((score > 0) == (y[test] > 0.5)).mean(1)
     return acc.mean(0).astype(np.float32), acc.std(0).astype(np.float32)
+
+
+def wilson(successes, n, z: float = 1.959964) -> tuple[np.ndarray, np.ndarray]:
+    """The Wilson score interval (95% by default) of the proportion successes / n, elementwise.
+    Stays inside [0, 1] and is sensible at 0 and n successes (Wilson 1927). n = 0 -> (0, 1)."""
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    if np.any(k < 0) or np.any(k > n):
+        raise ValueError("successes must be between 0 and n")
+    safe = np.maximum(n, 1)
+    p = k / safe
+    centre = (p + z * z / (2 * safe)) / (1 + z * z / safe)
+    half = z / (1 + z * z / safe) * np.sqrt(p * (1 - p) / safe + z * z / (4 * safe * safe))
+    lo, hi = np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
+    return np.where(n > 0, lo, 0.0), np.where(n > 0, hi, 1.0)
