@@ -205,9 +205,9 @@ colors = {"RNN: step's term in ∂L/∂W_hh": C["rnn"], "LSTM: step's term in �
 dashes = {}
 if clip:
     for model in (rnn, lstm):
-        label = f"{model.kind.upper()}: after clipping"
+        label = f"{model.arch.upper()}: after clipping"
         series[label] = shown(model, model.clipped_contrib)
-        colors[label] = C[model.kind]
+        colors[label] = C[model.arch]
         dashes[label] = "dash"
 plot(vanishing_figures.log_curves_vs_distance(series, colors=colors, dashes=dashes, yaxis_title="‖term‖ (log scale)",
                                               title="Each step's contribution to ∂L/∂W_hh"

@@ -56,7 +56,7 @@ def test_measure_reads_the_trace_by_distance():
         norms = np.linalg.norm(tr.grad_hidden[0], axis=-1)
         np.testing.assert_allclose(m.grad_h, norms[::-1])
         assert m.grad_h[0] == pytest.approx(1.0), "dL/dh_T = u with ||u|| = 1"
-        if cell.kind == "lstm":
+        if cell.arch == "lstm":
             np.testing.assert_allclose(m.grad_c, np.linalg.norm(tr.grad_cell[0], axis=-1)[::-1])
             np.testing.assert_allclose(m.gain, forget_gain(tr).mean(-1)[0][::-1])
         else:

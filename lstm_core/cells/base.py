@@ -36,7 +36,7 @@ ALL_STEPS = "all"      # loss_step meaning: the loss reads the hidden states of 
 class _GlassCell:
     """What every glass cell shares: weights, input checks, interventions, the two trace paths."""
 
-    kind = "?"
+    arch = "?"
     gates: tuple[str, ...] = ()       # names of the per-step gate values, in torch's row order
     targets: tuple[str, ...] = ()     # what a Clamp may hold
     n_chunks = 1                      # rows of weight_ih per hidden unit (4 LSTM, 3 GRU, 1 RNN)
@@ -125,7 +125,7 @@ class _GlassCell:
             return                                         # same tensors, unmodified since the last check
         for name, w in self.parameters().items():
             if not torch.isfinite(w).all():
-                raise ValueError(f"{self.kind} weights are not finite: '{name}' contains NaN or inf")
+                raise ValueError(f"{self.arch} weights are not finite: '{name}' contains NaN or inf")
         self._checked_key = self._weights_key()
 
     def _as_batch(self, x) -> Tensor:
@@ -164,10 +164,10 @@ class _GlassCell:
             if not isinstance(iv, Clamp):
                 raise ValueError(f"interventions must be Clamp objects, got {type(iv).__name__}")
             if iv.target not in self.targets:
-                raise ValueError(f"cannot clamp '{iv.target}' in a {self.kind}; choose from {list(self.targets)}")
+                raise ValueError(f"cannot clamp '{iv.target}' in a {self.arch}; choose from {list(self.targets)}")
             bad = [u for u in (iv.units or ()) if not 0 <= u < self.hidden_size]
             if bad:
-                raise ValueError(f"units {bad} out of range: the {self.kind} has {self.hidden_size} units")
+                raise ValueError(f"units {bad} out of range: the {self.arch} has {self.hidden_size} units")
             bad = [s for s in (iv.steps or ()) if not -T <= s < T]
             if bad:
                 raise ValueError(f"steps {bad} out of range for a sequence of {T} steps")
@@ -205,7 +205,7 @@ class _GlassCell:
         x = self._as_batch(x)
         B, T, _ = x.shape
         h0 = self._initial(h0, B, "h0")
-        c0 = self._initial(c0, B, "c0") if self.kind == "lstm" else None
+        c0 = self._initial(c0, B, "c0") if self.arch == "lstm" else None
         interventions = self._check_interventions(interventions, T)
         if loss_step is None:
             loss_step = T - 1
@@ -223,7 +223,7 @@ class _GlassCell:
         fused = method == "fused" or (method == "auto" and can_fuse and B <= 32)
         run = self._fused if fused else self._loop
         arrays, loss = run(x, h0, c0, loss_fn, loss_step, interventions)
-        return Trace(self.kind, arrays, loss=loss, loss_step=loss_step if loss_fn is not None else None)
+        return Trace(self.arch, arrays, loss=loss, loss_step=loss_step if loss_fn is not None else None)
 
     def _fusable(self) -> bool:
         return True

@@ -20,7 +20,7 @@ class GlassGRU(_GlassCell):
         h_t = (1 - z_t) * n_t + z_t * h_{t-1}
     """
 
-    kind = "gru"
+    arch = "gru"
     gates = ("reset_gate", "update_gate", "candidate")
     targets = gates + ("hidden",)
     n_chunks = 3

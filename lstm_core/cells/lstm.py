@@ -26,7 +26,7 @@ class GlassLSTM(_GlassCell):
     peephole=True: i and f also see c_{t-1}, o sees c_t, through diagonal weights w_ci, w_cf, w_co.
     """
 
-    kind = "lstm"
+    arch = "lstm"
     gates = ("input_gate", "forget_gate", "candidate", "output_gate")
     targets = gates + ("cell", "hidden")
     n_chunks = 4

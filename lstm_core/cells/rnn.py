@@ -14,7 +14,7 @@ from .base import _GlassCell, _next
 class GlassRNN(_GlassCell):
     """The Elman RNN: h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), act = tanh or relu."""
 
-    kind = "rnn"
+    arch = "rnn"
     targets = ("hidden",)
     torch_class = nn.RNN
 

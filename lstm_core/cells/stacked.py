@@ -30,8 +30,8 @@ class DirectionTrace(Trace):
     """A Trace of one layer and direction. Arrays are in input order; for the backward direction
     the final state (h_n, c_n) is therefore the one at position 0."""
 
-    def __init__(self, kind, arrays, loss=None, loss_step=None, reverse=False):
-        super().__init__(kind, arrays, loss=loss, loss_step=loss_step)
+    def __init__(self, arch, arrays, loss=None, loss_step=None, reverse=False):
+        super().__init__(arch, arrays, loss=loss, loss_step=loss_step)
         self.reverse = bool(reverse)
 
     @property
@@ -48,8 +48,8 @@ class StackTrace:
     ``trace[layer, direction]`` (direction 0/1 or 'forward'/'backward') is the same.
     ``output`` (B, T, D*H), ``h_n`` / ``c_n`` (L*D, B, H) exactly as torch returns them."""
 
-    def __init__(self, kind, traces, loss=None, loss_step=None):
-        self.kind, self.traces, self.loss, self.loss_step = kind, traces, loss, loss_step
+    def __init__(self, arch, traces, loss=None, loss_step=None):
+        self.arch, self.traces, self.loss, self.loss_step = arch, traces, loss, loss_step
 
     def __getitem__(self, key) -> DirectionTrace:
         layer, direction = key
@@ -75,13 +75,13 @@ class StackTrace:
 
     @property
     def c_n(self) -> np.ndarray | None:
-        if self.kind != "lstm":
+        if self.arch != "lstm":
             return None
         return np.stack([tr.c_n for layer in self.traces for tr in layer])
 
     def __repr__(self):
         B, T, _ = self.output.shape
-        return (f"StackTrace({self.kind}, layers={self.num_layers}, directions={self.num_directions}, "
+        return (f"StackTrace({self.arch}, layers={self.num_layers}, directions={self.num_directions}, "
                 f"batch={B}, time={T})")
 
 
@@ -95,15 +95,15 @@ class GlassStack:
             raise ValueError("cells must be a non-empty list of layers, each with 1 or 2 directions")
         self.cells = cells
         first = cells[0][0]
-        self.kind, self.hidden_size, self.input_size = first.kind, first.hidden_size, first.input_size
+        self.arch, self.hidden_size, self.input_size = first.arch, first.hidden_size, first.input_size
         self.num_layers, self.bidirectional = len(cells), len(cells[0]) == 2
         self.dtype = first.dtype
         D = len(cells[0])
         for layer, row in enumerate(cells):
             for cell in row:
                 want = self.input_size if layer == 0 else D * self.hidden_size
-                if cell.kind != self.kind or cell.hidden_size != self.hidden_size or cell.input_size != want:
-                    raise ValueError(f"layer {layer}: every cell must be a {self.kind} with hidden size "
+                if cell.arch != self.arch or cell.hidden_size != self.hidden_size or cell.input_size != want:
+                    raise ValueError(f"layer {layer}: every cell must be a {self.arch} with hidden size "
                                      f"{self.hidden_size} and input size {want}")
 
     @property
@@ -175,7 +175,7 @@ class GlassStack:
         x = first._as_batch(x)
         B, T, _ = x.shape
         h0 = self._initial(h0, B, "h0")
-        c0 = self._initial(c0, B, "c0") if self.kind == "lstm" else None
+        c0 = self._initial(c0, B, "c0") if self.arch == "lstm" else None
         if loss_step is None:
             loss_step = T - 1
         if not -T <= int(loss_step) < T:
@@ -221,6 +221,6 @@ class GlassStack:
                     for n in names:
                         arrays["grad_" + n] = torch.stack(flat[pos:pos + T], 1).numpy()
                         pos += T
-                traces[-1].append(DirectionTrace(self.kind, arrays, loss=loss,
+                traces[-1].append(DirectionTrace(self.arch, arrays, loss=loss,
                                                  loss_step=loss_step if want_grad else None, reverse=bool(d)))
-        return StackTrace(self.kind, traces, loss=loss, loss_step=loss_step if want_grad else None)
+        return StackTrace(self.arch, traces, loss=loss, loss_step=loss_step if want_grad else None)

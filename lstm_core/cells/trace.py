@@ -65,11 +65,11 @@ class Trace:
     """Everything a cell computed on one input. Arrays are NumPy, shaped (batch, time, hidden).
 
     Attribute access: ``trace.forget_gate``, ``trace.grad_hidden`` ... ``trace.names()`` lists them.
-    ``loss`` (float or None), ``h_n`` / ``c_n`` (batch, hidden) final states, ``kind``.
+    ``loss`` (float or None), ``h_n`` / ``c_n`` (batch, hidden) final states, ``arch`` ("lstm", "rnn", "gru" or a variant).
     """
 
-    def __init__(self, kind: str, arrays: dict, loss=None, loss_step=None):
-        self.kind = kind
+    def __init__(self, arch: str, arrays: dict, loss=None, loss_step=None):
+        self.arch = arch
         self._arrays = arrays
         self.loss = loss
         self.loss_step = loss_step
@@ -78,7 +78,7 @@ class Trace:
         arrays = self.__dict__.get("_arrays", {})
         if name in arrays:
             return arrays[name]
-        raise AttributeError(f"{self.__dict__.get('kind', '?')} trace has no '{name}' (has: {sorted(arrays)})")
+        raise AttributeError(f"{self.__dict__.get('arch', '?')} trace has no '{name}' (has: {sorted(arrays)})")
 
     def names(self) -> list[str]:
         return list(self._arrays)
@@ -101,4 +101,4 @@ class Trace:
 
     def __repr__(self):
         shape = self._arrays["hidden"].shape
-        return f"Trace({self.kind}, (batch, time, hidden)={shape}, fields={self.names()})"
+        return f"Trace({self.arch}, (batch, time, hidden)={shape}, fields={self.names()})"

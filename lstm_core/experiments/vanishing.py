@@ -125,7 +125,7 @@ class ModelGradients:
     """One model's gradients by distance d from the loss (index 0 = the loss step). See module doc."""
 
     label: str
-    kind: str
+    arch: str
     grad_h: np.ndarray
     grad_c: np.ndarray | None
     gain: np.ndarray | None          # None: not computed (RNN above the Jacobian budget)
@@ -163,11 +163,11 @@ def step_deltas(cell, trace, h0=None) -> tuple[np.ndarray, np.ndarray]:
     h0 = np.zeros((B, H)) if h0 is None else np.broadcast_to(np.asarray(h0, dtype=np.float64), (B, H))
     h_prev = np.concatenate([h0[:, None], hidden[:, :-1]], 1)
     dh = np.asarray(trace.grad_hidden, dtype=np.float64)
-    if trace.kind == "rnn":
+    if trace.arch == "rnn":
         pre = np.asarray(trace.pre_hidden, dtype=np.float64)
         slope = 1 - np.tanh(pre) ** 2 if cell.nonlinearity == "tanh" else (pre > 0).astype(np.float64)
         return slope * dh, h_prev
-    if trace.kind == "lstm":
+    if trace.arch == "lstm":
         g = {k: np.asarray(getattr(trace, k), dtype=np.float64)
              for k in ("input_gate", "forget_gate", "candidate", "output_gate", "cell")}
         dc = np.asarray(trace.grad_cell, dtype=np.float64)            # total dL/dc_t
@@ -178,7 +178,7 @@ def step_deltas(cell, trace, h0=None) -> tuple[np.ndarray, np.ndarray]:
         d_g = dc * i * (1 - gg ** 2)
         d_o = dh * np.tanh(g["cell"]) * o * (1 - o)
         return np.concatenate([d_i, d_f, d_g, d_o], -1), h_prev
-    raise ValueError(f"per-step W_hh contributions are implemented for LSTM and RNN, not {trace.kind}")
+    raise ValueError(f"per-step W_hh contributions are implemented for LSTM and RNN, not {trace.arch}")
 
 
 def _jacobian_norms_chunked(cell, pre_hidden: np.ndarray, end: int) -> tuple[np.ndarray, np.ndarray]:
@@ -245,7 +245,7 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
         raise ValueError(f"sequence too long: {T} steps (the cap is {MAX_T})")
     if cell.hidden_size > MAX_HIDDEN:
         raise ValueError(f"model too wide: {cell.hidden_size} units (the cap is {MAX_HIDDEN})")
-    label = label or cell.kind.upper()
+    label = label or cell.arch.upper()
     with np.errstate(all="ignore"):
         tr = cell.trace(x, loss_fn=loss_fn, loss_step=loss_step)
         end = tr.loss_step
@@ -257,9 +257,9 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
         by_dist = lambda a: np.asarray(a, dtype=np.float64)[0, : end + 1][::-1].copy()    # (T,) -> distance
         grad_h = by_dist(np.linalg.norm(np.asarray(tr.grad_hidden, dtype=np.float64), axis=-1))
         grad_c = (by_dist(np.linalg.norm(np.asarray(tr.grad_cell, dtype=np.float64), axis=-1))
-                  if tr.kind == "lstm" else None)
+                  if tr.arch == "lstm" else None)
         W = cell.weight_hh.to(torch.float64)
-        if tr.kind == "lstm":
+        if tr.arch == "lstm":
             gain = by_dist(forget_gain(tr, end).mean(-1))
             f = np.asarray(tr.forget_gate, dtype=np.float64)
             step_factor = by_dist(f.mean(-1))
@@ -284,7 +284,7 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
             total, factor = clip(grads, max_norm)
         else:
             w_hh, total, factor = float("nan"), float("nan"), 1.0
-    return ModelGradients(label=label, kind=tr.kind, grad_h=grad_h, grad_c=grad_c, gain=gain, gain_name=gain_name,
+    return ModelGradients(label=label, arch=tr.arch, grad_h=grad_h, grad_c=grad_c, gain=gain, gain_name=gain_name,
                           step_factor=step_factor, contrib=contrib, grad_W_hh_norm=w_hh, total_norm=total,
                           max_norm=max_norm, clip_factor=factor, loss=float(tr.loss), spectral_radius=radius,
                           mean_forget=mean_forget, problem=problem, hidden_size=cell.hidden_size,

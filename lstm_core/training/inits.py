@@ -47,7 +47,7 @@ def forget_rows(module) -> int | None:
         return spec.rows.index("f") if "f" in spec.rows else None
     if isinstance(module, nn.LSTM):
         return 1
-    if getattr(module, "kind", None) == "lstm":            # GlassLSTM (order i, f, g, o)
+    if getattr(module, "arch", None) == "lstm":            # GlassLSTM (order i, f, g, o)
         return 1 if getattr(module, "has_forget_gate", True) else None
     return None
 
