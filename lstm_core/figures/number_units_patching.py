@@ -30,7 +30,7 @@ def patching_bars(flip_top: float, interval_top, flip_random, interval_random, *
     data = [_bar([f"top {k}"], [flip_top], interval_top, ROLE_COLORS["top"], f"top {k} number units"),
             _bar([f"random {i + 1}" for i in range(len(flip_random))], flip_random, interval_random,
                  ROLE_COLORS["random"], f"{k} random units (each draw)")]
-    layout = _layout(f"Does copying {k} units from the other-number sentence flip the verb? ({n} pairs)", 360,
+    layout = _layout(f"Copying {k} units from the other-number sentence: does the verb flip? ({n} pairs)", 360,
                      yaxis=dict(title=dict(text="verb prediction flipped"), range=[0, 1.05], tickformat=".0%"),
                      xaxis=dict(title=dict(text="units patched")))
     return figure(data, layout)

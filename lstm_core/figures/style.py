@@ -199,6 +199,8 @@ def figure(data: list, layout: dict, cursor: int | None = None) -> go.Figure:
         text = wrap_title(text)
         lines = text.count("<br>") + 1
         margin = dict(layout.get("margin") or {})
-        margin["t"] = margin.get("t", 60) + 20 * (lines - 1)      # each extra line pushes the plot down
-        layout = {**layout, "title": {**(title if isinstance(title, dict) else {}), "text": text}, "margin": margin}
+        margin["t"] = margin.get("t", 60) + 22 * (lines - 1)      # each extra line pushes the plot down
+        layout = {**layout, "margin": margin,
+                  "title": {**(title if isinstance(title, dict) else {}), "text": text,   # lines grow downwards
+                            "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 12}}}
     return go.Figure(dict(data=data, layout=layout))
