@@ -13,6 +13,7 @@ import numpy as np
 
 from lstm_core.cells import Clamp
 from lstm_core.experiments.number_units.sentences import _RANDOM, COUNTS, SentenceSet, _rng, eval_set
+from lstm_core.experiments.number_units.stats import wilson
 from lstm_core.experiments.number_units.summary import Summary, check_model, fields_of, run
 
 MODES = ("ablate", "plural", "singular")   # zero the units / hold each at its plural / singular value
@@ -46,6 +47,33 @@ class Ablation:
     def overall(self) -> tuple[float, float, np.ndarray]:
         """(intact, top, random (draws,)) accuracy over all attractor counts (equal counts)."""
         return float(self.acc_intact.mean()), float(self.acc_top.mean()), self.acc_random.mean(1)
+
+    @property
+    def n_total(self) -> int:
+        """Sentences each accuracy is measured on (n_per_count for every count in COUNTS)."""
+        return int(self.n_per_count) * len(COUNTS)
+
+    def _interval(self, acc, draws: int = 1) -> tuple[float, float]:
+        n = self.n_total * draws
+        lo, hi = wilson(np.clip(np.round(float(acc) * n), 0, n), n)
+        return float(lo), float(hi)
+
+    @property
+    def interval_intact(self) -> tuple[float, float]:
+        """95% Wilson interval of the intact accuracy over n_total sentences."""
+        return self._interval(self.overall[0])
+
+    @property
+    def interval_top(self) -> tuple[float, float]:
+        """95% Wilson interval of the accuracy with the top-k units intervened on."""
+        return self._interval(self.overall[1])
+
+    @property
+    def interval_random(self) -> tuple[float, float]:
+        """95% Wilson interval of the accuracy with random k-sets, pooled over the draws (n_total per
+        draw): sentence noise only; the spread between draws (which units) is acc_random's std."""
+        rand = self.overall[2]
+        return self._interval(rand.mean(), len(rand))
 
 
 def _check_mode_target(summary: Summary, mode: str, target: str) -> None:
