@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lstm_core.experiments import number_units as nu
-from lstm_core.experiments.number_units.reliability import AblationCheck, ablation_check
+from lstm_core.experiments.number_units.reliability import AblationCheck, KSweepCheck, ablation_check, k_sweep_check
 from lstm_core.experiments.number_units.stats import wilson
 from lstm_core.narration import number_units as say
 
@@ -129,3 +129,40 @@ def test_ablation_check_refuses_bad_settings(lstm, lstm_summary):
         ablation_check(model, lstm_summary, sentences="wikipedia")
     with pytest.raises(ValueError):
         ablation_check(model, lstm_summary, n=1)
+
+
+def _k_sweep(tops, intact=0.99, random=(0.97, 0.95, 0.98), n=2000):
+    return KSweepCheck(list(range(1, len(tops) + 1)),
+                       [_check(intact, t, random, n, k, seed=k) for k, t in enumerate(tops, 1)])
+
+
+@pytest.mark.parametrize("tops", [
+    (0.99, 0.98, 0.97, 0.95), (0.99, 0.7, 0.5, 0.45), (0.98, 0.97, 0.6, 0.97), (0.5, 0.99, 0.5, 0.5),
+    tuple(np.linspace(0.99, 0.45, 16)), (0.97,)])
+@pytest.mark.parametrize("n", (300, 2000))
+def test_describe_k_sweep_check_follows_every_k(tops, n):
+    sw = _k_sweep(tops, n=n)
+    said = say.describe_k_sweep_check(sw)
+    clear = [c.k for c in sw.checks if say.clearly_worse(c.acc_top, c.acc_random, c.n)]
+    assert f"k = 1…{len(tops)} (every k" in said and f"{n} sentences" in said
+    if not clear:
+        assert "never hurts clearly more" in said
+    else:
+        if clear == sw.ks[sw.ks.index(clear[0]):]:
+            assert said.startswith(f"From k = {clear[0]} on")
+        else:
+            assert said.startswith("At k = " + ", ".join(map(str, clear)) + " (not at every k")
+        c = sw.at(clear[0])
+        assert (f"top {round(100 * c.acc_top)}% " in said
+                and f"random {round(100 * c.acc_random.min())}%–{round(100 * c.acc_random.max())}% at k = {c.k}"
+                in said)
+    last = sw.checks[-1]
+    assert f"at k = {last.k}: top {round(100 * last.acc_top)}%" in said
+
+
+def test_k_sweep_check_covers_every_k_on_the_shipped_lstm(lstm, lstm_summary):
+    model, _ = lstm
+    sw = k_sweep_check(model, lstm_summary, "training", n=1000, draws=2)
+    assert sw.ks == list(range(1, nu.k_max(model.hidden) + 1)) and sw.acc_random.shape == (len(sw.ks), 2)
+    assert all(c.units == lstm_summary.top("cell", c.k) for c in sw.checks)
+    assert sw.acc_top[-1] < sw.acc_top[0] and sw.acc_top[-1] < sw.acc_random[-1].min()

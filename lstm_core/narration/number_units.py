@@ -11,7 +11,7 @@ import numpy as np
 from lstm_core.data import lexicon as lx
 from lstm_core.experiments.number_units.interventions import Ablation, Sweep
 from lstm_core.experiments.number_units.models import MODEL_LABEL, PRETRAINED
-from lstm_core.experiments.number_units.reliability import AblationCheck
+from lstm_core.experiments.number_units.reliability import AblationCheck, KSweepCheck
 from lstm_core.experiments.number_units.precomputed import PRECOMPUTE_COMMAND, checkpoint_sha256, load_precomputed
 from lstm_core.experiments.number_units.sentences import COUNTS
 from lstm_core.experiments.number_units.summary import (ErrorCase, Summary, Template, TwoClause, _check_seed,
@@ -143,6 +143,28 @@ def describe_ablation_check(c: AblationCheck) -> str:
     if c.interval_top[1] < c.interval_random[0]:
         return text + " The top units do more damage, but not clearly more than the draws' spread allows."
     return text + " The top units are not clearly more important than random ones here."
+
+
+def describe_k_sweep_check(sw: KSweepCheck) -> str:
+    """Every k = 1..k_max at scale: the first k where the top units hurt clearly more than random
+    ones (clearly_worse), the top-k accuracy there and at the last k, and the random draws' range."""
+    c0, last = sw.checks[0], sw.checks[-1]
+    span = (f"k = {sw.ks[0]}…{sw.ks[-1]} (every k; past {sw.ks[-1]} = H/2 there are not k units outside the top k "
+            f"to draw from), {c0.n} sentences of the "
+            f"{'training distribution' if c0.sentences == 'training' else 'attractor sets'}, "
+            f"{sw.acc_random.shape[1]} random draws per k")
+    clear = [c.k for c in sw.checks if clearly_worse(c.acc_top, c.acc_random, c.n)]
+    ends = (f"at k = {last.k}: top {_pct(last.acc_top)} ({_interval(last.interval_top)}), random "
+            f"{_pct(last.acc_random.min())}–{_pct(last.acc_random.max())}")
+    if not clear:
+        return (f"Over {span}, ablating the top units never hurts clearly more than ablating random ones "
+                f"({ends}; intact {_pct(c0.acc_intact)}).")
+    c = sw.at(clear[0])
+    when = (f"From k = {c.k} on" if clear == sw.ks[sw.ks.index(c.k):] else
+            f"At k = {', '.join(str(k) for k in clear)} (not at every k from {c.k})")
+    return (f"{when}, ablating the top units hurts clearly more than random ones: top {_pct(c.acc_top)} "
+            f"({_interval(c.interval_top)}) vs random {_pct(c.acc_random.min())}–{_pct(c.acc_random.max())} at "
+            f"k = {c.k}; {ends} (intact {_pct(c0.acc_intact)}, {_interval(c0.interval_intact)}; {span}).")
 
 
 def describe_find(summary: Summary, field: str, k: int = 3) -> str:

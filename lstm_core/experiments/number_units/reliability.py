@@ -116,3 +116,38 @@ def ablation_check(model, summary: Summary, k: int = 8, sentences: str = "traini
     correct = [np.concatenate(c) for c in correct]
     return AblationCheck(model.arch, k, target, sentences, summary.distance, top, random_units,
                          np.concatenate(distances), correct[0], correct[1], np.stack(correct[2:]))
+
+
+@dataclass
+class KSweepCheck:
+    """ablation_check() at every k = 1..k_max(H) on the same sentences: checks[i] is k = ks[i].
+    k stops at H/2 because the random k-set is drawn from the H - k units outside the top k: past
+    H/2 there are not k of them, and at k = H both sets are all units."""
+    ks: list
+    checks: list
+
+    @property
+    def acc_top(self) -> np.ndarray:
+        return np.array([c.acc_top for c in self.checks])
+
+    @property
+    def acc_random(self) -> np.ndarray:
+        """(K, draws)"""
+        return np.stack([c.acc_random for c in self.checks])
+
+    def at(self, k: int) -> AblationCheck:
+        if int(k) not in self.ks:
+            raise ValueError(f"k must be one of {self.ks}, got {k}")
+        return self.checks[self.ks.index(int(k))]
+
+
+def k_sweep_check(model, summary: Summary, sentences: str = "training", n: int = CHECK_N, draws: int = 5,
+                  target: str | None = None, rank_field: str | None = None, progress=None) -> KSweepCheck:
+    """ablation_check() for every k from 1 to k_max(H); progress(fraction, text) before each k."""
+    ks = list(range(1, k_max(summary.hidden_size) + 1))
+    out = []
+    for i, k in enumerate(ks):
+        if progress:
+            progress(i / len(ks), f"k = {k}: top {k} units and {draws} random draws on {n} sentences")
+        out.append(ablation_check(model, summary, k, sentences, n, draws, target, rank_field))
+    return KSweepCheck(ks, out)
