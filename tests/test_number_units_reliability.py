@@ -14,7 +14,7 @@ from lstm_core.narration import number_units as say
 
 from number_units_models import lstm, lstm_summary  # noqa: F401  (fixtures)
 
-PCT = r"(\d+)%"
+PCT = r"(\d+\.\d)%"
 CI = r"95% CI (\d+\.\d)–(\d+\.\d)%"
 
 
@@ -30,6 +30,10 @@ def _ablation(intact, top, random, n_per_count, k, mode):
 def _ci(acc, n):
     lo, hi = wilson(round(acc * n), n)
     return float(lo), float(hi)
+
+
+def _same_pct(text, x):
+    assert abs(float(text) - 100 * float(x)) <= 0.051, (text, x)
 
 
 def _close_ci(found, expected):
@@ -52,9 +56,8 @@ def test_describe_ablation_states_n_and_every_interval(intact, top, random, n_pe
     assert m, said
     g = m.groups()
     assert (int(g[0]), int(g[1]), int(g[5]), int(g[9])) == (n, n_per_count, k, k)
-    assert int(g[2]) == round(100 * intact) and int(g[6]) == round(100 * top)
-    assert int(g[10]) == round(100 * float(rand.mean()))
-    assert (int(g[13]), int(g[14])) == (round(100 * float(rand.min())), round(100 * float(rand.max())))
+    _same_pct(g[2], intact), _same_pct(g[6], top), _same_pct(g[10], rand.mean())
+    _same_pct(g[13], rand.min()), _same_pct(g[14], rand.max())
     _close_ci(g[3:5], _ci(intact, n))
     _close_ci(g[7:9], _ci(top, n))
     _close_ci(g[11:13], _ci(float(rand.mean()), n * len(rand)))
@@ -69,7 +72,8 @@ def test_describe_ablation_states_n_and_every_interval(intact, top, random, n_pe
 def _check(intact, top, random, n=2000, k=8, sentences="training", seed=0):
     rng = np.random.default_rng(seed)
     bern = lambda p, size: rng.random(size) < p
-    return AblationCheck("lstm", k, "cell", sentences, 30, list(range(k)), np.zeros((len(random), k), int),
+    random_units = np.arange(len(random))[:, None] + np.arange(k) + k      # distinct sets, none in the top k
+    return AblationCheck("lstm", k, "cell", sentences, 30, list(range(k)), random_units,
                          rng.integers(0, 31, n), bern(intact, n), bern(top, n),
                          np.stack([bern(r, n) for r in random]))
 
@@ -86,10 +90,10 @@ def test_describe_ablation_check_follows_the_outcomes(intact, top, random, n, k,
                   rf"{PCT} ± {PCT} over (\d+) draws \(range {PCT}–{PCT}; {CI} pooled\)", said)
     assert m, said
     g = m.groups()
-    assert int(g[0]) == round(100 * c.acc_intact) and int(g[4]) == round(100 * c.acc_top)
+    _same_pct(g[0], c.acc_intact), _same_pct(g[4], c.acc_top)
     assert int(g[3]) == k == int(g[7]) and int(g[10]) == len(random)
-    assert int(g[8]) == round(100 * c.acc_random.mean()) and int(g[9]) == round(100 * c.acc_random.std())
-    assert (int(g[11]), int(g[12])) == (round(100 * c.acc_random.min()), round(100 * c.acc_random.max()))
+    _same_pct(g[8], c.acc_random.mean()), _same_pct(g[9], c.acc_random.std())
+    _same_pct(g[11], c.acc_random.min()), _same_pct(g[12], c.acc_random.max())
     _close_ci(g[1:3], wilson(c.correct_intact.sum(), n))
     _close_ci(g[5:7], wilson(c.correct_top.sum(), n))
     _close_ci(g[13:15], wilson(c.correct_random.sum(), n * len(random)))
@@ -153,11 +157,10 @@ def test_describe_k_sweep_check_follows_every_k(tops, n):
         else:
             assert said.startswith("At k = " + ", ".join(map(str, clear)) + " (not at every k")
         c = sw.at(clear[0])
-        assert (f"top {round(100 * c.acc_top)}% " in said
-                and f"random {round(100 * c.acc_random.min())}%–{round(100 * c.acc_random.max())}% at k = {c.k}"
-                in said)
+        assert (f"top {100 * c.acc_top:.1f}% " in said
+                and f"random {100 * c.acc_random.min():.1f}%–{100 * c.acc_random.max():.1f}% at k = {c.k}" in said)
     last = sw.checks[-1]
-    assert f"at k = {last.k}: top {round(100 * last.acc_top)}%" in said
+    assert f"at k = {last.k}: top {100 * last.acc_top:.1f}%" in said
 
 
 def test_k_sweep_check_covers_every_k_on_the_shipped_lstm(lstm, lstm_summary):
@@ -166,3 +169,11 @@ def test_k_sweep_check_covers_every_k_on_the_shipped_lstm(lstm, lstm_summary):
     assert sw.ks == list(range(1, nu.k_max(model.hidden) + 1)) and sw.acc_random.shape == (len(sw.ks), 2)
     assert all(c.units == lstm_summary.top("cell", c.k) for c in sw.checks)
     assert sw.acc_top[-1] < sw.acc_top[0] and sw.acc_top[-1] < sw.acc_random[-1].min()
+
+
+def test_the_one_set_outside_the_top_k_is_said_as_one_set():
+    c = _check(0.99, 0.5, (0.8, 0.8, 0.8), k=16)
+    c.random_units = np.tile(np.arange(16, 32), (3, 1))          # k = H/2: the complement, drawn 3 times
+    said = say.describe_k_sweep_check(KSweepCheck([16], [c]))
+    assert f"random {100 * c.acc_random[0]:.1f}% (the only 16 units outside the top 16)" in said
+    assert "the only 16 units outside the top 16" in say.describe_ablation_check(c)

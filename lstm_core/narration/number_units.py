@@ -26,6 +26,18 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
 
 
+def _pct1(x: float) -> str:
+    """One decimal, for rates measured on thousands of sentences (beside a 95% interval)."""
+    return f"{100 * x:.1f}%"
+
+
+def _random_range(c: AblationCheck) -> str:
+    """'93.2%–95.1% over 5 draws', or, when only one k-set lies outside the top k (k = H/2), that set."""
+    if len(np.unique(c.random_units, axis=0)) == 1:
+        return f"{_pct1(c.acc_random[0])} (the only {c.k} units outside the top {c.k})"
+    return f"{_pct1(c.acc_random.min())}–{_pct1(c.acc_random.max())}"
+
+
 def _change(before: float, after: float) -> str:
     """'drops ... from 99% to 61%' / 'raises ...' / 'leaves ... at 99%', judged on the shown digits."""
     b, a = round(100 * before), round(100 * after)
@@ -89,10 +101,10 @@ def describe_ablation(a: Ablation) -> str:
     units = ", ".join(str(u) for u in a.units)
     n_total = a.n_total
     spread = f"{_pct(rand.mean())} ± {_pct(rand.std())} over {len(rand)} draws"
-    stats = (f" Measured on {n_total} sentences ({a.n_per_count} per attractor count): intact {_pct(intact)} "
-             f"({_interval(a.interval_intact)}), top {a.k} {_pct(top)} ({_interval(a.interval_top)}), random {a.k} "
-             f"{_pct(rand.mean())} ({_interval(a.interval_random)} pooled over the draws; the draws range "
-             f"{_pct(rand.min())}–{_pct(rand.max())}).")
+    stats = (f" Measured on {n_total} sentences ({a.n_per_count} per attractor count): intact {_pct1(intact)} "
+             f"({_interval(a.interval_intact)}), top {a.k} {_pct1(top)} ({_interval(a.interval_top)}), random {a.k} "
+             f"{_pct1(rand.mean())} ({_interval(a.interval_random)} pooled over the draws; the draws range "
+             f"{_pct1(rand.min())}–{_pct1(rand.max())}).")
     what = f"{a.target} state"
     if a.mode == "ablate" and near_chance(intact):
         return (f"The intact {a.arch.upper()} answers correctly on only {_pct(intact)} of these sentences at distance "
@@ -134,10 +146,10 @@ def describe_ablation_check(c: AblationCheck) -> str:
              if c.sentences == "attractors" else
              f"{c.n} sentences of the training distribution (distance uniform in 0–{c.distance}, random attractors)")
     s = "s" if c.k > 1 else ""
-    text = (f"On {where}: intact {_pct(c.acc_intact)} ({_interval(c.interval_intact)}); top {c.k} unit{s} "
-            f"ablated {_pct(c.acc_top)} ({_interval(c.interval_top)}); {c.k} random unit{s} ablated "
-            f"{_pct(rand.mean())} ± {_pct(rand.std())} over {len(rand)} draws (range {_pct(rand.min())}–"
-            f"{_pct(rand.max())}; {_interval(c.interval_random)} pooled).")
+    text = (f"On {where}: intact {_pct1(c.acc_intact)} ({_interval(c.interval_intact)}); top {c.k} unit{s} "
+            f"ablated {_pct1(c.acc_top)} ({_interval(c.interval_top)}); {c.k} random unit{s} ablated "
+            f"{_pct1(rand.mean())} ± {_pct1(rand.std())} over {len(rand)} draws (range "
+            f"{_random_range(c)}; {_interval(c.interval_random)} pooled).")
     if clearly_worse(c.acc_top, rand, c.n):
         return text + " The top units matter clearly more than random ones."
     if c.interval_top[1] < c.interval_random[0]:
@@ -154,17 +166,17 @@ def describe_k_sweep_check(sw: KSweepCheck) -> str:
             f"{'training distribution' if c0.sentences == 'training' else 'attractor sets'}, "
             f"{sw.acc_random.shape[1]} random draws per k")
     clear = [c.k for c in sw.checks if clearly_worse(c.acc_top, c.acc_random, c.n)]
-    ends = (f"at k = {last.k}: top {_pct(last.acc_top)} ({_interval(last.interval_top)}), random "
-            f"{_pct(last.acc_random.min())}–{_pct(last.acc_random.max())}")
+    ends = (f"at k = {last.k}: top {_pct1(last.acc_top)} ({_interval(last.interval_top)}), random "
+            f"{_random_range(last)}")
     if not clear:
         return (f"Over {span}, ablating the top units never hurts clearly more than ablating random ones "
-                f"({ends}; intact {_pct(c0.acc_intact)}).")
+                f"({ends}; intact {_pct1(c0.acc_intact)}).")
     c = sw.at(clear[0])
     when = (f"From k = {c.k} on" if clear == sw.ks[sw.ks.index(c.k):] else
             f"At k = {', '.join(str(k) for k in clear)} (not at every k from {c.k})")
-    return (f"{when}, ablating the top units hurts clearly more than random ones: top {_pct(c.acc_top)} "
-            f"({_interval(c.interval_top)}) vs random {_pct(c.acc_random.min())}–{_pct(c.acc_random.max())} at "
-            f"k = {c.k}; {ends} (intact {_pct(c0.acc_intact)}, {_interval(c0.interval_intact)}; {span}).")
+    return (f"{when}, ablating the top units hurts clearly more than random ones: top {_pct1(c.acc_top)} "
+            f"({_interval(c.interval_top)}) vs random {_random_range(c)} at "
+            f"k = {c.k}; {ends} (intact {_pct1(c0.acc_intact)}, {_interval(c0.interval_intact)}; {span}).")
 
 
 def describe_find(summary: Summary, field: str, k: int = 3) -> str:
