@@ -177,3 +177,22 @@ def test_the_one_set_outside_the_top_k_is_said_as_one_set():
     said = say.describe_k_sweep_check(KSweepCheck([16], [c]))
     assert f"random {100 * c.acc_random[0]:.1f}% (the only 16 units outside the top 16)" in said
     assert "the only 16 units outside the top 16" in say.describe_ablation_check(c)
+
+
+@pytest.mark.parametrize("tops", [
+    (0.99, 0.98, 0.97, 0.95), (0.99, 0.7, 0.5, 0.45), (0.98, 0.97, 0.6, 0.97), (0.5, 0.99, 0.5, 0.5),
+    tuple(np.linspace(0.99, 0.45, 16)), (0.97,)])
+@pytest.mark.parametrize("n_per_count", (20, 400))
+def test_describe_sweep_says_at_which_k_the_top_units_clearly_matter(tops, n_per_count):
+    sw = nu.Sweep(list(range(1, len(tops) + 1)),
+                  [_ablation(0.99, t, (0.97, 0.95, 0.98), n_per_count, k, "ablate") for k, t in enumerate(tops, 1)])
+    said = say.describe_sweep(sw)
+    n = n_per_count * len(nu.COUNTS)
+    clear = [k for k, t, r in zip(sw.ks, sw.acc_top, sw.acc_random) if say.clearly_worse(float(t), r, n)]
+    assert f"k = 1…{len(tops)}, {n} sentences, 3 random draws per k" in said
+    if not clear:
+        assert "never hurts clearly more" in said
+    elif clear == sw.ks[sw.ks.index(clear[0]):]:
+        assert said.startswith(f"From k = {clear[0]} on")
+    else:
+        assert said.startswith("At k = " + ", ".join(map(str, clear)) + " (not at every k")

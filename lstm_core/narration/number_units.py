@@ -86,7 +86,9 @@ def describe_sweep(sw: Sweep) -> str:
                 f"(largest gap {100 * gap:.0f} points): the number is not concentrated in a few units here.")
     k = clear[0]
     i = sw.ks.index(k)
-    return (f"From k = {k} on, {how} the top units hurts clearly more than random ones: {_pct(sw.acc_top[i])} vs "
+    when = (f"From k = {k} on" if clear == sw.ks[i:] else
+            f"At k = {', '.join(str(c) for c in clear)} (not at every k from {k})")
+    return (f"{when}, {how} the top units hurts clearly more than random ones: {_pct(sw.acc_top[i])} vs "
             f"{_pct(sw.acc_random[i].mean())} at k = {k} (intact {_pct(sw.acc_intact)}; {span}).")
 
 

@@ -158,13 +158,13 @@ def ablation(model, summary: Summary, k: int = 2, mode: str = "ablate", target: 
 
 
 def curve_ks(hidden_size: int) -> list[int]:
-    """The k values of a sweep: 1, 2, 4, 8, 16, 32, up to k_max (and k_max itself)."""
-    top = k_max(hidden_size)
-    return sorted({k for k in (1, 2, 4, 8, 16, 32) if k <= top} | {top})
+    """The k values of a sweep: every k from 1 to k_max (past H/2 there are not k units outside the
+    top k to draw the random comparison from; at k = H both sets would be all units)."""
+    return list(range(1, k_max(hidden_size) + 1))
 
 
 def default_k(hidden_size: int) -> int:
-    """The page's starting k: the largest sweep k up to a quarter of the units."""
+    """The page's starting k: a quarter of the units (at least 1, at most k_max)."""
     ks = curve_ks(hidden_size)
     return max([k for k in ks if k <= max(1, hidden_size // 4)] or ks[:1])
 
