@@ -61,3 +61,27 @@ def test_describe_probe_and_attractors_state_the_arrays(lstm_summary, seed):
         assert f"{arch.upper()} {100 * a[0]:.0f}% → {100 * a[-1]:.0f}%" in said
     assert f"({fake['lstm'].n_eval_per_count} sentences per count)" in said
     assert f"with {nu.COUNTS[0]} → {nu.COUNTS[-1]} attractors" in said
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("t", range(len(nu.COUNTS)))
+def test_describe_trajectory_states_the_arrays(lstm_summary, seed, t):
+    rng = np.random.default_rng(seed)
+    template = lstm_summary.templates[t]
+    shape = template.mean["cell"].shape
+    tp = dataclasses.replace(template, mean={"cell": rng.normal(0, 1, shape).astype(np.float32)},
+                             std={"cell": rng.uniform(0, 0.5, shape).astype(np.float32)})
+    unit = int(rng.integers(0, shape[-1]))
+    said = say.describe_trajectory(lstm_summary, tp, unit, "cell")
+    m, sd = tp.mean["cell"][:, :, unit], tp.std["cell"][:, :, unit]
+    for pos in (tp.subject_pos, shape[1] - 1):
+        assert (f"singular {m[0, pos]:+.2f} ± {sd[0, pos]:.2f}, plural {m[1, pos]:+.2f} ± {sd[1, pos]:.2f}"
+                in said)
+    a = float(lstm_summary.auc["cell"][-1, unit])
+    assert f"AUC at the last token is {a:.2f} ({'higher for plural' if a >= 0.5 else 'higher for singular'}" in said
+    if tp.attractors:
+        gap = m[1] - m[0]
+        moves = [abs(gap[p] - gap[p - 1]) for p in tp.attractor_positions]       # the step that reads each attractor
+        assert f"by at most {max(moves):.2f}." in said
+    else:
+        assert "attractor" not in said
