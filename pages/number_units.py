@@ -55,6 +55,13 @@ def _my_sweep(result_id: str, arch: str, seed: int, rank: str, mode: str, target
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
+def _check(key: str, arch: str, seed: int, rank: str, target: str, k: int, sentences: str, _model,
+           _summary) -> nu.AblationCheck:
+    """Top-k vs random-k ablation on CHECK_N fresh sentences (key: 'shipped' or the trained result's id)."""
+    return nu.ablation_check(_model, _summary, k=k, sentences=sentences, target=target, rank_field=rank)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
 def _patching(arch: str, seed: int, rank: str, k: int, where: str) -> pm.Patching:
     """Activation patching on a shipped model (live: a fraction of a second, then cached)."""
     return pm.patching(nu.pretrained(arch)[0], _summary(arch, seed), k=k, where=where, rank_field=rank)
@@ -251,6 +258,14 @@ def ablation_section():
     _beside(nf.ablation_curve_figure(sw.ks, sw.acc_top, sw.acc_random, sw.acc_intact, k, mode=mode), "nu_curve",
             "The same intervention for every k (circle: the k chosen above). Where the orange-red line leaves "
             "the grey band, the ranked units matter more than random ones.", say.describe_sweep(sw))
+    if mode != "ablate":
+        return
+    model = mine[arch] if family_is_mine else nu.pretrained(arch)[0]
+    st.markdown(f"**The same ablation at scale** ({nu.CHECK_N:,} fresh sentences per set, 95% Wilson intervals):")
+    with st.spinner(f"Ablating on {nu.CHECK_N:,} sentences of the attractor sets and of the training distribution…"):
+        for sentences in nu.SENTENCES:
+            st.markdown(say.describe_ablation_check(_check(result.id if family_is_mine else "shipped", arch, seed,
+                                                           rank, target, k, sentences, _model=model, _summary=s)))
 
 
 ablation_section()

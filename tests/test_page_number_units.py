@@ -56,6 +56,8 @@ def test_renders_on_defaults_states_the_result_and_every_widget_moves_its_chart(
     assert say.describe_two_clause(s.two_clause, s.top("cell", 3), "lstm") in said
     assert at.selectbox(key="nu_patch_where").value == "at the subject"
     assert describe_patching(pm.patching(model, s, k=int(at.selectbox(key="nu_patch_k").value))) in said
+    for sentences in nu.SENTENCES:             # the ablation at scale, on both sets
+        assert say.describe_ablation_check(nu.ablation_check(model, s, k=k, sentences=sentences)) in said
 
     two_clause = nu.shipped_summary("lstm_two_clause", 0)
     assert say.describe_two_clause_models({**{a: nu.shipped_summary(a, 0) for a in ("lstm", "gru", "rnn")},
@@ -169,6 +171,7 @@ def test_models_trained_on_train_and_compare_are_analysed_live():
     k = int(at.selectbox(key="nu_k").value)
     assert k == nu.default_k(8) and at.selectbox(key="nu_k").options == [str(x) for x in nu.curve_ks(8)]
     assert at.info[0].value == say.describe_ablation(nu.ablation(model, s, k=k, draws=nu.SWEEP_DRAWS))
+    assert say.describe_ablation_check(nu.ablation_check(model, s, k=k, sentences="training")) in said
     assert at.selectbox(key="nu_err").options == ["LSTM", "RNN"]       # compared with its own RNN
     rnn = nu.summarize(res.runs["rnn"].model, seed=0, distance=12)
     assert say.describe_attractors({"lstm": s, "rnn": rnn}) in said

@@ -11,6 +11,7 @@ import numpy as np
 from lstm_core.data import lexicon as lx
 from lstm_core.experiments.number_units.interventions import Ablation, Sweep
 from lstm_core.experiments.number_units.models import MODEL_LABEL, PRETRAINED
+from lstm_core.experiments.number_units.reliability import AblationCheck, KSweepCheck
 from lstm_core.experiments.number_units.precomputed import PRECOMPUTE_COMMAND, checkpoint_sha256, load_precomputed
 from lstm_core.experiments.number_units.sentences import COUNTS
 from lstm_core.experiments.number_units.summary import (ErrorCase, Summary, Template, TwoClause, _check_seed,
@@ -23,6 +24,18 @@ GATE_NAMES = {"cell": "cell state", "hidden": "hidden state", "forget_gate": "fo
 
 def _pct(x: float) -> str:
     return f"{100 * x:.0f}%"
+
+
+def _pct1(x: float) -> str:
+    """One decimal, for rates measured on thousands of sentences (beside a 95% interval)."""
+    return f"{100 * x:.1f}%"
+
+
+def _random_range(c: AblationCheck) -> str:
+    """'93.2%–95.1% over 5 draws', or, when only one k-set lies outside the top k (k = H/2), that set."""
+    if len(np.unique(c.random_units, axis=0)) == 1:
+        return f"{_pct1(c.acc_random[0])} (the only {c.k} units outside the top {c.k})"
+    return f"{_pct1(c.acc_random.min())}–{_pct1(c.acc_random.max())}"
 
 
 def _change(before: float, after: float) -> str:
@@ -73,21 +86,32 @@ def describe_sweep(sw: Sweep) -> str:
                 f"(largest gap {100 * gap:.0f} points): the number is not concentrated in a few units here.")
     k = clear[0]
     i = sw.ks.index(k)
-    return (f"From k = {k} on, {how} the top units hurts clearly more than random ones: {_pct(sw.acc_top[i])} vs "
+    when = (f"From k = {k} on" if clear == sw.ks[i:] else
+            f"At k = {', '.join(str(c) for c in clear)} (not at every k from {k})")
+    return (f"{when}, {how} the top units hurts clearly more than random ones: {_pct(sw.acc_top[i])} vs "
             f"{_pct(sw.acc_random[i].mean())} at k = {k} (intact {_pct(sw.acc_intact)}; {span}).")
+
+
+def _interval(iv) -> str:
+    """'95% CI 97.3–98.6%' (one decimal: the intervals on 2,000 sentences are a point or two wide)."""
+    return f"95% CI {100 * iv[0]:.1f}–{100 * iv[1]:.1f}%"
 
 
 def describe_ablation(a: Ablation) -> str:
     """What the intervention did, as the page states it (markdown)."""
     intact, top, rand = a.overall
     units = ", ".join(str(u) for u in a.units)
-    n_total = a.n_per_count * len(COUNTS)
+    n_total = a.n_total
     spread = f"{_pct(rand.mean())} ± {_pct(rand.std())} over {len(rand)} draws"
+    stats = (f" Measured on {n_total} sentences ({a.n_per_count} per attractor count): intact {_pct1(intact)} "
+             f"({_interval(a.interval_intact)}), top {a.k} {_pct1(top)} ({_interval(a.interval_top)}), random {a.k} "
+             f"{_pct1(rand.mean())} ({_interval(a.interval_random)} pooled over the draws; the draws range "
+             f"{_pct1(rand.min())}–{_pct1(rand.max())}).")
     what = f"{a.target} state"
     if a.mode == "ablate" and near_chance(intact):
         return (f"The intact {a.arch.upper()} answers correctly on only {_pct(intact)} of these sentences at distance "
                 f"{a.distance}, near chance: there is no number to destroy. Ablating its top {a.k} units gives "
-                f"{_pct(top)}; {a.k} random units: {spread}.")
+                f"{_pct(top)}; {a.k} random units: {spread}." + stats)
     if a.mode == "ablate":
         head = (f"Ablating the top {a.k} number unit{'s' if a.k > 1 else ''} ({units}; {what} held at 0) "
                 + _change(intact, top).format(what=f"agreement accuracy at distance {a.distance}")
@@ -101,8 +125,8 @@ def describe_ablation(a: Ablation) -> str:
             tail = " The top units do a little more damage than random ones, but not clearly more."
         hard = a.acc_top[-1], a.acc_intact[-1], a.acc_random[:, -1].mean()
         tail += (f" With {COUNTS[-1]} attractors: {_pct(hard[1])} intact, {_pct(hard[0])} with the top units "
-                 f"ablated, {_pct(hard[2])} with random ones ({n_total} sentences, {a.n_per_count} per count).")
-        return head + tail
+                 f"ablated, {_pct(hard[2])} with random ones ({a.n_per_count} sentences).")
+        return head + tail + stats
     # clamping: does holding the units at one number's value make the model say that number?
     forced = 1 if a.mode == "plural" else 0
     other = 1 - forced
@@ -113,7 +137,48 @@ def describe_ablation(a: Ablation) -> str:
             f"(intact: {_pct(said(a.said_plural_intact))}); {a.k} random units clamped the same way: "
             f"{_pct(np.mean([said(r) for r in a.said_plural_random]))} ± "
             f"{_pct(np.std([said(r) for r in a.said_plural_random]))} over {len(a.said_plural_random)} draws. "
-            f"Accuracy: {_pct(intact)} intact, {_pct(top)} clamped, {_pct(rand.mean())} random.")
+            f"Accuracy: {_pct(intact)} intact, {_pct(top)} clamped, {_pct(rand.mean())} random." + stats)
+
+
+def describe_ablation_check(c: AblationCheck) -> str:
+    """The ablation at scale (AblationCheck): n, each accuracy with its 95% interval, the random
+    draws' spread, and whether the top units clearly matter more (clearly_worse)."""
+    rand = c.acc_random
+    where = (f"{c.n} sentences of the attractor sets (0–{COUNTS[-1]} attractors, distance {c.distance})"
+             if c.sentences == "attractors" else
+             f"{c.n} sentences of the training distribution (distance uniform in 0–{c.distance}, random attractors)")
+    s = "s" if c.k > 1 else ""
+    text = (f"On {where}: intact {_pct1(c.acc_intact)} ({_interval(c.interval_intact)}); top {c.k} unit{s} "
+            f"ablated {_pct1(c.acc_top)} ({_interval(c.interval_top)}); {c.k} random unit{s} ablated "
+            f"{_pct1(rand.mean())} ± {_pct1(rand.std())} over {len(rand)} draws (range "
+            f"{_random_range(c)}; {_interval(c.interval_random)} pooled).")
+    if clearly_worse(c.acc_top, rand, c.n):
+        return text + " The top units matter clearly more than random ones."
+    if c.interval_top[1] < c.interval_random[0]:
+        return text + " The top units do more damage, but not clearly more than the draws' spread allows."
+    return text + " The top units are not clearly more important than random ones here."
+
+
+def describe_k_sweep_check(sw: KSweepCheck) -> str:
+    """Every k = 1..k_max at scale: the first k where the top units hurt clearly more than random
+    ones (clearly_worse), the top-k accuracy there and at the last k, and the random draws' range."""
+    c0, last = sw.checks[0], sw.checks[-1]
+    span = (f"k = {sw.ks[0]}…{sw.ks[-1]} (every k; past {sw.ks[-1]} = H/2 there are not k units outside the top k "
+            f"to draw from), {c0.n} sentences of the "
+            f"{'training distribution' if c0.sentences == 'training' else 'attractor sets'}, "
+            f"{sw.acc_random.shape[1]} random draws per k")
+    clear = [c.k for c in sw.checks if clearly_worse(c.acc_top, c.acc_random, c.n)]
+    ends = (f"at k = {last.k}: top {_pct1(last.acc_top)} ({_interval(last.interval_top)}), random "
+            f"{_random_range(last)}")
+    if not clear:
+        return (f"Over {span}, ablating the top units never hurts clearly more than ablating random ones "
+                f"({ends}; intact {_pct1(c0.acc_intact)}).")
+    c = sw.at(clear[0])
+    when = (f"From k = {c.k} on" if clear == sw.ks[sw.ks.index(c.k):] else
+            f"At k = {', '.join(str(k) for k in clear)} (not at every k from {c.k})")
+    return (f"{when}, ablating the top units hurts clearly more than random ones: top {_pct1(c.acc_top)} "
+            f"({_interval(c.interval_top)}) vs random {_random_range(c)} at "
+            f"k = {c.k}; {ends} (intact {_pct1(c0.acc_intact)}, {_interval(c0.interval_intact)}; {span}).")
 
 
 def describe_find(summary: Summary, field: str, k: int = 3) -> str:

@@ -13,6 +13,7 @@ Layers, each importing only those above it in this list:
     summary.py        run() through the glass core; summarize() -> Summary
     models.py         the shipped checkpoints (a table) and the user's own trained models
     interventions.py  ablation / sweep -> Ablation / Sweep
+    reliability.py    ablation_check / k_sweep_check on >= 2,000 sentences, Wilson intervals
     precomputed.py    the precomputed files and their CLI (python -m lstm_core.experiments.number_units)
 What the page says about these numbers is in lstm_core.narration.number_units; its figures in
 lstm_core.figures.number_units.
@@ -25,6 +26,8 @@ from lstm_core.experiments.number_units.precomputed import (PRECOMPUTE_COMMAND, 
                                                             checkpoint_sha256, load_precomputed, precompute,
                                                             precomputed_path, precomputed_sweeps, shipped_summary,
                                                             shipped_sweep, sweep_settings)
+from lstm_core.experiments.number_units.reliability import (CHECK_N, SENTENCES, AblationCheck, KSweepCheck,
+                                                            ablation_check, k_sweep_check)
 from lstm_core.experiments.number_units.sentences import (COUNTS, MAX_N, MAX_SEARCH_ATTRACTORS, SentenceSet,
                                                           agreement_set, eval_set, resample, search_set,
                                                           two_clause_sentence, two_clause_skeleton)
@@ -39,6 +42,7 @@ __all__ = [
     "KEY_ARCH", "MODEL_LABEL", "PRETRAINED", "SUMMARY_ONLY", "has_pretrained", "pretrained", "trained_models",
     "PRECOMPUTE_COMMAND", "PRECOMPUTED_DIR", "PRECOMPUTED_SEEDS", "checkpoint_sha256", "load_precomputed",
     "precompute", "precomputed_path", "precomputed_sweeps", "shipped_summary", "shipped_sweep", "sweep_settings",
+    "CHECK_N", "SENTENCES", "AblationCheck", "KSweepCheck", "ablation_check", "k_sweep_check",
     "COUNTS", "MAX_N", "MAX_SEARCH_ATTRACTORS", "SentenceSet", "agreement_set", "eval_set", "resample", "search_set",
     "two_clause_sentence", "two_clause_skeleton",
     "auc", "dprime", "probe_accuracy",

@@ -13,6 +13,7 @@ import numpy as np
 
 from lstm_core.cells import Clamp
 from lstm_core.experiments.number_units.sentences import _RANDOM, COUNTS, SentenceSet, _rng, eval_set
+from lstm_core.experiments.number_units.stats import wilson
 from lstm_core.experiments.number_units.summary import Summary, check_model, fields_of, run
 
 MODES = ("ablate", "plural", "singular")   # zero the units / hold each at its plural / singular value
@@ -46,6 +47,33 @@ class Ablation:
     def overall(self) -> tuple[float, float, np.ndarray]:
         """(intact, top, random (draws,)) accuracy over all attractor counts (equal counts)."""
         return float(self.acc_intact.mean()), float(self.acc_top.mean()), self.acc_random.mean(1)
+
+    @property
+    def n_total(self) -> int:
+        """Sentences each accuracy is measured on (n_per_count for every count in COUNTS)."""
+        return int(self.n_per_count) * len(COUNTS)
+
+    def _interval(self, acc, draws: int = 1) -> tuple[float, float]:
+        n = self.n_total * draws
+        lo, hi = wilson(np.clip(np.round(float(acc) * n), 0, n), n)
+        return float(lo), float(hi)
+
+    @property
+    def interval_intact(self) -> tuple[float, float]:
+        """95% Wilson interval of the intact accuracy over n_total sentences."""
+        return self._interval(self.overall[0])
+
+    @property
+    def interval_top(self) -> tuple[float, float]:
+        """95% Wilson interval of the accuracy with the top-k units intervened on."""
+        return self._interval(self.overall[1])
+
+    @property
+    def interval_random(self) -> tuple[float, float]:
+        """95% Wilson interval of the accuracy with random k-sets, pooled over the draws (n_total per
+        draw): sentence noise only; the spread between draws (which units) is acc_random's std."""
+        rand = self.overall[2]
+        return self._interval(rand.mean(), len(rand))
 
 
 def _check_mode_target(summary: Summary, mode: str, target: str) -> None:
@@ -130,13 +158,13 @@ def ablation(model, summary: Summary, k: int = 2, mode: str = "ablate", target: 
 
 
 def curve_ks(hidden_size: int) -> list[int]:
-    """The k values of a sweep: 1, 2, 4, 8, 16, 32, up to k_max (and k_max itself)."""
-    top = k_max(hidden_size)
-    return sorted({k for k in (1, 2, 4, 8, 16, 32) if k <= top} | {top})
+    """The k values of a sweep: every k from 1 to k_max (past H/2 there are not k units outside the
+    top k to draw the random comparison from; at k = H both sets would be all units)."""
+    return list(range(1, k_max(hidden_size) + 1))
 
 
 def default_k(hidden_size: int) -> int:
-    """The page's starting k: the largest sweep k up to a quarter of the units."""
+    """The page's starting k: a quarter of the units (at least 1, at most k_max)."""
     ks = curve_ks(hidden_size)
     return max([k for k in ks if k <= max(1, hidden_size // 4)] or ks[:1])
 

@@ -22,6 +22,7 @@ MAX_N = 2000                      # cap on sentences per set
 MAX_SEARCH_ATTRACTORS = 10   # the error-case search also uses sentences harder than COUNTS
 # random streams (seed, stream): the trainer uses 0 (train), 1 (test), 2 (probe batch)
 _FIND, _EVAL, _TEMPLATE, _CLAUSE, _RANDOM, _PROBE, _SEARCH, _PATCH = 101, 102, 103, 104, 105, 106, 107, 108
+_TRAINING = 109                   # the training-distribution ablation set (distance uniform in 0..d)
 
 
 def _rng(seed: int, stream: int, *more: int) -> np.random.Generator:
