@@ -9,7 +9,6 @@ import pytest
 from lstm_core.experiments import number_units as nu
 from lstm_core.narration import number_units as say
 
-from number_units_models import lstm_summary  # noqa: F401  (fixture)
 
 RNG = np.random.default_rng(12)
 SCORES = [np.clip(RNG.beta(a, b, 32), 0, 1).astype(np.float32) for a, b in

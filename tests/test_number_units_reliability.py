@@ -12,7 +12,6 @@ from lstm_core.experiments.number_units.reliability import AblationCheck, KSweep
 from lstm_core.experiments.number_units.stats import wilson
 from lstm_core.narration import number_units as say
 
-from number_units_models import lstm, lstm_summary  # noqa: F401  (fixtures)
 
 PCT = r"(\d+\.\d)%"
 CI = r"95% CI (\d+\.\d)–(\d+\.\d)%"
