@@ -91,7 +91,7 @@ if H > 1:
 # the diagram takes the page's whole width (on a projector it is the largest thing on screen); the equations
 # follow in one column, so none is cut on a narrow screen
 plot(anatomy_figures.lstm_cell_diagram(anatomy.diagram_values(step, unit),
-                                       title=f"The LSTM cell at this step (unit {unit})"), key="diagram")
+                                       title=f"One LSTM step, unit {unit}"), key="diagram")
 caption("Box colour = gate value (pale ≈ 0, full colour ≈ 1; for g, |g|). Line thickness = how much flows: "
         "watch the top line (the cell state) pass through when f ≈ 1 and get cut when f ≈ 0.")
 st.markdown(f"**Every intermediate, unit {unit}** (pre-activations with a tilde)")

@@ -92,7 +92,7 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step") -> 
         fn = "tanh" if k == "g" else "σ"
         notes.append(dict(x=xk, y=Y_GATE, text=f"<b>{fn}</b>", showarrow=False, font=dict(size=14)))
         text = "f = 1<br>(no gate)" if no_gate else f"{k} = {value:.2f}" + ("<br>(held)" if held else "")
-        label(xk - 0.05, Y_GATE + 0.8 if k in "fg" else Y_GATE - 0.95, text)   # neighbours alternate above and below
+        label(xk - 0.05, Y_GATE + 0.72 if k in "fg" else Y_GATE - 0.95, text)   # neighbours alternate above and below
     op(X["f"], Y_CELL, "×")
     op(X["g"], Y_MID, "×")
     op(X["g"], Y_CELL, "+")
