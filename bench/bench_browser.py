@@ -46,6 +46,14 @@ from browser_probe import PROBE_JS, settled_js  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 VIEWPORT = {"width": 1366, "height": 900}
+
+
+def probed_page(browser):
+    """A new 1366x900 tab that may reach loopback only, with bench/browser_probe.py's instrumentation."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    ctx.route("**/*", loopback_only)
+    ctx.add_init_script(PROBE_JS)
+    return ctx, ctx.new_page()
 QUIET_MS = 150
 # really on screen: not inside a collapsed expander (whose content stays in the DOM and passes SLIDERS_JS)
 VISIBLE_JS = "(sel) => { const e = document.querySelector(sel); return !!e && e.checkVisibility({checkVisibilityCSS: true}); }"
@@ -192,10 +200,7 @@ def main():
                          env={"LSTM_LAB_RUN_LOG": str(run_log)}) as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            ctx = browser.new_context(viewport=VIEWPORT)
-            ctx.route("**/*", loopback_only)
-            ctx.add_init_script(PROBE_JS)
-            page = ctx.new_page()
+            ctx, page = probed_page(browser)
             page.on("pageerror", lambda e: errors.append(f"JS error: {e}"[:200]))
             frames = Frames(page)
             t0 = time.time() * 1e3

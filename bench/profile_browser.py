@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 from app_harness import (APP_IDLE_JS, CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, CLICK_NAV_JS, SLIDERS_JS,  # noqa: E402
-                         StreamlitServer, discover_pages, loopback_only, slider_selector)
-from bench_browser import NOTICE, VISIBLE_JS, VIEWPORT, finished_field, page_now, wait_settled  # noqa: E402
-from browser_probe import PROBE_JS, settled_js  # noqa: E402
+                         StreamlitServer, discover_pages, slider_selector)
+from bench_browser import NOTICE, VISIBLE_JS, finished_field, page_now, probed_page, wait_settled  # noqa: E402
+from browser_probe import settled_js  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
 METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
@@ -65,10 +65,7 @@ def main():
     with StreamlitServer(OUT / "profile_server.log") as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            ctx = browser.new_context(viewport=VIEWPORT)
-            ctx.route("**/*", loopback_only)
-            ctx.add_init_script(PROBE_JS)
-            page = ctx.new_page()
+            ctx, page = probed_page(browser)
             page.goto(server.url + "/", wait_until="domcontentloaded")
             page.wait_for_function(APP_IDLE_JS, timeout=60e3)
             cdp = ctx.new_cdp_session(page)

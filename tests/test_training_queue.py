@@ -60,9 +60,9 @@ def test_one_queued_or_running_training_per_session_and_per_address():
         with slots.hold(owners=(("address", "10.0.0.8"),)):
             pass
     slots2 = queue.TrainingSlots(2)
-    with slots2.hold(owners=(("session", "a"), ("address", None))):
-        with slots2.hold(owners=(("session", "b"), ("address", None))):
-            assert slots2.state()["running"] == 2
+    with slots2.hold(owners=(("session", "a"), ("address", None))), \
+            slots2.hold(owners=(("session", "b"), ("address", None))):
+        assert slots2.state()["running"] == 2
 
 
 def test_the_page_passes_who_asks_and_refuses_a_second_training(monkeypatch):
