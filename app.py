@@ -4,8 +4,8 @@
 - routes by st.navigation only: Streamlit otherwise decides from the existence of the pages/ folder that
   the process's first session is a legacy multipage run, and a first visitor who opens a shared deep link
   (e.g. /cell-anatomy?...) gets a false "Page not found" dialog over an inert page (streamlit#9624);
-- limits glibc to two malloc arenas (lstm_core.malloc: otherwise every session thread's trainings leave
-  memory behind) and one torch thread per rerun (sessions share the cores fairly);
+- limits glibc to two malloc arenas and maps big blocks (lstm_core.malloc: otherwise every session
+  thread's trainings leave memory behind) and one torch thread per rerun (sessions share the cores fairly);
 - starts lstm_core.warmup in the background: imports, an optimizer step, the precomputed analyses, then
   gc.freeze() (see its docstring), so the first visitor does not wait for them.
 
@@ -26,6 +26,7 @@ def process_setup() -> int:
     """Once per process: at startup, and again (a cache hit) from the script for AppTest and servers started
     without the st.App."""
     malloc.limit_arenas(2)
+    malloc.map_big_blocks()
     torch.set_num_threads(1)
     warmup.start()
     return torch.get_num_threads()

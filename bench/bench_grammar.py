@@ -32,7 +32,7 @@ def train(arch: str, seed: int, steps: int, hidden: int, embed: int, distance: i
           lr: float, word_dropout: float, batch: int = 64) -> tuple[SeqModel, float]:
     """The app's own trainer (lstm_core.training.trainer.train), no gradient probes."""
     cfg = TrainConfig(task="agreement", arch=arch, seed=seed, steps=steps, hidden=hidden,
-                      embed=embed, distance=distance, lr=lr, word_dropout=word_dropout,
+                      embed_dim=embed, distance=distance, lr=lr, word_dropout=word_dropout,
                       batch=batch, grad_every=0)
     res = trainer.train(cfg, evaluate_after=False)
     return res.model.eval(), res.train_seconds
@@ -51,7 +51,7 @@ def main() -> None:
     d = TrainConfig()
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS["agreement"])
     p.add_argument("--hidden", type=int, default=d.hidden)
-    p.add_argument("--embed", type=int, default=d.embed)
+    p.add_argument("--embed", type=int, default=d.embed_dim)
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--distance", type=int, default=d.distance)
     p.add_argument("--word-dropout", type=float, default=d.word_dropout)

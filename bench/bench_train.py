@@ -94,7 +94,7 @@ def main():
     d = T.TrainConfig()
     say(f"# bench_train  {time.strftime('%Y-%m-%d %H:%M')}  torch {torch.__version__}  "
         f"cores {os.cpu_count()}  load average {os.getloadavg()[0]:.2f} at start")
-    say(f"CLI defaults: hidden {d.hidden}, embed {d.embed}, batch {d.batch}, {d.optimizer} lr "
+    say(f"CLI defaults: hidden {d.hidden}, embed {d.embed_dim}, batch {d.batch}, {d.optimizer} lr "
         f"{d.lr} ({d.schedule}), clip {d.clip}, steps {T.DEFAULT_STEPS}, forget bias "
         f"{d.forget_bias} (LSTM only), init {d.init}, threads 1")
     say("agreement training: each batch one distance uniform in 0..d; test: exactly d, "

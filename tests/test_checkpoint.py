@@ -18,7 +18,7 @@ from lstm_core.training import trainer as T
 
 @pytest.fixture(scope="module")
 def trained():
-    cfg = T.TrainConfig(distance=6, hidden=12, embed=8, steps=15, batch=16, grad_every=0,
+    cfg = T.TrainConfig(distance=6, hidden=12, embed_dim=8, steps=15, batch=16, grad_every=0,
                         test_size=100, arch="lstm", seed=2)
     res = T.train(cfg)
     return res, ck.to_bytes(res.model, res.config, res.test, command="python -m x")
@@ -39,6 +39,18 @@ def test_round_trip_files(tmp_path, trained):
     assert meta["command"] == "cmd" and meta["vocab"] == lx.VOCAB
     assert ck.train_config(meta) == res.config
     assert not model.training
+
+
+def test_settings_written_before_the_embed_rename_still_load(trained):
+    """Checkpoints (the shipped ones among them) and stored runs written when TrainConfig's field was
+    called `embed` load under today's name, `embed_dim`; the value is kept."""
+    res, (w, m) = trained
+    meta = json.loads(m)
+    meta["train"]["embed"] = meta["train"].pop("embed_dim")
+    _, loaded = ck.load_checkpoint_bytes(w, json.dumps(meta).encode())
+    assert ck.train_config(loaded).embed_dim == res.config.embed_dim == 8
+    _, shipped = ck.load_pretrained("agreement_d30_lstm")
+    assert ck.train_config(shipped).embed_dim == shipped["model"]["embed_dim"]
 
 
 def test_round_trip_bytes(trained):

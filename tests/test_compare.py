@@ -313,7 +313,7 @@ def test_page_defaults_are_the_shipped_models_settings():
         _, meta = load_pretrained(f"agreement_d30_{arch}")
         mine = cfg.train_config(arch).resolved()
         shipped = checkpoint.train_config(meta)          # the checkpoint's settings, resolved as the trainer does
-        for k in ("task", "arch", "distance", "hidden", "embed", "steps", "batch", "lr", "optimizer",
+        for k in ("task", "arch", "distance", "hidden", "embed_dim", "steps", "batch", "lr", "optimizer",
                   "clip", "forget_bias", "init", "seed", "attractors", "grad_every", "test_size",
                   "probe_size", "train_mix", "schedule", "nonlinearity"):
             assert getattr(shipped, k) == getattr(mine, k), k

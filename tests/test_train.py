@@ -14,7 +14,7 @@ from lstm_core.data import grammar
 from lstm_core.training import trainer as T
 
 ROOT = Path(__file__).resolve().parents[1]
-TINY = dict(task="agreement", distance=6, hidden=12, embed=8, steps=25, batch=16,
+TINY = dict(task="agreement", distance=6, hidden=12, embed_dim=8, steps=25, batch=16,
             grad_every=10, probe_size=8, test_size=200)
 
 

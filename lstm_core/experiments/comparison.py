@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from lstm_core import limits
+from lstm_core import limits, malloc
 from lstm_core.data import lexicon as lx
 from lstm_core.data import sequences
 from lstm_core.experiments import learning_curves
@@ -129,13 +129,13 @@ class CompareConfig:
 _GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
-def param_count(arch: str, task: str, hidden: int, embed: int = 32) -> int:
+def param_count(arch: str, task: str, hidden: int, embed_dim: int = 32) -> int:
     """Total parameters of the trainer's SeqModel (input layer + recurrent layer + readout)."""
     n_in, n_out, kind = {"agreement": (len(lx.VOCAB), 2, "ids"), "adding": (2, 1, "features"),
                          "copy": (10, 9, "ids"), "temporal": (len(sequences.TEMPORAL_SYMBOLS), 4, "ids")}[task]
-    I = embed if kind == "ids" else n_in
+    I = embed_dim if kind == "ids" else n_in
     H = int(hidden)
-    return (n_in * embed if kind == "ids" else 0) + _GATES[arch] * H * (I + H + 2) + (H + 1) * n_out
+    return (n_in * embed_dim if kind == "ids" else 0) + _GATES[arch] * H * (I + H + 2) + (H + 1) * n_out
 
 
 def default_span(task: str) -> int:
@@ -225,7 +225,7 @@ class CompareResult:
 
     def params(self) -> dict:
         """arch -> parameter count (param_count equals the model's own count; tested)."""
-        return {a: param_count(a, self.config.task, r.config.hidden, r.config.embed)
+        return {a: param_count(a, self.config.task, r.config.hidden, r.config.embed_dim)
                 for a, r in self.runs.items()}
 
     def all_runs(self, arch: str) -> list:
@@ -372,7 +372,7 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
                 every = max(1, tcfg.steps // 50)
                 emit(dict(event="start", arch=arch, seed=seed, seed_index=k, seeds=len(seeds),
                           index=k * len(cfg.archs) + i, of=len(seeds) * len(cfg.archs),
-                          hidden=tcfg.hidden, params=param_count(arch, cfg.task, tcfg.hidden, tcfg.embed)))
+                          hidden=tcfg.hidden, params=param_count(arch, cfg.task, tcfg.hidden, tcfg.embed_dim)))
 
                 def on_step(p, arch=arch, every=every, seed=seed):
                     if p["step"] % every == 0 or p["step"] == p["steps"] or "grad_hidden" in p:
@@ -397,4 +397,5 @@ def run_comparison(cfg: CompareConfig, progress=None, should_stop=None, slots: T
             res.by_distance[arch] = dict(x=xs, metric=res.metric, n=sweep_n or cfg.test_size,
                                          y=sweep(r.model, r.config, xs, n=sweep_n or cfg.test_size))
         res.seconds = time.perf_counter() - t_start
+    malloc.trim()            # the training's freed heap back to the system (issue 14, item 5)
     return res

@@ -24,7 +24,7 @@ from lstm_core.training import checkpoint_schema
 from lstm_core.training.checkpoint_schema import FORMAT, VERSION
 from lstm_core.data import lexicon as lx
 from lstm_core.training.models import ARCHS, INPUT_KINDS, SeqModel
-from lstm_core.training.trainer import Task, TrainConfig
+from lstm_core.training.trainer import Task, TrainConfig, upgrade_keys
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 
@@ -131,7 +131,7 @@ def _check_train_config(train: dict, model_cfg: dict):
         raise ValueError("metadata has no \"train\" section (task and settings)")
     names = {f.name for f in fields(TrainConfig)}
     try:
-        cfg = TrainConfig(**{k: v for k, v in train.items() if k in names}).resolved()
+        cfg = TrainConfig(**{k: v for k, v in upgrade_keys(train).items() if k in names}).resolved()
     except (TypeError, ValueError) as e:
         raise ValueError(f"metadata train section is invalid: {e}") from None
     task = Task(cfg)

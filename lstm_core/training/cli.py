@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=None,
                    help=f"default per task: {DEFAULT_STEPS}")
     p.add_argument("--hidden", type=int, default=d.hidden)
-    p.add_argument("--embed", type=int, default=d.embed)
+    p.add_argument("--embed-dim", "--embed", dest="embed_dim", type=int, default=d.embed_dim)
     p.add_argument("--batch", type=int, default=d.batch)
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--optimizer", default=d.optimizer, choices=OPTIMIZERS)
@@ -69,7 +69,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(max(1, args.threads))
     cfg = TrainConfig(task=args.task, arch=args.arch, distance=args.distance,
                       length=args.length, attractors=args.attractors, train_mix=args.train_mix, hidden=args.hidden,
-                      embed=args.embed, steps=args.steps, batch=args.batch, lr=args.lr,
+                      embed_dim=args.embed_dim, steps=args.steps, batch=args.batch, lr=args.lr,
                       optimizer=args.optimizer, schedule=args.schedule, clip=args.clip or None,
                       forget_bias=None if math.isnan(args.forget_bias) else args.forget_bias,
                       init=args.init, nonlinearity=args.nonlinearity, seed=args.seed,

@@ -27,7 +27,7 @@ import safetensors.numpy
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from lstm_core.training import checkpoint
-from lstm_core.training.trainer import TrainConfig, TrainResult
+from lstm_core.training.trainer import TrainConfig, TrainResult, upgrade_keys
 
 FORMAT, VERSION = "lstm-lab-run", 1
 ID_LENGTH = 12
@@ -118,6 +118,7 @@ def _entry(r: TrainResult) -> dict:
 
 
 def _train_config(d: dict) -> TrainConfig:
+    d = upgrade_keys(d)
     names = {f.name for f in fields(TrainConfig)}
     if set(d) != names:
         raise ValueError("a run's training settings do not list exactly TrainConfig's fields")

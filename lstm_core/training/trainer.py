@@ -57,7 +57,7 @@ class TrainConfig:
                                   # "two-clause": half the batches are two-subject sentences
     word_dropout: float = 0.1     # agreement: share of read words replaced by their unknown class
     hidden: int = 32
-    embed: int = 32
+    embed_dim: int = 32          # token embedding width (ids tasks), the recurrent layer's input size
     steps: int | None = None      # None -> DEFAULT_STEPS[task]
     batch: int = 64
     lr: float = 5e-3
@@ -83,7 +83,7 @@ class TrainConfig:
             c.forget_bias = None          # no forget gate (RNN, GRU, the 1997 cell, CIFG): recorded as not applied
         c.steps = limits.check_int("steps", c.steps, 1, limits.MAX_STEPS)
         c.hidden = limits.check_int("hidden", c.hidden, 1, limits.MAX_HIDDEN)
-        c.embed = limits.check_int("embed", c.embed, 1, limits.MAX_EMBED)
+        c.embed_dim = limits.check_int("embed_dim", c.embed_dim, 1, limits.MAX_EMBED)
         c.batch = limits.check_int("batch", c.batch, 1, limits.MAX_BATCH)
         c.test_size = limits.check_int("test_size", c.test_size, 1, limits.MAX_TEST)
         c.probe_size = limits.check_int("probe_size", c.probe_size, 1, limits.MAX_BATCH)
@@ -107,6 +107,14 @@ class TrainConfig:
                                               and abs(c.forget_bias) <= 20):
             raise ValueError(f"forget_bias must be in [-20, 20] or None, got {c.forget_bias!r}")
         return c
+
+
+LEGACY_KEYS = {"embed": "embed_dim"}     # settings files (checkpoints, stored runs) written before a rename
+
+
+def upgrade_keys(settings: dict) -> dict:
+    """A stored TrainConfig dict with its keys under today's names (the values untouched)."""
+    return {LEGACY_KEYS.get(k, k): v for k, v in settings.items()}
 
 
 # ----------------------------------------------------------------------------------------
@@ -184,7 +192,7 @@ def build_model(cfg: TrainConfig) -> SeqModel:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
         model = SeqModel(cfg.arch, task.n_in, cfg.hidden, task.n_out,
-                         input_kind=task.input_kind, embed_dim=cfg.embed,
+                         input_kind=task.input_kind, embed_dim=cfg.embed_dim,
                          nonlinearity=cfg.nonlinearity)
         inits.init_recurrent(model.rnn, cfg.init, cfg.forget_bias)     # draws from the seeded global RNG
     return model
