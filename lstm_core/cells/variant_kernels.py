@@ -18,6 +18,16 @@ Tensor = torch.Tensor
 
 
 @torch.jit.script
+def _gate(pre: Tensor, row: int, peep: Optional[Tensor], c: Tensor) -> Tensor:
+    """sigmoid(block `row` of pre + peep * c): one sigmoid gate with its optional peephole."""
+    H = c.shape[1]
+    p = pre[:, row * H:(row + 1) * H]
+    if peep is not None:
+        p = p + peep * c
+    return torch.sigmoid(p)
+
+
+@torch.jit.script
 def variant_step(pre: Tensor, c: Tensor, gprev: Optional[Tensor], p_i: Optional[Tensor],
                   p_f: Optional[Tensor], p_o: Optional[Tensor], gate_rec: Optional[Tensor],
                   rows: List[int], coupled: bool, input_act: bool, output_act: bool
@@ -43,10 +53,7 @@ def variant_step(pre: Tensor, c: Tensor, gprev: Optional[Tensor], p_i: Optional[
         z = torch.tanh(z)
     gates: List[Tensor] = []
     if rows[0] >= 0:
-        pi = pre[:, rows[0] * H:(rows[0] + 1) * H]
-        if p_i is not None:
-            pi = pi + p_i * c
-        i = torch.sigmoid(pi)
+        i = _gate(pre, rows[0], p_i, c)
         gates.append(i)
         drive = i * z
     else:
@@ -55,10 +62,7 @@ def variant_step(pre: Tensor, c: Tensor, gprev: Optional[Tensor], p_i: Optional[
     if coupled:
         c_new = c + i * (z - c)                      # (1 - i) c + i z
     elif rows[1] >= 0:
-        pf = pre[:, rows[1] * H:(rows[1] + 1) * H]
-        if p_f is not None:
-            pf = pf + p_f * c
-        f = torch.sigmoid(pf)
+        f = _gate(pre, rows[1], p_f, c)
         gates.append(f)
         c_new = f * c + drive
     else:
@@ -66,10 +70,7 @@ def variant_step(pre: Tensor, c: Tensor, gprev: Optional[Tensor], p_i: Optional[
     a = torch.tanh(c_new) if output_act else c_new
     out = a
     if rows[3] >= 0:
-        po = pre[:, rows[3] * H:(rows[3] + 1) * H]
-        if p_o is not None:
-            po = po + p_o * c_new
-        o = torch.sigmoid(po)
+        o = _gate(pre, rows[3], p_o, c_new)
         gates.append(o)
         out = o * a
     g_cat = torch.cat(gates, 1) if len(gates) > 0 else c_new[:, :0]
@@ -155,25 +156,18 @@ def _variant_backward(g_out: Tensor, g_hn: Tensor, g_cn: Tensor, h0: Tensor, c0:
         if p_f is not None:
             dc_next = dc_next + dpf * p_f
         dpg = dz * (1 - z * z) if input_act else dz
-        parts: List[Tensor] = []
+        sig: List[Tensor] = []               # the sigmoid gates' pre-activation gradients, i f o order
         if has_i:
-            parts.append(dpi)
+            sig.append(dpi)
         if has_f:
-            parts.append(dpf)
-        parts.append(dpg)
+            sig.append(dpf)
+        n_if = len(sig)
         if has_o:
-            parts.append(dpo)
-        dpre = torch.cat(parts, 1)
+            sig.append(dpo)
+        dpre = torch.cat(sig[:n_if] + [dpg] + sig[n_if:], 1)      # the weights' row order: i, f, g, o
         dpres.append(dpre)
         dh = dpre @ w_hh
         if gate_rec is not None:
-            sig: List[Tensor] = []
-            if has_i:
-                sig.append(dpi)
-            if has_f:
-                sig.append(dpf)
-            if has_o:
-                sig.append(dpo)
             dsig = torch.cat(sig, 1)
             dsigs.append(dsig)
             carry = dsig @ gate_rec
