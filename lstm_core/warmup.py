@@ -4,8 +4,8 @@
 
 1. Import every module the pages use, take one optimizer step (trainer.preload: torch imports
    torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s), read the shipped
-   precomputed number-unit analyses, build the default agreement training pool and measure the
-   shortcut baselines (~3 s). The first user's page does not wait for any of it.
+   precomputed number-unit analyses, build the default agreement training pool, measure the
+   shortcut baselines and the home page's gradient curves (~3 s). The first user's page does not wait for any of it.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
    With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140 ms of every
    rerun on our 2-core machine, ~80 ms more once torch._dynamo is in. Frozen, they are skipped
@@ -21,7 +21,7 @@ import logging
 import threading
 
 from lstm_core.data import baselines, pool
-from lstm_core.experiments import number_units
+from lstm_core.experiments import number_units, vanishing
 from lstm_core.training import trainer
 
 MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.torch",
@@ -40,6 +40,7 @@ def run() -> int:
     for name in MODULES:
         importlib.import_module(name)
     trainer.preload()
+    vanishing.carousel_contrast()            # the home page's chart
     d = trainer.TrainConfig().distance       # the agreement defaults' sentence pool and baselines
     pool.training_pool(0, d)
     baselines.reference_baselines(d, baselines.REFERENCE_N)

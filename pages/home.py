@@ -2,8 +2,12 @@
 
 import streamlit as st
 
+from lstm_core.experiments import vanishing
+from lstm_core.figures import style
+from lstm_core.figures.vanishing import grad_norm_vs_distance
+from lstm_core.narration.vanishing import contrast_sentence
 from pages import _presets as presets
-from pages._ui import begin_page
+from pages._ui import begin_page, caption, plot
 
 ANATOMY = "pages/cell_anatomy.py"
 GATES = "pages/gates_over_time.py"
@@ -46,6 +50,19 @@ with steps[3]:
     st.page_link(GRADIENTS, label="Forget bias +3: the carousel at work", icon=":material/autorenew:",
                  query_params=presets.vanishing_query("LSTM forget-gate bias +3: the carousel carries the error"))
     st.page_link(TRAIN, label="Train both and compare", icon=":material/fitness_center:")
+
+series = vanishing.carousel_contrast()
+chart, words = st.columns([3, 2])
+with chart:
+    plot(grad_norm_vs_distance(
+        series, title="Steps 2 and 4, measured",
+        colors={k: style.ARCH_COLORS["rnn" if k.startswith("RNN") else "lstm"] for k in series},
+        dashes={k: "dot" for k in series if k.endswith("+0")}), key="home_contrast")
+with words:
+    caption("What to look at: the slopes (log scale: a straight falling line is exponential decay). Compare the "
+            "LSTM's cell path at torch's default forget-gate bias (dotted) with the same cell at a bias of +3. "
+            + contrast_sentence(series))
+    st.page_link(GRADIENTS, label="Change T, H, the init and the bias yourself", icon=":material/trending_down:")
 
 st.header("The pages")
 pages = st.columns(5)

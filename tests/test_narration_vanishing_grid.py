@@ -207,3 +207,28 @@ def test_trained_sentences_are_the_arrays(shipped):
                 if right.group(2) is not None:
                     assert float(right.group(2)) == pytest.approx(_r(rel), abs=1e-9)
     assert said_right > 0, "the grid never reaches a right answer with a tiny gradient at the subject"
+
+
+@pytest.mark.parametrize("last", [1e-13, 0.5, 1.0, 30.0, 0.0, float("inf")])
+def test_home_contrast_sentence_reads_each_curve(last):
+    """The home page's sentence says, per curve, the change its own first and last values give (every branch
+    of the wording: fell, stayed, grew, reached 0, overflowed)."""
+    curves = {"RNN ‖∂L/∂h_t‖": np.array([1.0, 0.3, last]), "LSTM ‖∂L/∂c_t‖, forget bias +3": np.array([2.0, 2.0, 2.0])}
+    s = text_of.contrast_sentence(curves)
+    d = text_of.decades(curves["RNN ‖∂L/∂h_t‖"])
+    want = {float("-inf"): "fell to exactly 0", 0.0: "stayed within a factor of 10^0.1"}.get(round(d, 1) if math.isfinite(d) else d)
+    if math.isnan(d):
+        want = "could not be measured"
+    elif want is None:
+        want = f"10^{round(d, 1):.1f}" if d < 0 else f"10^+{round(d, 1):.1f}"
+    assert f"RNN ‖∂L/∂h_t‖ " in s and want in s.split(";")[0], (s, want)
+    assert "forget bias +3 stayed within a factor of 10^0.1" in s
+    assert "over 2 steps back" in s          # distances 0, 1, 2
+
+
+def test_home_contrast_is_the_measured_comparison():
+    series = vanishing.carousel_contrast()
+    view = vanishing.compare(vanishing.Settings(forget_bias=3.0))
+    np.testing.assert_allclose(series["LSTM ‖∂L/∂c_t‖, forget bias +3"], view.lstm.grad_c, rtol=1e-12)
+    np.testing.assert_allclose(series["RNN ‖∂L/∂h_t‖"], view.rnn.grad_h, rtol=1e-12)
+    assert text_of.decades(series["LSTM ‖∂L/∂c_t‖, forget bias +3"]) > text_of.decades(series["LSTM ‖∂L/∂c_t‖, forget bias +0"])

@@ -20,6 +20,7 @@ are measured by lstm_core.experiments.vanishing_trained.
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 from dataclasses import dataclass, field, replace
@@ -315,3 +316,17 @@ def compare(s: Settings) -> GradientView:
     view.sentences = summary(view.lstm, view.rnn, forget_bias=s.forget_bias)
     view.clip_sentences = clip_summary(view.lstm, view.rnn) if s.clip else []
     return view
+
+
+@functools.lru_cache(maxsize=2)
+def carousel_contrast(biases: tuple = (0.0, 3.0), T: int = Settings.T, H: int = Settings.H) -> dict:
+    """The home page's measured picture of steps 2 and 4: for the default untrained models at each
+    forget-gate bias shift, {'RNN ‖∂L/∂h_t‖': curve, 'LSTM ‖∂L/∂c_t‖, forget bias +b': curve, ...}, each
+    (T,) by distance from the loss (the RNN does not depend on the bias: measured once). Cached per
+    process (the warm-up fills it): treat the arrays as read-only."""
+    series = {}
+    for b in biases:
+        view = compare(Settings(T=T, H=H, forget_bias=float(b)))
+        series.setdefault("RNN ‖∂L/∂h_t‖", view.rnn.grad_h)
+        series[f"LSTM ‖∂L/∂c_t‖, forget bias {b:+g}"] = view.lstm.grad_c
+    return series

@@ -236,3 +236,10 @@ def decades_text(curve) -> str:
     if d == float("-inf"):
         return "→ 0"
     return f"10^{d:+.1f}"
+
+
+def contrast_sentence(series: dict) -> str:
+    """One sentence over carousel_contrast's curves: how far each fell over the sequence, in its own words."""
+    n = len(next(iter(series.values()))) - 1           # distances 0 .. n
+    parts = [f"{label} {_change(decades(curve))}" for label, curve in series.items()]
+    return f"Measured on untrained models over {n} steps back from the loss: " + "; ".join(parts) + "."
