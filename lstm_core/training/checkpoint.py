@@ -151,7 +151,9 @@ def _read_safetensors(weights_bytes) -> dict:
     if len(b) > limits.MAX_CHECKPOINT_BYTES:
         raise ValueError(f"weights file is {len(b)} bytes, more than the limit "
                          f"{limits.MAX_CHECKPOINT_BYTES}")
-    if b[:1] == b"\x80" or b[:4] == b"PK\x03\x04":
+    # a pickle starts with 0x80 (protocol 2+); a safetensors file's header length may too (its low byte),
+    # but its JSON header then opens with "{" at byte 8
+    if (b[:1] == b"\x80" and b[8:9] != b"{") or b[:4] == b"PK\x03\x04":
         raise ValueError("this is a pickle / torch.save file, not safetensors; pickles can "
                          "run code, so they are never loaded. Save with safetensors.")
     if len(b) < 8:

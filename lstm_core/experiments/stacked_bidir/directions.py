@@ -115,6 +115,17 @@ def task_run(model, kind: str, seed: int = 0, distance: int = 30, n_eval: int = 
                    float(correct.mean()), by, int(len(y)), int(n_find), np.arange(-1, distance + 2), pm, ps)
 
 
+def direction_bands(tasks: dict) -> dict:
+    """{'forward', 'backward' (the bidirectional LSTM's), 'unidirectional'}: (mean (P,), std (P,)) of the
+    per-position probe over the seeds. tasks {'bidir'|'uni': [TaskRun per seed]}."""
+    out = {}
+    for name, kind, direction in (("forward", "bidir", "forward"), ("backward", "bidir", "backward"),
+                                  ("unidirectional", "uni", "forward")):
+        rows = [r.probe_mean[direction] for r in tasks[kind]]
+        out[name] = (np.mean(rows, 0), np.std(rows, 0))
+    return out
+
+
 @dataclass
 class SentenceDirections:
     """One masked-subject sentence. tokens: what the models read (the verb last, the subject MASK);

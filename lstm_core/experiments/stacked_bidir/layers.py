@@ -101,6 +101,18 @@ def analyse_layers(model, seed: int = 0, distance: int = 30, n_find: int = 500, 
                          np.arange(-1, distance + 1), probe_mean, probe_std, auc_, score, accuracy)
 
 
+def probe_bands(layers: list, field: str) -> dict:
+    """{'layer 1': (mean (P,), std (P,)), ...}: each layer's probe accuracy over the seeds' analyses."""
+    return {f"layer {i + 1}": (np.mean([a.probe_mean[field][i] for a in layers], 0),
+                               np.std([a.probe_mean[field][i] for a in layers], 0))
+            for i in range(layers[0].num_layers)}
+
+
+def ranked(a: LayerAnalysis, field: str, layer: int, k: int) -> list[int]:
+    """Layer `layer`'s (0-based) k best units by `field`'s score, best first (number units or not)."""
+    return [int(u) for u in np.argsort(-a.score[field][layer], kind="stable")[:int(k)]]
+
+
 def units(a: LayerAnalysis, field: str, layer: int) -> list[int]:
     """Layer `layer`'s (0-based) number units by `field`: score > STRONG_SCORE, best first."""
     s = a.score[field][layer]
