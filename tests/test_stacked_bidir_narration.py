@@ -78,6 +78,9 @@ def test_describe_layers_over_the_grid(end1, end2, u1, u2, seeds, field):
         assert "neither layer" in text
     else:
         assert f"So {v} holds the number until the verb" in text
+        lost = end2 if v == "layer 1" else end1
+        assert f"probe falls on the way ({100 * lost:.0f}% at the last token before the verb" in text
+        assert (f"per seed {', '.join([f'{100 * lost:.0f}%'] * seeds)}" in text) == (seeds > 1)
     if u1 == u2 == 0:
         assert "No single unit" in text
     elif u1 == u2:

@@ -45,7 +45,7 @@ def layer_numbers(layers, field: str) -> dict:
     for layer in range(L):
         probe = np.stack([a.probe_mean[field][layer] for a in layers])          # (S, P); column 1 is k = 0
         counts = np.array([int((a.score[field][layer] > STRONG_SCORE).sum()) for a in layers])
-        out.append(dict(at_subject=float(probe[:, 1].mean()), at_end=float(probe[:, -1].mean()),
+        out.append(dict(at_subject=float(probe[:, 1].mean()), at_end=float(probe[:, -1].mean()), ends=probe[:, -1],
                         lowest=float(probe[:, 1:].mean(0).min()), units=counts,
                         hidden=int(layers[0].score[field].shape[1])))
     return {"layers": out, "accuracy": np.array([a.accuracy for a in layers]), "n_find": layers[0].n_find,
@@ -91,8 +91,9 @@ def describe_layers(layers, field: str = "cell") -> str:
     else:
         k = int(v[-1])
         lost = n["layers"][2 - k]
-        text = (f"So {v} holds the number until the verb; layer {3 - k} loses most of it on the way "
-                f"({_pct(lost['at_end'])} at the verb).")
+        seeds = f"; per seed {', '.join(_pct(e) for e in lost['ends'])}" if len(lost["ends"]) > 1 else ""
+        text = (f"So {v} holds the number until the verb; layer {3 - k}'s probe falls on the way "
+                f"({_pct(lost['at_end'])} at the last token before the verb{seeds}).")
     u1, u2 = one["units"].mean(), two["units"].mean()
     if u1 == 0 and u2 == 0:
         text += " No single unit holds it: the number is spread over many units."
@@ -148,7 +149,7 @@ def describe_directions(runs) -> str:
     pm = {d: np.mean([r.probe_mean[d] for r in runs], 0) for d in ("forward", "backward")}
     k0 = 1                                      # positions start at -1: column 1 is the subject
     seeds = f", mean of {len(runs)} seeds" if len(runs) > 1 else ""
-    parts = [f"A probe on {runs[0].n_find} held-out sentences{seeds} reads the subject's number from the backward states at "
+    parts = [f"A probe ({runs[0].n_find} held-out sentences{seeds}) reads the subject's number from the backward states at "
              f"{_pct(pm['backward'][k0])} at the subject and from the forward states at {_pct(pm['forward'][k0])}."]
     fw = pm["forward"]
     if fw[-1] >= HOLD:
