@@ -105,7 +105,7 @@ def task_run(kind, acc, fw_end=0.95, bw_low=1.0, seed=0):
     bw = np.full(D + 3, bw_low, np.float32)
     probe = {"forward": fw} if kind == "uni" else {"forward": fw, "backward": bw}
     return TaskRun(kind, seed, 98000 + (370 if kind == "bidir" else 246), 32 if kind == "bidir" else 50, D, acc,
-                   np.full(5, acc, np.float32), 1000, 500, np.arange(-1, D + 2), probe,
+                   np.full(5, acc, np.float32), 0.1 * seed, 1000, 500, np.arange(-1, D + 2), probe,
                    {d: np.zeros_like(p) for d, p in probe.items()})
 
 
@@ -124,6 +124,8 @@ def test_describe_tasks_over_the_grid(bidir, uni, phrase):
              "uni": [task_run("uni", a, seed=s) for s, a in enumerate(uni)]}
     text = say.describe_tasks(tasks)
     assert phrase in text
+    if "as it must be" in text:
+        assert f"for {', '.join(f'{10 * s:.0f}%' for s in range(len(uni)))} of the sentences" in text
     assert f"{100 * np.mean(bidir):.1f}%" in text and f"{100 * np.mean(uni):.1f}%" in text
     assert "98,370 parameters" in text and "98,246 parameters" in text and "Chance is 50%" in text
 

@@ -128,9 +128,12 @@ def describe_tasks(tasks: dict, chance: float = 0.5) -> str:
             f"parameters, same data, steps and optimiser) {_spread(au)}. Chance is {_pct(chance)}.")
     uni_chance = abs(au.mean() - chance) <= CHANCE_BAND
     if ab.min() - au.max() > CHANCE_BAND and uni_chance:
+        plural = np.array([r.answered_plural for r in u])
         tail = (" The unidirectional network is at chance, as it must be: when it answers it has read only the "
-                "words before the subject, and none of them tells the subject's number. The bidirectional one "
-                "answers from its backward direction, which has read the verb.")
+                "words before the subject, and none of them tells the subject's number (it answers \"plural\" "
+                f"for {', '.join(_pct(p) for p in plural)} of the sentences"
+                f"{' in its seeds' if len(plural) > 1 else ''}). The bidirectional one answers from its backward "
+                "direction, which has read the verb.")
     elif not uni_chance and au.mean() > chance:
         tail = (" The unidirectional network is above chance although the answer lies after the subject: some "
                 "word before it must give the number away, a flaw of the task to look for.")

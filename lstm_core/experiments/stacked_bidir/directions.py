@@ -67,7 +67,8 @@ class TaskRun:
     """One model on the masked-subject task. accuracy: at the subject, on n_eval fresh sentences at
     `distance` (n_eval / len(COUNTS) per attractor count 0..4); acc_by_attractors (len(COUNTS),).
     positions (P,): -1 .. distance + 1 relative to the subject; probe_mean / probe_std: direction ->
-    (P,) held-out probe accuracy on n_find sentences; params: the model's parameter count."""
+    (P,) held-out probe accuracy on n_find sentences; params: the model's parameter count; answered_plural:
+    the share of the n_eval sentences it answers "plural" (a constant answer gives 0 or 1)."""
     kind: str
     seed: int
     params: int
@@ -75,6 +76,7 @@ class TaskRun:
     distance: int
     accuracy: float
     acc_by_attractors: np.ndarray
+    answered_plural: float
     n_eval: int
     n_find: int
     positions: np.ndarray
@@ -112,7 +114,7 @@ def task_run(model, kind: str, seed: int = 0, distance: int = 30, n_eval: int = 
     for d, v in states.items():
         pm[d], ps[d] = probe_accuracy(v[:, cols], fy, seed=seed)
     return TaskRun(kind, int(model_seed), int(model.n_params()["total"]), int(model.hidden), int(distance),
-                   float(correct.mean()), by, int(len(y)), int(n_find), np.arange(-1, distance + 2), pm, ps)
+                   float(correct.mean()), by, float((p[:, col] >= 0.5).mean()), int(len(y)), int(n_find), np.arange(-1, distance + 2), pm, ps)
 
 
 def direction_bands(tasks: dict) -> dict:
