@@ -48,3 +48,19 @@ def test_what_the_page_claims_holds_in_the_file(data):
     p_bi, p_uni = data["tasks"]["bidir"][0].params, data["tasks"]["uni"][0].params
     assert abs(p_bi - p_uni) / p_bi < 0.01
     assert all(a.accuracy > 0.95 for a in data["layers"])
+
+
+def test_a_stale_or_broken_file_is_ignored(tmp_path, data):
+    """A file made from other checkpoints, or not a results file at all, is never read (the page then computes)."""
+    good = tmp_path / "good"
+    results_io.save(good / pc.FILE_NAME, {k: data[k] for k in ("layers", "tasks", "order")},
+                    dict(seeds=data["seeds"], checkpoints_sha256=sb.shipped_sha256(), command=sb.PRECOMPUTE_COMMAND))
+    assert pc.load(good)["tasks"]["bidir"][0].accuracy == data["tasks"]["bidir"][0].accuracy
+    stale = tmp_path / "stale"
+    results_io.save(stale / pc.FILE_NAME, {"layers": []}, dict(seeds=[0], checkpoints_sha256="0" * 64))
+    assert pc.load(stale) is None
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / pc.FILE_NAME).write_bytes(b"\x80not a safetensors file")
+    assert pc.load(broken) is None
+    assert pc.load(tmp_path / "missing") is None
