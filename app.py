@@ -58,4 +58,6 @@ if __name__ == "__main__":
         st.Page("pages/train_compare.py", title="Train and compare", icon=":material/fitness_center:",
                 url_path="train-and-compare"),
         st.Page("pages/number_units.py", title="Number units", icon=":material/pin:", url_path="number-units"),
+        st.Page("pages/stacked_bidirectional.py", title="Stacked and bidirectional", icon=":material/layers:",
+                url_path="stacked-and-bidirectional"),
     ]).run()

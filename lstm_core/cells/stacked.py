@@ -19,6 +19,7 @@ from torch import nn
 
 from lstm_core.cells.gru import GlassGRU
 from lstm_core.cells.lstm import GlassLSTM
+from lstm_core.cells.base import ALL_STEPS
 from lstm_core.cells.rnn import GlassRNN
 from lstm_core.cells.trace import Trace
 
@@ -60,6 +61,11 @@ class StackTrace:
     @property
     def num_layers(self) -> int:
         return len(self.traces)
+
+    def layer(self, layer: int, name: str = "hidden") -> np.ndarray:
+        """(B, T, D*H): one layer's `name` array (e.g. 'hidden', 'cell', 'grad_hidden'), its
+        directions side by side as in torch's output (forward units first)."""
+        return np.concatenate([getattr(tr, name) for tr in self.traces[layer]], -1)
 
     @property
     def num_directions(self) -> int:
@@ -167,7 +173,8 @@ class GlassStack:
 
     def trace(self, x, h0=None, c0=None, loss_fn=None, loss_step=None) -> StackTrace:
         """Run x (T, I) or (B, T, I). loss_fn(output (B, D*H) at loss_step, default the last step)
-        -> scalar tensor; then every layer/direction trace holds grad_hidden (and grad_cell)."""
+        -> scalar tensor; loss_step="all": loss_fn(output (B, T, D*H)) sees every step. Then every
+        layer/direction trace holds grad_hidden (and grad_cell)."""
         first = self.cells[0][0]
         for row in self.cells:
             for cell in row:
@@ -178,9 +185,10 @@ class GlassStack:
         c0 = self._initial(c0, B, "c0") if self.arch == "lstm" else None
         if loss_step is None:
             loss_step = T - 1
-        if not -T <= int(loss_step) < T:
-            raise ValueError(f"loss_step {loss_step} out of range for a sequence of {T} steps")
-        loss_step = int(loss_step) % T
+        if not (isinstance(loss_step, str) and loss_step == ALL_STEPS):
+            if isinstance(loss_step, str) or not -T <= int(loss_step) < T:
+                raise ValueError(f"loss_step {loss_step!r} out of range for a sequence of {T} steps")
+            loss_step = int(loss_step) % T
         want_grad = loss_fn is not None
         no_clamp = lambda name, v: v                   # noqa: E731 (the cells' step takes a clamp hook)
         runs = []                                      # [layer][direction] -> list of step dicts, input order
@@ -203,7 +211,7 @@ class GlassStack:
                 inp = torch.cat([torch.stack([s["hidden"] for s in steps], 1) for steps in runs[-1]], -1)
             loss = None
             if want_grad:
-                loss_t = loss_fn(inp[:, loss_step])
+                loss_t = loss_fn(inp if loss_step == ALL_STEPS else inp[:, loss_step])
                 if not isinstance(loss_t, Tensor) or loss_t.numel() != 1:
                     raise ValueError("loss_fn must return a scalar tensor")
                 loss_t = loss_t.reshape(())

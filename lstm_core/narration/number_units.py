@@ -14,6 +14,7 @@ from lstm_core.experiments.number_units.models import MODEL_LABEL, PRETRAINED
 from lstm_core.experiments.number_units.reliability import AblationCheck, KSweepCheck
 from lstm_core.experiments.number_units.precomputed import PRECOMPUTE_COMMAND, checkpoint_sha256, load_precomputed
 from lstm_core.experiments.number_units.sentences import COUNTS
+from lstm_core.experiments.number_units.stats import STRONG_SCORE
 from lstm_core.experiments.number_units.summary import (ErrorCase, Summary, Template, TwoClause, _check_seed,
                                                         fields_of, gate_stats)
 
@@ -184,12 +185,12 @@ def describe_k_sweep_check(sw: KSweepCheck) -> str:
 def describe_find(summary: Summary, field: str, k: int = 3) -> str:
     """How many units separate the numbers almost perfectly, and the top ones."""
     score = summary.score[field]
-    strong = int((score > 0.9).sum())
+    strong = int((score > STRONG_SCORE).sum())
     H = summary.hidden_size
     top = ", ".join(f"{u} ({score[u]:.2f})" for u in summary.top(field, k))
     text = (f"Ranked by their {GATE_NAMES.get(field, field)} on {summary.n_find} held-out sentences at distance "
             f"{summary.distance}, {strong} of the {summary.arch.upper()}'s {H} units tell singular from plural "
-            f"almost perfectly at every position after the subject (mean |2AUC−1| > 0.9). Top: {top}.")
+            f"almost perfectly at every position after the subject (mean |2AUC−1| > {STRONG_SCORE}). Top: {top}.")
     if strong == 0:
         text += " No unit keeps the number all the way to the verb."
     elif strong <= 4:

@@ -24,7 +24,7 @@ from lstm_core.training import checkpoint_schema
 from lstm_core.training.checkpoint_schema import FORMAT, VERSION
 from lstm_core.data import lexicon as lx
 from lstm_core.training.models import ARCHS, INPUT_KINDS, SeqModel
-from lstm_core.training.trainer import Task, TrainConfig, upgrade_keys
+from lstm_core.training.trainer import SENTENCE_TASKS, Task, TrainConfig, upgrade_keys
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
 
@@ -41,7 +41,7 @@ def build_metadata(model: SeqModel, cfg=None, metrics: dict | None = None,
                 train=asdict(cfg) if is_dataclass(cfg) else dict(cfg or {}),
                 metrics=dict(metrics or {}), command=command,
                 params=model.n_params(), torch=torch.__version__.split("+")[0])
-    if model.input_kind == "ids" and (meta["train"].get("task") == "agreement"):
+    if model.input_kind == "ids" and (meta["train"].get("task") in SENTENCE_TASKS):
         meta["vocab"] = list(lx.VOCAB)
     meta.update(extra)
     meta["tensors"] = {k: dict(shape=list(v.shape), dtype=str(v.dtype).replace("torch.", ""))
@@ -151,7 +151,9 @@ def _read_safetensors(weights_bytes) -> dict:
     if len(b) > limits.MAX_CHECKPOINT_BYTES:
         raise ValueError(f"weights file is {len(b)} bytes, more than the limit "
                          f"{limits.MAX_CHECKPOINT_BYTES}")
-    if b[:1] == b"\x80" or b[:4] == b"PK\x03\x04":
+    # a pickle starts with 0x80 (protocol 2+); a safetensors file's header length may too (its low byte),
+    # but its JSON header then opens with "{" at byte 8
+    if (b[:1] == b"\x80" and b[8:9] != b"{") or b[:4] == b"PK\x03\x04":
         raise ValueError("this is a pickle / torch.save file, not safetensors; pickles can "
                          "run code, so they are never loaded. Save with safetensors.")
     if len(b) < 8:
@@ -171,7 +173,7 @@ def load_checkpoint_bytes(weights_bytes: bytes, meta_bytes: bytes) -> tuple[SeqM
     meta = _parse_meta(meta_bytes)
     model_cfg = _check_model_config(meta.get("model"))
     train_cfg = _check_train_config(meta.get("train"), model_cfg)
-    if train_cfg.task == "agreement" and meta.get("vocab") != lx.VOCAB:
+    if train_cfg.task in SENTENCE_TASKS and meta.get("vocab") != lx.VOCAB:
         raise ValueError("the checkpoint's vocabulary differs from this app's agreement "
                          "vocabulary, so its token ids would mean different words")
     state = _read_safetensors(weights_bytes)

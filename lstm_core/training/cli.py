@@ -18,7 +18,7 @@ import torch
 from lstm_core.training.checkpoint import save_checkpoint
 from lstm_core.training.inits import INITS
 from lstm_core.training.models import ARCHS
-from lstm_core.training.trainer import (DEFAULT_STEPS, OPTIMIZERS, SCHEDULES, TASKS, TRAIN_MIXES,
+from lstm_core.training.trainer import (DEFAULT_STEPS, OPTIMIZERS, SCHEDULES, SENTENCE_TASKS, TASKS, TRAIN_MIXES,
                                         TWO_CLAUSE_MAX_D1, TrainConfig, train)
 
 CLI = "python -m lstm_core.training"
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
     out = dict(arch=cfg.arch, task=cfg.task, seed=cfg.seed, steps=res.steps_done,
                status=res.status, hidden=cfg.hidden, lr=cfg.lr, batch=cfg.batch,
                params=res.model.n_params()["total"])
-    if cfg.task == "agreement":
+    if cfg.task in SENTENCE_TASKS:
         mix = {"uniform": "", "short": ", half the batches in 0..5",
                "two-clause": f", half the batches two-subject sentences (clause 1 at 0..{TWO_CLAUSE_MAX_D1}, "
                              "answer = clause 2's subject)"}[cfg.train_mix]
@@ -106,7 +106,7 @@ def main(argv=None) -> int:
     out.update(train_seconds=round(res.train_seconds, 3), eval_seconds=round(res.eval_seconds, 3))
     if args.save:
         cmd = f"{CLI} " + " ".join(sys.argv[1:] if argv is None else argv)
-        what = (f"exactly distance {cfg.distance}" if cfg.task == "agreement"
+        what = (f"exactly distance {cfg.distance}" if cfg.task in SENTENCE_TASKS
                 else f"length {cfg.length}")
         paths = save_checkpoint(args.save, res.model, cfg, res.test, command=cmd,
                                 status=res.status, steps_done=res.steps_done,

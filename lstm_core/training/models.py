@@ -1,6 +1,6 @@
-"""SeqModel: input layer -> one fused recurrent layer (nn.LSTM / nn.RNN / nn.GRU) -> linear
-readout. Training uses this fused model; inspection loads the very same recurrent weights
-into the glass core with `model.glass()` and feeds it `model.embed(x)`."""
+"""SeqModel: input layer -> one fused recurrent module (nn.LSTM / nn.RNN / nn.GRU, or a stacked or
+bidirectional nn.LSTM) -> linear readout. Training uses this fused model; inspection loads the very
+same recurrent weights into the glass core with `model.glass()` and feeds it `model.embed(x)`."""
 from __future__ import annotations
 
 import copy
@@ -8,10 +8,12 @@ import copy
 import torch
 from torch import nn
 
-from lstm_core.cells import GLASS_CELLS
+from lstm_core.cells import GLASS_CELLS, GlassStack
 from lstm_core.cells.variants import VARIANT_ARCHS, GlassVariant, make_recurrent, spec_for_arch
 
-ARCHS = ("lstm", "rnn", "gru") + VARIANT_ARCHS      # + the LSTM variants of Greff et al. 2017
+# stacked / bidirectional LSTMs: arch -> (num_layers, bidirectional); hidden is per layer and direction
+STACKED_ARCHS = {"lstm_2layer": (2, False), "lstm_bidir": (1, True)}
+ARCHS = ("lstm", "rnn", "gru") + VARIANT_ARCHS + tuple(STACKED_ARCHS)   # + Greff et al. 2017's variants
 INPUT_KINDS = ("ids", "features")
 
 
@@ -20,7 +22,8 @@ class SeqModel(nn.Module):
 
     input_kind="ids":      x (B, T) int64 token ids -> nn.Embedding(n_in, embed_dim)
     input_kind="features": x (B, T, n_in) float, fed to the recurrent layer as it is
-    rnn: one layer, batch_first, hidden (B, T, H); readout: nn.Linear(H, n_out) at every step.
+    rnn: batch_first, hidden (B, T, H) (one layer), or for STACKED_ARCHS the last layer's output
+    (B, T, D*H) (D = 2 directions for a bidirectional LSTM); readout: nn.Linear(D*H, n_out) at every step.
     """
 
     def __init__(self, arch: str, n_in: int, hidden: int, n_out: int, *,
@@ -40,13 +43,21 @@ class SeqModel(nn.Module):
         I, H = self.embed_dim, self.hidden
         if arch == "lstm":
             self.rnn = nn.LSTM(I, H, batch_first=True)
+        elif arch in STACKED_ARCHS:
+            layers, bidirectional = STACKED_ARCHS[arch]
+            self.rnn = nn.LSTM(I, H, num_layers=layers, bidirectional=bidirectional, batch_first=True)
         elif arch == "gru":
             self.rnn = nn.GRU(I, H, batch_first=True)
         elif arch in VARIANT_ARCHS:
             self.rnn = make_recurrent(arch, I, H)
         else:
             self.rnn = nn.RNN(I, H, nonlinearity=nonlinearity, batch_first=True)
-        self.readout = nn.Linear(H, self.n_out)
+        self.readout = nn.Linear(self.out_width, self.n_out)
+
+    @property
+    def out_width(self) -> int:
+        """Width of the recurrent output the readout reads: hidden, times 2 if bidirectional."""
+        return self.hidden * (2 if STACKED_ARCHS.get(self.arch, (1, False))[1] else 1)
 
     def config(self) -> dict:
         """Everything needed to rebuild the same architecture (see from_config)."""
@@ -74,7 +85,7 @@ class SeqModel(nn.Module):
         return x.to(self.readout.weight.dtype)
 
     def hidden_states(self, x) -> torch.Tensor:
-        """(B, T, H): h_t for every step (the fused module's output)."""
+        """(B, T, H) (or (B, T, D*H) for a bidirectional LSTM): h_t for every step, the fused module's output."""
         h, _ = self.rnn(self.embed(x))
         return h
 
@@ -83,9 +94,11 @@ class SeqModel(nn.Module):
         return self.readout(self.hidden_states(x))
 
     def glass(self, dtype: torch.dtype | None = None):
-        """The glass-box cell holding these exact recurrent weights (lstm_core.cells); dtype=torch.float64
-        gives a float64 copy (no underflow at 10^-38 when gradients vanish)."""
+        """The glass-box cell holding these exact recurrent weights (lstm_core.cells; a GlassStack for
+        STACKED_ARCHS); dtype=torch.float64 gives a float64 copy (no underflow at 10^-38 when gradients vanish)."""
         rnn = self.rnn if dtype is None else copy.deepcopy(self.rnn).to(dtype)
+        if self.arch in STACKED_ARCHS:
+            return GlassStack.from_torch(rnn)
         return (GlassVariant if self.arch in VARIANT_ARCHS else GLASS_CELLS[self.arch]).from_torch(rnn)
 
     def n_params(self) -> dict:
@@ -99,4 +112,4 @@ class SeqModel(nn.Module):
 
 def has_forget_gate(arch: str) -> bool:
     """Whether an architecture has a forget gate of its own (the forget-bias init applies to it)."""
-    return arch == "lstm" or (arch in VARIANT_ARCHS and "f" in spec_for_arch(arch).rows)
+    return arch == "lstm" or arch in STACKED_ARCHS or (arch in VARIANT_ARCHS and "f" in spec_for_arch(arch).rows)

@@ -16,6 +16,9 @@ clauses, relative clauses, coordination); uniform-mix training batches without f
 attractors are drawn from a per-process cached pool (lstm_core.data.pool), test sentences are
 always fresh. Word dropout replaces a share of the read words by their unknown-word class, so
 the models learn what an unknown word of each shape means.
+The masked-subject task (lstm_core.data.masked_subject) reads the same sentences through their verb
+with the subject masked and asks for the subject's number at the subject: the answer lies in the
+future, for a bidirectional LSTM ("lstm_bidir"). Its label is per token (IGNORE elsewhere).
 """
 from __future__ import annotations
 
@@ -29,19 +32,21 @@ import torch
 import torch.nn.functional as F
 
 from lstm_core import limits
-from lstm_core.data import grammar, pool, sequences
+from lstm_core.data import grammar, masked_subject, pool, sequences
 from lstm_core.data import lexicon as lx
 from lstm_core.training import inits
 from lstm_core.training.inits import INITS
+from lstm_core.cells import StackTrace
 from lstm_core.training.models import ARCHS, SeqModel, has_forget_gate
 
-TASKS = ("agreement", "adding", "copy", "temporal")
+TASKS = ("agreement", "adding", "copy", "temporal", "masked-subject")
+SENTENCE_TASKS = ("agreement", "masked-subject")     # read the agreement vocabulary; `distance` applies
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
 TRAIN_MIXES = ("uniform", "short", "two-clause")
 TWO_CLAUSE_MAX_D1 = 12          # "two-clause" mix: clause 1's subject-verb distance is drawn from 0..12
 SCHEDULES = ("constant", "cosine")
 # per-task defaults for the steps (same for every architecture)
-DEFAULT_STEPS = {"agreement": 1200, "adding": 2000, "copy": 1000, "temporal": 1000}
+DEFAULT_STEPS = {"agreement": 1200, "adding": 2000, "copy": 1000, "temporal": 1000, "masked-subject": 1200}
 
 
 @dataclass
@@ -89,7 +94,7 @@ class TrainConfig:
         c.probe_size = limits.check_int("probe_size", c.probe_size, 1, limits.MAX_BATCH)
         c.grad_every = limits.check_int("grad_every", c.grad_every, 0, limits.MAX_STEPS)
         c.seed = limits.check_int("seed", c.seed, 0, 2**31 - 1)
-        if c.task == "agreement":
+        if c.task in SENTENCE_TASKS:
             c.distance = limits.check_int("distance", c.distance, 0, limits.MAX_T - 10)
             if c.attractors is not None:
                 c.attractors = limits.check_int("attractors", c.attractors, 0,
@@ -127,7 +132,7 @@ class Task:
     def __init__(self, cfg: TrainConfig):
         self.cfg = cfg
         self.name = cfg.task
-        if cfg.task == "agreement":
+        if cfg.task in SENTENCE_TASKS:
             self.input_kind, self.n_in, self.n_out = "ids", len(lx.VOCAB), 2
         elif cfg.task == "adding":
             self.input_kind, self.n_in, self.n_out = "features", 2, 1
@@ -145,6 +150,11 @@ class Task:
         clause 2 in 0..distance, the answer clause 2's subject number);
         test batches use exactly `distance` (or kw distance / attractors)."""
         c = self.cfg
+        if self.name == "masked-subject":        # no word dropout: see lstm_core.data.masked_subject
+            lo = 3 * (c.attractors or 0)
+            d = kw.get("distance", c.distance if test else int(rng.integers(lo, c.distance + 1)))
+            x, y, _ = masked_subject.masked_subject_batch(rng, n, d, kw.get("attractors", c.attractors))
+            return torch.from_numpy(x), torch.from_numpy(y)
         if self.name == "agreement":
             lo = 3 * (c.attractors or 0)   # room for the forced attractors
             hi = c.distance
@@ -175,6 +185,8 @@ class Task:
             return F.mse_loss(out[:, -1, 0], y)
         if self.name == "copy":
             return F.cross_entropy(out.reshape(-1, self.n_out), y.reshape(-1))
+        if self.name == "masked-subject":
+            return F.cross_entropy(out.reshape(-1, self.n_out), y.reshape(-1), ignore_index=masked_subject.IGNORE)
         return F.cross_entropy(out[:, -1], y)
 
     def accuracy(self, out: torch.Tensor, y: torch.Tensor) -> float | None:
@@ -182,6 +194,9 @@ class Task:
             return None
         if self.name == "copy":   # accuracy on the symbols to recall
             return (out[:, -10:].argmax(-1) == y[:, -10:]).float().mean().item()
+        if self.name == "masked-subject":        # at the labelled (subject) positions
+            keep = y != masked_subject.IGNORE
+            return (out.argmax(-1)[keep] == y[keep]).float().mean().item()
         return (out[:, -1].argmax(-1) == y).float().mean().item()
 
 
@@ -229,10 +244,15 @@ def timestep_grad_norms(model: SeqModel, task: Task, x, y) -> dict:
     """Per-timestep gradient norms on one batch, from the glass core's trace of the model's own weights:
     {'hidden': (T,) mean_b ||dL/dh_t||, 'cell': (T,) mean_b ||dL/dc_t|| (LSTM; else None), 'loss': float}.
     Total derivatives (through all later steps), so for a loss at the last step entry t shows how much h_t
-    still matters."""
+    still matters. A stacked or bidirectional LSTM: the first layer's states (both directions side by side),
+    the ones farthest from the loss."""
     with torch.no_grad():
         inp = model.embed(x)
     tr = model.glass().trace(inp, loss_fn=lambda hs: task.loss(model.readout(hs), y), loss_step="all")
+    if isinstance(tr, StackTrace):
+        return dict(hidden=np.linalg.norm(tr.layer(0, "grad_hidden"), axis=-1).mean(0).astype(np.float32),
+                    cell=np.linalg.norm(tr.layer(0, "grad_cell"), axis=-1).mean(0).astype(np.float32),
+                    loss=float(tr.loss))
     norm = lambda g: np.linalg.norm(g, axis=-1).mean(0).astype(np.float32)   # noqa: E731  (B, T, H) -> (T,)
     return dict(hidden=norm(tr.grad_hidden), cell=norm(tr.grad_cell) if "grad_cell" in tr.names() else None,
                 loss=float(tr.loss))

@@ -31,7 +31,7 @@ from lstm_core.experiments.number_units.reliability import (CHECK_N, SENTENCES, 
 from lstm_core.experiments.number_units.sentences import (COUNTS, MAX_N, MAX_SEARCH_ATTRACTORS, SentenceSet,
                                                           agreement_set, eval_set, resample, search_set,
                                                           two_clause_sentence, two_clause_skeleton)
-from lstm_core.experiments.number_units.stats import auc, dprime, probe_accuracy
+from lstm_core.experiments.number_units.stats import STRONG_SCORE, auc, dprime, probe_accuracy, unit_scores
 from lstm_core.experiments.number_units.summary import (CHUNK, FIELDS, GATE, MAX_DISTANCE, MIN_DISTANCE, ErrorCase,
                                                         Summary, Template, TwoClause, check_model, fields_of,
                                                         gate_stats, run, summarize)
@@ -45,7 +45,7 @@ __all__ = [
     "CHECK_N", "SENTENCES", "AblationCheck", "KSweepCheck", "ablation_check", "k_sweep_check",
     "COUNTS", "MAX_N", "MAX_SEARCH_ATTRACTORS", "SentenceSet", "agreement_set", "eval_set", "resample", "search_set",
     "two_clause_sentence", "two_clause_skeleton",
-    "auc", "dprime", "probe_accuracy",
+    "STRONG_SCORE", "auc", "dprime", "probe_accuracy", "unit_scores",
     "CHUNK", "FIELDS", "GATE", "MAX_DISTANCE", "MIN_DISTANCE", "ErrorCase", "Summary", "Template", "TwoClause",
     "check_model", "fields_of", "gate_stats", "run", "summarize",
 ]

@@ -3,6 +3,7 @@ cross-validated diagnostic classifier (L2 logistic regression per position).
 
     auc(v (B, ...), y (B,)) -> (...)            1 = plural always higher, 0.5 = no information
     dprime(v, y) -> (...)
+    unit_scores(auc (P, H)) -> (H,)             mean |2 AUC - 1| after the subject: how well a unit holds the number
     probe_accuracy(v (B, P, F), y, folds=5, l2=1.0, seed=0) -> (mean (P,), std (P,))
     wilson(successes, n) -> (low, high)         the 95% Wilson score interval of a proportion
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from lstm_core.experiments.number_units.sentences import _PROBE
+
+STRONG_SCORE = 0.9      # a unit scoring above this tells singular from plural almost perfectly (a "number unit")
 
 
 def _average_ranks(v: np.ndarray) -> np.ndarray:
@@ -42,6 +45,12 @@ def auc(v: np.ndarray, y: np.ndarray) -> np.ndarray:
     r = _average_ranks(np.asarray(v, dtype=np.float64).reshape(len(v), -1))
     a = (r[y].sum(0) - n1 * (n1 + 1) / 2) / (n1 * n0)
     return a.reshape(shape)
+
+
+def unit_scores(auc_by_position: np.ndarray) -> np.ndarray:
+    """(P, H) AUC at positions -1 .. distance (row 0 the token before the subject) -> (H,) float32, each
+    unit's mean separability |2 AUC - 1| over positions 0 .. distance: the score number units are ranked by."""
+    return np.abs(2 * np.asarray(auc_by_position)[1:] - 1).mean(0).astype(np.float32)
 
 
 def dprime(v: np.ndarray, y: np.ndarray) -> np.ndarray:

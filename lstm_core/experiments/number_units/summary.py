@@ -23,7 +23,7 @@ from lstm_core.data import lexicon as lx
 from lstm_core.experiments.number_units.sentences import (_CLAUSE, _FIND, _TEMPLATE, COUNTS, MAX_N, SentenceSet,
                                                           _rng, agreement_set, eval_set, resample, search_set,
                                                           two_clause_sentence, two_clause_skeleton)
-from lstm_core.experiments.number_units.stats import auc, dprime, probe_accuracy
+from lstm_core.experiments.number_units.stats import auc, dprime, probe_accuracy, unit_scores
 
 CHUNK = 500                       # sentences per glass-core call (the loop path's sweet spot)
 GATE = {"lstm": "forget_gate", "gru": "update_gate", "rnn": None}
@@ -211,7 +211,7 @@ def summarize(model, seed: int = 0, distance: int | None = None, n_find: int = 5
         v = arrays[f][:, cols]                                           # (B, P, H)
         auc_[f] = auc(v, find.y).astype(np.float32)
         dp[f] = dprime(v, find.y).astype(np.float32)
-        score[f] = np.abs(2 * auc_[f][1:] - 1).mean(0).astype(np.float32)
+        score[f] = unit_scores(auc_[f])
         order[f] = np.argsort(-score[f], kind="stable")
         probe[f] = probe_accuracy(v, find.y, seed=seed)
         last = arrays[f][:, -1]
