@@ -44,7 +44,7 @@ def test_trained_glass_trace_equals_torch_in_float64(kind):
 @pytest.mark.parametrize("arch", list(STACKED_ARCHS))
 @pytest.mark.parametrize("task", ["agreement", "masked-subject"])
 def test_checkpoint_round_trip(arch, task):
-    cfg = T.TrainConfig(task=task, arch=arch, distance=6, hidden=5, embed=4, steps=3, batch=8, grad_every=2,
+    cfg = T.TrainConfig(task=task, arch=arch, distance=6, hidden=5, embed_dim=4, steps=3, batch=8, grad_every=2,
                         test_size=20, seed=3)
     res = T.train(cfg)
     assert res.status == "ok" and res.grad_hidden.shape[0] == 2 and np.isfinite(res.grad_hidden).all()
@@ -87,7 +87,7 @@ def test_stack_loss_on_every_step_matches_autograd():
 
 
 def test_masked_subject_loss_and_accuracy_read_only_the_subject():
-    cfg = T.TrainConfig(task="masked-subject", arch="lstm_bidir", distance=5, hidden=4, embed=4).resolved()
+    cfg = T.TrainConfig(task="masked-subject", arch="lstm_bidir", distance=5, hidden=4, embed_dim=4).resolved()
     task = T.Task(cfg)
     x, y = task.batch(np.random.default_rng(0), 16, test=True)
     assert x.shape == y.shape and ((y != IGNORE).sum(1) == 1).all()
