@@ -57,4 +57,6 @@ if __name__ == "__main__":
         st.Page("pages/train_compare.py", title="Train and compare", icon=":material/fitness_center:",
                 url_path="train-and-compare"),
         st.Page("pages/number_units.py", title="Number units", icon=":material/pin:", url_path="number-units"),
+        st.Page("pages/learning_to_forget.py", title="Learning to forget", icon=":material/delete_sweep:",
+                url_path="learning-to-forget"),
     ]).run()
