@@ -10,7 +10,7 @@ from lstm_core.narration import learning_to_forget as say
 
 
 def stats(**kw) -> dict:
-    base = dict(tokens=3000, sentences=150, window=lf.WINDOW, cell_first=1.0, cell_last=1.0, cell_max=4.0,
+    base = dict(tokens=3000, sentences=150, quarter=37, window=lf.WINDOW, cell_first=1.0, cell_last=1.0, cell_max=4.0,
                 units_over_10=0, hidden=32, forget_mean=0.7, forget_at_start=0.7, forget_at_verb=0.7,
                 forget_min_near_verb=0.7, forget_min_near_start=0.7, acc_carry=0.95, acc_reset=0.95,
                 acc_carry_first=0.95, acc_carry_last=0.95)
@@ -22,7 +22,7 @@ def stats(**kw) -> dict:
 def test_growth(first, last, over):
     s = stats(cell_first=first, cell_last=last, cell_max=max(last, first) * 3, units_over_10=over)
     text = say.growth("nfg", s)
-    assert text.startswith("The 1997 cell")
+    assert text.startswith("In the 1997 cell")
     if not np.isfinite(last):
         assert "overflowed" in text
         return
@@ -54,18 +54,25 @@ def test_forget_without_a_forget_gate():
 
 
 @pytest.mark.parametrize("carry,reset,first,last", itertools.product([0.5, 0.75, 0.97], [0.5, 0.8, 0.99],
-                                                                     [0.5, 0.9], [0.5, 0.9]))
+                                                                     [0.3, 0.5, 0.62, 0.9], [0.5, 0.9]))
 def test_accuracy(carry, reset, first, last):
     s = stats(acc_carry=carry, acc_reset=reset, acc_carry_first=first, acc_carry_last=last)
     text = say.accuracy("forget", s)
     level = "at chance" if carry < say.CHANCE_BAND else "high" if carry >= say.GOOD else "above chance"
     assert f"number {level}, {100 * carry:.0f}%" in text
-    assert ("falling" in text) == (first - last >= say.RESET_GAIN)
-    assert ("rising" in text) == (last - first >= say.RESET_GAIN)
-    assert ("is what costs it" in text) == (reset - carry >= say.RESET_GAIN)
-    assert ("relies on the state" in text) == (carry - reset >= say.RESET_GAIN)
-    assert ("no real difference" in text) == (abs(carry - reset) < say.RESET_GAIN)
+    moved, differ = say._differs(first, last, 37), say._differs(carry, reset, 150)
+    assert ("falling" in text) == (moved and first > last)
+    assert ("rising" in text) == (moved and last > first)
+    assert ("is what costs it" in text) == (differ and reset > carry)
+    assert ("relies on the state" in text) == (differ and carry > reset)
+    assert ("no real difference" in text) == (not differ)
     assert f"{100 * reset:.0f}%" in text and "all 150 sentences" in text
+
+
+def test_differs_needs_more_than_noise():
+    assert not say._differs(0.49, 0.62, 37)         # 13 points on 37 sentences: within two standard errors
+    assert say._differs(0.49, 0.62, 1000) and say._differs(0.5, 0.95, 37)
+    assert not say._differs(0.95, 0.9, 10_000)       # below RESET_GAIN however many sentences
 
 
 GROWN = dict(cell_first=2.0, cell_last=200.0)

@@ -131,7 +131,7 @@ def stats(tr: StreamTrace) -> dict:
     f_start = event_locked(tr.forget, tr.stream.starts).mean(1)
     f_verb = event_locked(tr.forget, tr.stream.verbs).mean(1)
     return dict(
-        tokens=int(T), sentences=int(n), window=WINDOW,
+        tokens=int(T), sentences=int(n), quarter=int(q), window=WINDOW,
         cell_first=float(c[:tenth].mean()), cell_last=float(c[-tenth:].mean()), cell_max=float(c.max()),
         units_over_10=int((c[-tenth:].mean(0) > 10).sum()), hidden=int(c.shape[1]),
         forget_mean=float(tr.forget.mean()),

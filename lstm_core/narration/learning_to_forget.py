@@ -27,6 +27,18 @@ def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+def _in(key: str) -> str:
+    return f"In {_label(key)}, the"
+
+
+def _differs(a: float, b: float, n: int) -> bool:
+    """a and b (shares of n answers each) differ by at least RESET_GAIN and by two standard errors of a
+    difference of two such shares, so a few sentences' noise is never called a trend."""
+    p = min(max((a + b) / 2, 0.0), 1.0)
+    se = math.sqrt(2 * p * (1 - p) / max(int(n), 1))
+    return abs(a - b) >= max(RESET_GAIN, 2 * se)
+
+
 def growth(key: str, s: dict) -> str:
     """Did |c| grow along the stream?"""
     a, b, m = s["cell_first"], s["cell_last"], s["cell_max"]
@@ -34,14 +46,14 @@ def growth(key: str, s: dict) -> str:
            f"is ±1 and the unit's output no longer changes with its state.") if s["units_over_10"] else \
         f" No unit ended above |c| = {SATURATED:g}."
     if not (math.isfinite(a) and math.isfinite(b)):
-        return f"{_cap(_label(key))}'s cell state overflowed (not finite) on this stream."
+        return f"{_in(key)} cell state overflowed (not finite) on this stream."
     if a > 0 and b >= GROWTH * a:
-        return (f"{_cap(_label(key))}'s cell state grew along the stream: mean |c| was {a:.2f} over the first "
+        return (f"{_in(key)} cell state grew along the stream: mean |c| was {a:.2f} over the first "
                 f"tenth of the tokens and {b:.2f} over the last tenth (largest |c| {m:.0f})." + sat)
     if b < a / GROWTH:
-        return (f"{_cap(_label(key))}'s cell state shrank along the stream: mean |c| {a:.2f} over the first "
+        return (f"{_in(key)} cell state shrank along the stream: mean |c| {a:.2f} over the first "
                 f"tenth, {b:.2f} over the last." + sat)
-    return (f"{_cap(_label(key))}'s cell state stayed bounded: mean |c| {a:.2f} over the first tenth of the "
+    return (f"{_in(key)} cell state stayed bounded: mean |c| {a:.2f} over the first tenth of the "
             f"stream, {b:.2f} over the last (largest |c| {m:.1f})." + sat)
 
 
@@ -52,11 +64,11 @@ def forget(key: str, s: dict) -> str:
     mean, verb, start = s["forget_mean"], s["forget_min_near_verb"], s["forget_min_near_start"]
     low, where = (verb, "the target verb") if verb <= start else (start, "a sentence's first word")
     if mean - low >= DIP:
-        return (f"{_cap(_label(key))}'s forget gate, averaged over units, is {mean:.2f} over the stream and dips "
+        return (f"{_in(key)} forget gate, averaged over units, is {mean:.2f} over the stream and dips "
                 f"to {low:.2f} within {s['window']} tokens of {where} (at the verb itself {s['forget_at_verb']:.2f}, "
                 f"at a sentence's first word {s['forget_at_start']:.2f}): it lets go of the old state where one "
                 f"sentence's number stops mattering.")
-    return (f"{_cap(_label(key))}'s forget gate, averaged over units, is {mean:.2f} over the stream and does not "
+    return (f"{_in(key)} forget gate, averaged over units, is {mean:.2f} over the stream and does not "
             f"drop near the boundaries (lowest {low:.2f} within {s['window']} tokens of {where}); look at single "
             f"units in the heatmap: a mean can hide a few units that do.")
 
@@ -64,14 +76,16 @@ def forget(key: str, s: dict) -> str:
 def accuracy(key: str, s: dict) -> str:
     """Accuracy at the verbs along the stream, carrying vs resetting the state."""
     c, r, a, b = s["acc_carry"], s["acc_reset"], s["acc_carry_first"], s["acc_carry_last"]
+    n, q = s["sentences"], s["quarter"]
     level = "at chance" if c < CHANCE_BAND else "high" if c >= GOOD else "above chance"
+    moved = _differs(a, b, q)
     trend = (f"falling from {_pct(a)} in the first quarter of the stream to {_pct(b)} in the last"
-             if a - b >= RESET_GAIN else
-             f"rising from {_pct(a)} in the first quarter to {_pct(b)} in the last" if b - a >= RESET_GAIN else
+             if moved and a > b else
+             f"rising from {_pct(a)} in the first quarter to {_pct(b)} in the last" if moved else
              f"{_pct(a)} in the first quarter, {_pct(b)} in the last")
-    if r - c >= RESET_GAIN:
+    if _differs(c, r, n) and r > c:
         ctl = f"Reset at every sentence, the same weights get {_pct(r)}: the carried state is what costs it."
-    elif c - r >= RESET_GAIN:
+    elif _differs(c, r, n):
         ctl = f"Reset at every sentence, the same weights get only {_pct(r)}: it relies on the state it carries."
     else:
         ctl = f"Reset at every sentence, the same weights get {_pct(r)}: resetting makes no real difference."
