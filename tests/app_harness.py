@@ -30,6 +30,7 @@ EXPECT = {
     "vanishing-gradients": {"charts": True, "slider": True},
     "train-and-compare": {"charts": False, "slider": True},
     "number-units": {"charts": True, "slider": True},
+    "learning-to-forget": {"charts": True, "slider": True},
 }
 GOAL_PAGES = ("cell-anatomy", "gates-over-time", "vanishing-gradients")  # rerun p95 <= 100 ms
 
