@@ -44,18 +44,19 @@ st.markdown(
     "(Gers, Schmidhuber & Cummins 2000) lets the cell empty itself. Both cells here are Greff et al.'s, with "
     "peepholes, trained with one recipe: the forget gate is the only difference.")
 
-top = st.columns([2, 2, 2, 2, 1])
+top = st.columns(2)
+row = st.columns(3)
 which = bound_select("Models", list(CHOICES), "all three", "lf_models", container=top[0],
                      help="The 1997 cell trained with its state reset at every sentence is the control: can the "
                           "cell learn the task at all when its state cannot grow?")
 n = bound_slider("Sentences in the test stream", lf.MIN_SENTENCES, lf.MAX_SENTENCES, lf.DEFAULT_SENTENCES, "lf_n",
                  step=10, container=top[1], help="Fresh sentences, never seen in training (subject-verb distance "
                                                  "0 to 12, as in training). About 21 tokens a sentence.")
-pos = bound_slider("Window position (% of the stream)", 0, 100, 0, "lf_pos", container=top[2],
+pos = bound_slider("Window position (% of the stream)", 0, 100, 0, "lf_pos", container=row[0],
                    help="Where the token-by-token charts look: 0 = the stream's start, 100 = its end.")
-span = bound_slider("Window length (tokens)", 40, 600, 160, "lf_len", step=20, container=top[3])
+span = bound_slider("Window length (tokens)", 40, 600, 160, "lf_len", step=20, container=row[1])
 unit_pick = bound_select("Unit", [AUTO] + [str(u) for u in range(lf.MODELS["forget"].hidden)], AUTO, "lf_unit",
-                         container=top[4], help="The unit of the line chart. auto: the forget-gate LSTM's unit "
+                         container=row[2], help="The unit of the line chart. auto: the forget-gate LSTM's unit "
                                                 "whose forget gate dips most at the verb; the 1997 cell's "
                                                 "largest |c|.")
 url_notes_banner()
@@ -82,10 +83,9 @@ st.header("The cell state along the stream")
 plot(lff.cell_growth({k: np.abs(tr.cell).mean(1) for k, tr in traces.items()}, (lo, hi)), "growth")
 caption(f"The whole stream ({T} tokens, {stream.n_sentences} sentences), log scale. A straight rising line is a "
         "state that grows without bound; the grey band is the window of the charts below.")
-cols = st.columns(len(keys))
-for col, k in zip(cols, keys):
+for k in keys:
     plot(lff.cell_heatmap(traces[k].cell, tokens, stream.starts, lo, hi, f"|c| per unit: {lff.LABELS[k]}"),
-         f"heat_{k}", container=col)
+         f"heat_{k}")
 caption(f"Tokens {lo}–{hi - 1}; dotted lines mark where a sentence starts. Each chart has its own colour scale: "
         "read the colour bar. A unit whose |c| passes about 3 gives tanh(c) ≈ ±1: its output is stuck.")
 
@@ -93,10 +93,11 @@ st.header("The forget gate at the boundaries")
 gated = [k for k in keys if k == "forget"]
 cols = st.columns(2)
 plot(lff.forget_locked({k: lf.event_locked(traces[k].forget, stream.starts).mean(1) for k in keys},
-                       "a sentence's first word"), "f_start", container=cols[0])
+                       "a sentence start"), "f_start", container=cols[0])
 plot(lff.forget_locked({k: lf.event_locked(traces[k].forget, stream.verbs).mean(1) for k in keys},
-                       "the target verb"), "f_verb", container=cols[1])
-caption("The forget gate averaged over units and over every sentence of the stream, by distance from the event. "
+                       "the verb"), "f_verb", container=cols[1])
+caption("The forget gate averaged over units and over every sentence of the stream, by offset from the event "
+        "(0: the sentence's first word, left; the verb itself, right). "
         "The verb is where the sentence's number stops mattering (its own verb has just shown it); the new "
         "subject comes a few words after the first word. The 1997 cell's line is 1: it has no gate to lower.")
 if gated:
@@ -104,7 +105,7 @@ if gated:
     locked = lf.event_locked(tr.forget, stream.verbs)
     unit = int(np.argmin(locked.min(0) - tr.forget.mean(0))) if unit_pick == AUTO else int(unit_pick)
     cols = st.columns(2)
-    plot(lff.forget_locked_units(locked, "the target verb"), "f_units", container=cols[0])
+    plot(lff.forget_locked_units(locked, "the verb"), "f_units", container=cols[0])
     plot(lff.unit_lines(tr.cell, tr.forget, tokens, stream.starts, lo, hi, unit, "forget"), "unit_f",
          container=cols[1])
     caption(f"Left: each unit's own forget gate around the verb (a mean over units can hide the few that reset). "
