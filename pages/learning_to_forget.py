@@ -87,7 +87,7 @@ for k in keys:
     plot(lff.cell_heatmap(traces[k].cell, tokens, stream.starts, lo, hi, f"|c| per unit: {lff.LABELS[k]}"),
          f"heat_{k}")
 caption(f"Tokens {lo}–{hi - 1}; dotted lines mark where a sentence starts. Each chart has its own colour scale: "
-        "read the colour bar. A unit whose |c| passes about 3 gives tanh(c) ≈ ±1: its output is stuck.")
+        "read the colour bar. Past |c| ≈ 3, tanh(c) is beyond ±0.99: the unit's output barely moves with its state.")
 
 st.header("The forget gate at the boundaries")
 gated = [k for k in keys if k == "forget"]
