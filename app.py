@@ -60,4 +60,6 @@ if __name__ == "__main__":
         st.Page("pages/number_units.py", title="Number units", icon=":material/pin:", url_path="number-units"),
         st.Page("pages/stacked_bidirectional.py", title="Stacked and bidirectional", icon=":material/layers:",
                 url_path="stacked-and-bidirectional"),
+        st.Page("pages/learning_to_forget.py", title="Learning to forget", icon=":material/delete_sweep:",
+                url_path="learning-to-forget"),
     ]).run()

@@ -15,6 +15,19 @@ GRADIENTS = "pages/vanishing_gradients.py"
 TRAIN = "pages/train_compare.py"
 NUMBERS = "pages/number_units.py"
 STACKED = "pages/stacked_bidirectional.py"
+FORGET = "pages/learning_to_forget.py"
+
+PAGES = [     # every lesson page, in the order of the navigation: (script, label, icon, what it shows)
+    (ANATOMY, "Cell anatomy", ":material/biotech:", "One LSTM step, every number visible."),
+    (GATES, "Gates over time", ":material/traffic:", "A pretrained model reads a sentence."),
+    (GRADIENTS, "Vanishing gradients", ":material/trending_down:", "‖∂L/∂h_t‖ vs distance, LSTM vs RNN."),
+    (TRAIN, "Train and compare", ":material/fitness_center:", "Train an LSTM and an RNN on the same task."),
+    (NUMBERS, "Number units", ":material/pin:", "Units that track singular / plural."),
+    (STACKED, "Stacked and bidirectional", ":material/layers:",
+     "Which layer of a 2-layer LSTM holds the number; a backward LSTM reads the answer from later words."),
+    (FORGET, "Learning to forget", ":material/delete_sweep:",
+     "The 1997 cell without a forget gate on a stream that is never reset."),
+]
 
 begin_page()
 st.title("LSTM Lab")
@@ -66,14 +79,11 @@ with words:
     st.page_link(GRADIENTS, label="Change T, H, the init and the bias yourself", icon=":material/trending_down:")
 
 st.header("The pages")
-pages = st.columns(5)
-pages[0].page_link(ANATOMY, label="Cell anatomy", icon=":material/biotech:", help="One LSTM step, every number visible.")
-pages[1].page_link(GATES, label="Gates over time", icon=":material/traffic:", help="A pretrained model reads a sentence.")
-pages[2].page_link(GRADIENTS, label="Vanishing gradients", icon=":material/trending_down:", help="‖∂L/∂h_t‖ vs distance, LSTM vs RNN.")
-pages[3].page_link(TRAIN, label="Train and compare", icon=":material/fitness_center:", help="Train an LSTM and an RNN on the same task.")
-pages[4].page_link(NUMBERS, label="Number units", icon=":material/pin:", help="Units that track singular / plural.")
-st.page_link(STACKED, label="Stacked and bidirectional", icon=":material/layers:",
-             help="Which layer of a 2-layer LSTM holds the number; a backward LSTM reads the answer from later words.")
+cols = st.columns(3)
+for k, (script, label, icon, what) in enumerate(PAGES):
+    with cols[k % 3]:
+        st.page_link(script, label=label, icon=icon)
+        st.caption(what)
 
 st.header("Classroom presets")
 st.markdown("Each link opens a page with its settings in the URL: copy the address bar to share the exact view.")

@@ -31,6 +31,7 @@ EXPECT = {
     "train-and-compare": {"charts": False, "slider": True},
     "number-units": {"charts": True, "slider": True},
     "stacked-and-bidirectional": {"charts": True, "slider": True},
+    "learning-to-forget": {"charts": True, "slider": True},
 }
 GOAL_PAGES = ("cell-anatomy", "gates-over-time", "vanishing-gradients")  # rerun p95 <= 100 ms
 

@@ -1,0 +1,190 @@
+"""Learning to forget (Gers, Schmidhuber & Cummins 2000): the 1997 LSTM cell (no forget gate)
+against the forget-gate LSTM on a continual stream of agreement sentences, never reset.
+
+Three models, one recipe (lstm_core.training.stream_trainer; both cells are Greff et al.'s, with
+peepholes, so the forget gate is the only difference between the first two):
+    forget      "lstm_v"   the forget-gate LSTM, trained on unbroken streams
+    nfg         "lstm_nfg" the 1997 cell, trained on unbroken streams
+    nfg_reset   "lstm_nfg" the 1997 cell trained with its state reset at every sentence (the
+                           control: can the cell learn the task at all when its state cannot grow?)
+Every model is read on a long test stream by the glass core (every gate and state, float64) and
+by torch twice: carrying the state across sentences and with the state reset at each sentence.
+
+Shipped: lstm_core/precomputed/learning_to_forget_<key>_seed0.{safetensors,json} (checkpoints) and
+learning_to_forget_summary.json (the numbers of every seed). Regenerate (about 30 s a model on one
+thread):  python -m lstm_core.experiments.learning_to_forget
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lstm_core.data import stream as st
+from lstm_core.training import stream_trainer as stt
+from lstm_core.training.checkpoint import load_checkpoint, save_checkpoint
+from lstm_core.training.models import SeqModel
+
+MODELS = {
+    "forget": stt.StreamConfig(arch="lstm_v"),
+    "nfg": stt.StreamConfig(arch="lstm_nfg"),
+    "nfg_reset": stt.StreamConfig(arch="lstm_nfg", reset=True),
+}
+MODEL_LABELS = {"forget": "forget-gate LSTM", "nfg": "1997 cell (no forget gate)",
+                "nfg_reset": "1997 cell, trained with resets"}
+SEEDS = (0, 1, 2)
+TEST_SEED = 2026
+DEFAULT_SENTENCES, MIN_SENTENCES, MAX_SENTENCES = 150, 20, 400
+SUMMARY_SENTENCES = 300
+WINDOW = 8            # event-locked averages: offsets -WINDOW..WINDOW around each boundary / verb
+DIR = Path(__file__).resolve().parent.parent / "precomputed"
+SUMMARY_PATH = DIR / "learning_to_forget_summary.json"
+
+
+def checkpoint_path(key: str, seed: int = 0, root: Path | None = None) -> Path:
+    return (root or DIR) / f"learning_to_forget_{key}_seed{int(seed)}"
+
+
+def test_stream(n_sentences: int = DEFAULT_SENTENCES) -> st.Stream:
+    """The test stream: fresh sentences (rng [TEST_SEED, n]), distances as in training."""
+    n = int(n_sentences)
+    if not MIN_SENTENCES <= n <= MAX_SENTENCES:
+        raise ValueError(f"the test stream holds {MIN_SENTENCES} to {MAX_SENTENCES} sentences, got {n}")
+    cfg = MODELS["forget"]
+    return st.make_stream(np.random.default_rng([TEST_SEED, n]), n, (cfg.lo, cfg.hi))
+
+
+def load_model(key: str, seed: int = 0, root: Path | None = None) -> tuple[SeqModel, dict]:
+    """A shipped model and its metadata; ValueError if it is missing or not MODELS[key]'s recipe."""
+    if key not in MODELS:
+        raise ValueError(f"model must be one of {tuple(MODELS)}, got {key!r}")
+    model, meta = load_checkpoint(checkpoint_path(key, seed, root))
+    if stt.StreamConfig.from_checkpoint_train(meta["train"]) != replace(MODELS[key], seed=int(seed)):
+        raise ValueError(f"{checkpoint_path(key, seed, root).name} was not trained with the {key} recipe")
+    return model, meta
+
+
+@dataclass
+class StreamTrace:
+    """One model read over one test stream. cell, forget, input_gate, output_gate (T, H) from the
+    glass core; acc_carry / acc_reset (n,) bool, the answer at each sentence's verb with the state
+    carried over the whole stream / reset at each sentence."""
+    key: str
+    stream: st.Stream
+    cell: np.ndarray
+    forget: np.ndarray
+    input_gate: np.ndarray
+    output_gate: np.ndarray
+    acc_carry: np.ndarray
+    acc_reset: np.ndarray
+
+
+def trace_stream(model: SeqModel, s: st.Stream, key: str = "") -> StreamTrace:
+    """Glass-core trace (float64) of the model over the whole stream from a zero state, plus the
+    torch answers with and without reset."""
+    glass = model.glass(torch.float64)
+    with torch.no_grad():
+        x = model.embed(torch.from_numpy(s.ids)[None]).double()
+    tr = glass.trace(x)
+    return StreamTrace(key, s, tr.cell[0], tr.forget_gate[0], tr.input_gate[0], tr.output_gate[0],
+                       stt.stream_accuracy(model, s, reset=False), stt.stream_accuracy(model, s, reset=True))
+
+
+def run(key: str, n_sentences: int = DEFAULT_SENTENCES, seed: int = 0) -> StreamTrace:
+    """The page's one call: the shipped model `key` read over the test stream of n_sentences."""
+    model, _ = load_model(key, seed)
+    return trace_stream(model, test_stream(n_sentences), key)
+
+
+# ----------------------------------------------------------------------------- the quantities
+
+
+def event_locked(values: np.ndarray, events: np.ndarray, window: int = WINDOW) -> np.ndarray:
+    """(2 window + 1, H): values (T, H) averaged over the events at offsets -window..window
+    (events too near either end of the stream are left out; NaN if none is left)."""
+    T = values.shape[0]
+    ev = events[(events - window >= 0) & (events + window < T)]
+    if len(ev) == 0:
+        return np.full((2 * window + 1, values.shape[1]), np.nan)
+    idx = ev[:, None] + np.arange(-window, window + 1)[None]
+    return values[idx].mean(0)
+
+
+def binned(acc: np.ndarray, n_bins: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """(centres (k,), accuracy (k,)): accuracy over consecutive blocks of sentences."""
+    edges = np.linspace(0, len(acc), min(int(n_bins), len(acc)) + 1).astype(int)
+    centres = (edges[:-1] + edges[1:] - 1) / 2
+    return centres, np.array([acc[a:b].mean() for a, b in zip(edges[:-1], edges[1:])])
+
+
+def stats(tr: StreamTrace) -> dict:
+    """The numbers the page and the summary report, all from the trace."""
+    c = np.abs(tr.cell)
+    T, tenth = c.shape[0], max(1, c.shape[0] // 10)
+    n = len(tr.acc_carry)
+    q = max(1, n // 4)
+    f_start = event_locked(tr.forget, tr.stream.starts).mean(1)
+    f_verb = event_locked(tr.forget, tr.stream.verbs).mean(1)
+    return dict(
+        tokens=int(T), sentences=int(n), quarter=int(q), window=WINDOW,
+        cell_first=float(c[:tenth].mean()), cell_last=float(c[-tenth:].mean()), cell_max=float(c.max()),
+        units_over_10=int((c[-tenth:].mean(0) > 10).sum()), hidden=int(c.shape[1]),
+        forget_mean=float(tr.forget.mean()),
+        forget_at_start=float(f_start[WINDOW]), forget_at_verb=float(f_verb[WINDOW]),
+        forget_min_near_verb=float(np.nanmin(f_verb)), forget_min_near_start=float(np.nanmin(f_start)),
+        acc_carry=float(tr.acc_carry.mean()), acc_reset=float(tr.acc_reset.mean()),
+        acc_carry_first=float(tr.acc_carry[:q].mean()), acc_carry_last=float(tr.acc_carry[-q:].mean()),
+    )
+
+
+def load_summary(path: Path = SUMMARY_PATH) -> dict:
+    """{key: {"seeds": {seed: stats + train_seconds + final_loss}}, "recipe": ..., "command": ...}."""
+    return json.loads(Path(path).read_text())
+
+
+def seed_spread(summary: dict, key: str, name: str) -> tuple[float, float, int]:
+    """(mean, standard deviation, number of seeds) of one number over the shipped seeds."""
+    v = np.array([s[name] for s in summary[key]["seeds"].values()], dtype=np.float64)
+    return float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else 0.0, int(len(v))
+
+
+# ----------------------------------------------------------------------------- regenerate
+
+
+def regenerate(root: Path | None = None, seeds=SEEDS, keys=tuple(MODELS), log=print) -> dict:
+    """Train every model and seed, ship seed 0's checkpoints and the summary of all seeds."""
+    torch.set_num_threads(1)
+    root = root or DIR
+    s = test_stream(SUMMARY_SENTENCES)
+    summary = {"command": "python -m lstm_core.experiments.learning_to_forget",
+               "test_stream": dict(seed=TEST_SEED, sentences=SUMMARY_SENTENCES, tokens=len(s)),
+               "machine": "timings on a 2-core machine shared with other jobs, torch.set_num_threads(1)"}
+    for key in keys:
+        summary[key] = {"recipe": stt.checkpoint_train_section(MODELS[key]), "seeds": {}}
+        for seed in seeds:
+            run_ = stt.train_stream(stt.with_seed(MODELS[key], seed))
+            row = stats(trace_stream(run_.model, s, key))
+            row.update(train_seconds=round(run_.train_seconds, 2), status=run_.status,
+                       final_loss=float(run_.losses[-50:].mean()))
+            summary[key]["seeds"][str(seed)] = row
+            log(f"{key} seed {seed}: {run_.train_seconds:.1f} s, loss {row['final_loss']:.3f}, "
+                f"carry {row['acc_carry']:.3f}, reset {row['acc_reset']:.3f}, "
+                f"|c| {row['cell_first']:.2f} -> {row['cell_last']:.2f}")
+            if seed == 0:
+                save_checkpoint(checkpoint_path(key, 0, root), run_.model, stt.checkpoint_train_section(MODELS[key]),
+                                metrics=dict(test_accuracy=row["acc_carry"], n=row["sentences"]),
+                                command=summary["command"], train_seconds=round(run_.train_seconds, 2))
+    path = root / SUMMARY_PATH.name
+    path.write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+if __name__ == "__main__":
+    t0 = time.perf_counter()
+    regenerate()
+    print(f"done in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
