@@ -8,6 +8,7 @@ from lstm_core import limits
 from lstm_core.data import baselines, lexicon
 from lstm_core.experiments import distance_profile
 from lstm_core.experiments import inspection as insp
+from lstm_core.experiments import inspection_models as sources
 from lstm_core.figures import inspection as inspection_figures
 from lstm_core.figures import style
 from lstm_core.narration.distance_profile import distance_sentence
@@ -32,24 +33,19 @@ RESULT = TRAINED_RESULT
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
 UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
 MAX_CHARS = 1000                          # typed sentence
-SOURCES = {"pretrained": "shipped pretrained",
-           "curriculum": "shipped pretrained, RNN trained with half its batches short",
-           "trained": "my trained models (Train and compare)",
-           "uploaded": "uploaded checkpoint"}
 VOCAB_ROWS = 200
 KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
 
 
 @st.cache_resource(show_spinner="Loading the pretrained models…")
-def pretrained(curriculum: bool = False):
+def pretrained(names: dict):
     """arch -> (SeqModel, description): shipped checkpoints, loaded once per server."""
-    return registry.pretrained_models(registry.PRETRAINED_CURRICULUM if curriculum else None)
+    return registry.pretrained_models(names)
 
 
 @st.cache_data(show_spinner="Measuring the shipped models at each distance…")
-def distance_captions(curriculum: bool) -> str:
+def distance_captions(names: dict) -> str:
     """What each shipped model answers at distance 0..30, measured on it (cached per server)."""
-    names = registry.PRETRAINED_CURRICULUM if curriculum else registry.PRETRAINED
     return "  \n".join(distance_sentence(arch.upper(), acc, distance_profile.N)
                         for arch, acc in distance_profile.shipped_profiles(names).items())
 
@@ -76,52 +72,31 @@ st.markdown("A trained **LSTM** and a trained simple **RNN** read a sentence and
 
 # ---------------------------------------------------------------------------- models
 c1, c2 = st.columns([1, 2])
-source = bound_select("Models", list(SOURCES), "pretrained", key="models", container=c1,
-                      help="; ".join(f"{k}: {v}" for k, v in SOURCES.items()))
-try:
-    base = pretrained(source == "curriculum")
-except Exception as e:  # noqa: BLE001 - a broken install must not show a traceback
-    show_error(e, "Loading the pretrained models")
-    st.stop()
-models = {a: base[a][0] for a in ("lstm", "rnn")}
-descs = {a: base[a][1] for a in ("lstm", "rnn")}
-model_key = source if source == "curriculum" else "pretrained"
-if source == "trained":
-    res = trained_result(c1)
-    if res is None:
-        c1.info("No trained models in this session yet: train some on **Train and compare**. "
-                "Showing the shipped pretrained models.")
-    elif res.config.task != "agreement":
-        c1.info(f"Your trained models learned the '{res.config.task}' task, not sentences. "
-                "Train on 'agreement' to read them here. Showing the shipped pretrained models.")
-    else:
-        for a, (m, d) in registry.trained_models(res).items():
-            models[a], descs[a] = m, d
-        model_key = f"trained:{res.id}"
-elif source == "uploaded":
+source = bound_select("Models", list(sources.SOURCES), "pretrained", key="models", container=c1,
+                      help="; ".join(f"{k}: {v}" for k, v in sources.SOURCES.items()))
+upload = None
+if source == "uploaded":
     files = c1.file_uploader("Checkpoint: .safetensors + .json metadata (one pair per model)",
                              type=["safetensors", "json"], accept_multiple_files=True,
                              key="p2_files", max_upload_size=limits.MAX_UPLOAD_MB)
     if files:
-        blobs = [(f.name, f.getvalue()) for f in files]
-        digest = uploads.digest(blobs)
-        cache = st.session_state.setdefault(UPLOADS, {})
-        if digest not in cache:
-            cache.clear()                                    # keep one upload per session
-            cache[digest] = uploads.load_uploads(blobs)
-        loaded, problems = cache[digest]
-        for p in problems:
-            c1.error(inert(p), icon=":material/block:")
-        for a, (m, d) in loaded.items():
-            models[a], descs[a] = m, d
-        if loaded:
-            model_key = f"upload:{digest}"
+        upload = uploads.load_once([(f.name, f.getvalue()) for f in files],
+                                   st.session_state.setdefault(UPLOADS, {}))
+try:
+    got = sources.model_sources(source, trained_result=trained_result(c1) if source == "trained" else None,
+                                upload=upload, load=pretrained)
+except Exception as e:  # noqa: BLE001 - a broken install must not show a traceback
+    show_error(e, "Loading the pretrained models")
+    st.stop()
+for level, text in got.messages:
+    if level == "error":
+        c1.error(inert(text), icon=":material/block:")
     else:
-        c1.caption("Uploads stay in this session only (they cannot be part of a shared link). "
-                   "Until then: the shipped pretrained models.")
+        (c1.info if level == "info" else c1.caption)(text)
+models, descs, model_key = got.models, got.descriptions, got.key
 c1.caption("  \n".join(f"**{a.upper()}**: {inert(descs[a])}" for a in models))
-if model_key in ("pretrained", "curriculum"):
-    c1.caption(distance_captions(model_key == "curriculum"))
+if got.shipped:
+    c1.caption(distance_captions(got.shipped))
 
 # ---------------------------------------------------------------------------- sentence
 kind = bound_select("Sentence", list(KINDS), "example", key="src", container=c2, radio=True,
