@@ -328,7 +328,7 @@ if "gru" in ins.traces:
     caption("Each panel: one GRU quantity, one row per unit, one column per token. The GRU has no cell state: "
             "h_t = z_t h_(t-1) + (1 - z_t) n_t, so an update gate z near 1 keeps h (the memory), the reset gate "
             "r decides how much of h_(t-1) the candidate n sees. "
-            + ("" if focus == "gru" else "In the GRU, " + insp.describe_unit(ins, gru.top_units(1)[0], "gru")))
+            + ("" if focus == "gru" else "In the GRU: " + insp.describe_unit(ins, gru.top_units(1)[0], "gru")))
 if "rnn" in ins.traces:
     plot(inspection_figures.gate_grid(ins.traces["rnn"].arrays, ins.tokens, ["hidden"], marks=marks, cols=1,
                                       prefix="RNN ", panel_height=300), key="p2_rnn")

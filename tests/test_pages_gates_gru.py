@@ -106,7 +106,7 @@ def test_choosing_the_gru_shows_its_gates_beside_the_lstms():
     for arch in ("lstm", "rnn", "gru"):
         assert ins.verdict(arch) in shown
     assert insp.probability_story(ins) in shown
-    assert "In the GRU, " + insp.describe_unit(ins, ins.traces["gru"].top_units(1)[0], "gru") in shown
+    assert "In the GRU: " + insp.describe_unit(ins, ins.traces["gru"].top_units(1)[0], "gru") in shown
     assert len(gru["data"][0]["y"]) == ins.traces["gru"].hidden_size
     shared = open_page({"compare": ["LSTM", "RNN", "GRU"]})                    # the link opens the same view
     assert_clean(shared)
