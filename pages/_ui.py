@@ -50,6 +50,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core.experiments import comparison_runs
 from pages._text import code, inert
+from pages._url_values import check_choices
 
 _LOG = logging.getLogger("lstm_lab")
 _NOTES_KEY = "_ui_url_notes"
@@ -216,7 +217,7 @@ def bound_slider(label: str, min_value, max_value, default, key: str, step=None,
     return value
 
 
-# ----------------------------------------------------------------------------- select / toggle / text
+# ----------------------------------------------------------------------------- select / multiselect / toggle / text
 
 
 def bound_select(label: str, options, default, key: str, *, help=None, format_func=str, container=None,
@@ -265,6 +266,29 @@ def bound_toggle(label: str, default: bool, key: str, *, help=None, container=No
     where = container or st
     value = where.toggle(label, value=bool(default), key=key, help=help, bind="query-params")
     _settle(container, key, problem, str(value).lower())
+    return value
+
+
+def bound_multiselect(label: str, options, default, key: str, *, help=None, format_func=str, container=None,
+                      max_selections: int | None = None) -> list:
+    """A multiselect bound to URL parameter ``key`` (?key=A&key=B, the options' shown names). Unknown or
+    repeated URL values are dropped with a note (check_choices); when none is usable, the default is used.
+    `?key=` chooses nothing."""
+    options, default = list(options), list(default)
+    if any(d not in options for d in default):
+        raise ValueError(f"default {default!r} is not a subset of the options {options}")
+    _fit_carried_value(key, lambda v: isinstance(v, list) and all(
+        any(x is o or (type(x) is type(o) and x == o) for o in options) for x in v)
+        and (not max_selections or len(v) <= max_selections))
+    raw = _raw(key)
+    problem = None
+    if raw is not None:
+        kept, problem = check_choices(raw, [str(format_func(o)) for o in options], max_selections)
+        _seed(key, [options[i] for i in kept] if kept or raw == [""] else default, problem)
+    where = container or st
+    value = where.multiselect(label, options, default=default, key=key, help=help, format_func=format_func,
+                              max_selections=max_selections, bind="query-params")
+    _settle(container, key, problem, ", ".join(str(format_func(v)) for v in value) or "(none)")
     return value
 
 

@@ -1,6 +1,5 @@
-"""Gates over time: a trained LSTM and a trained RNN read the same sentence; every gate
-and state of the LSTM per unit and token, the RNN's hidden state, and both predictions side by
-side. One call into lstm_core.experiments.inspection (cached); figures from lstm_core.figures.inspection; a shared
+"""Gates over time: two or three trained models (LSTM, RNN, GRU; the user chooses) read the same
+sentence; every gate and state of each per unit and token, and the predictions side by side. One call into lstm_core.experiments.inspection (cached); figures from lstm_core.figures.inspection; a shared
 time cursor in a fragment so moving it reruns only the plots."""
 import streamlit as st
 
@@ -8,10 +7,11 @@ from lstm_core import limits
 from lstm_core.data import baselines, lexicon
 from lstm_core.experiments import distance_profile
 from lstm_core.experiments import inspection as insp
+from lstm_core.experiments import inspection_models as sources
 from lstm_core.figures import inspection as inspection_figures
 from lstm_core.figures import style
 from lstm_core.narration.distance_profile import distance_sentence
-from lstm_core.figures.style import ARCH_COLORS, GATE_LABELS, OKABE_ITO
+from lstm_core.figures.style import ARCH_COLORS, ARCH_LABELS, OKABE_ITO
 from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training import registry, uploads
 from lstm_core.training.trainer import TrainConfig
@@ -19,6 +19,7 @@ from pages._text import inert
 from pages._ui import (
     TRAINED_RESULT,
     begin_page,
+    bound_multiselect,
     bound_select,
     bound_slider,
     bound_text,
@@ -32,24 +33,19 @@ RESULT = TRAINED_RESULT
 PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
 UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
 MAX_CHARS = 1000                          # typed sentence
-SOURCES = {"pretrained": "shipped pretrained",
-           "curriculum": "shipped pretrained, RNN trained with half its batches short",
-           "trained": "my trained models (Train and compare)",
-           "uploaded": "uploaded checkpoint"}
 VOCAB_ROWS = 200
 KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
 
 
 @st.cache_resource(show_spinner="Loading the pretrained models…")
-def pretrained(curriculum: bool = False):
+def pretrained(names: dict):
     """arch -> (SeqModel, description): shipped checkpoints, loaded once per server."""
-    return registry.pretrained_models(registry.PRETRAINED_CURRICULUM if curriculum else None)
+    return registry.pretrained_models(names)
 
 
 @st.cache_data(show_spinner="Measuring the shipped models at each distance…")
-def distance_captions(curriculum: bool) -> str:
+def distance_captions(names: dict) -> str:
     """What each shipped model answers at distance 0..30, measured on it (cached per server)."""
-    names = registry.PRETRAINED_CURRICULUM if curriculum else registry.PRETRAINED
     return "  \n".join(distance_sentence(arch.upper(), acc, distance_profile.N)
                         for arch, acc in distance_profile.shipped_profiles(names).items())
 
@@ -69,59 +65,44 @@ def shortcut_caption(distance: int) -> str:
 
 begin_page()
 st.title("Gates over time")
-st.markdown("A trained **LSTM** and a trained simple **RNN** read a sentence and must tell whether "
-            "its verb is singular or plural: the number of the subject, which can be many words "
-            "back, behind nouns of the other number (*attractors*). Below: every gate and state "
-            "of the LSTM at every token, the RNN's hidden state, and what each model predicts.")
+st.markdown("A trained **LSTM** and a trained simple **RNN** (and, if you choose it, a **GRU**) read a "
+            "sentence and must tell whether its verb is singular or plural: the number of the subject, "
+            "which can be many words back, behind nouns of the other number (*attractors*). Below: every "
+            "gate and state of each model at every token, and what each model predicts.")
 
 # ---------------------------------------------------------------------------- models
 c1, c2 = st.columns([1, 2])
-source = bound_select("Models", list(SOURCES), "pretrained", key="models", container=c1,
-                      help="; ".join(f"{k}: {v}" for k, v in SOURCES.items()))
-try:
-    base = pretrained(source == "curriculum")
-except Exception as e:  # noqa: BLE001 - a broken install must not show a traceback
-    show_error(e, "Loading the pretrained models")
-    st.stop()
-models = {a: base[a][0] for a in ("lstm", "rnn")}
-descs = {a: base[a][1] for a in ("lstm", "rnn")}
-model_key = source if source == "curriculum" else "pretrained"
-if source == "trained":
-    res = trained_result(c1)
-    if res is None:
-        c1.info("No trained models in this session yet: train some on **Train and compare**. "
-                "Showing the shipped pretrained models.")
-    elif res.config.task != "agreement":
-        c1.info(f"Your trained models learned the '{res.config.task}' task, not sentences. "
-                "Train on 'agreement' to read them here. Showing the shipped pretrained models.")
-    else:
-        for a, (m, d) in registry.trained_models(res).items():
-            models[a], descs[a] = m, d
-        model_key = f"trained:{res.id}"
-elif source == "uploaded":
+source = bound_select("Models", list(sources.SOURCES), "pretrained", key="models", container=c1,
+                      help="; ".join(f"{k}: {v}" for k, v in sources.SOURCES.items()))
+chosen = bound_multiselect("Compare", sources.ARCHS, sources.DEFAULT_ARCHS, key="compare", container=c1,
+                           format_func=str.upper, max_selections=len(sources.ARCHS),
+                           help="Two or three of the LSTM, the simple RNN and the GRU, read side by side.")
+archs, note = sources.clean_archs(chosen)
+if note:
+    c1.info(note[0].upper() + note[1:] + ".")
+upload = None
+if source == "uploaded":
     files = c1.file_uploader("Checkpoint: .safetensors + .json metadata (one pair per model)",
                              type=["safetensors", "json"], accept_multiple_files=True,
                              key="p2_files", max_upload_size=limits.MAX_UPLOAD_MB)
     if files:
-        blobs = [(f.name, f.getvalue()) for f in files]
-        digest = uploads.digest(blobs)
-        cache = st.session_state.setdefault(UPLOADS, {})
-        if digest not in cache:
-            cache.clear()                                    # keep one upload per session
-            cache[digest] = uploads.load_uploads(blobs)
-        loaded, problems = cache[digest]
-        for p in problems:
-            c1.error(inert(p), icon=":material/block:")
-        for a, (m, d) in loaded.items():
-            models[a], descs[a] = m, d
-        if loaded:
-            model_key = f"upload:{digest}"
+        upload = uploads.load_once([(f.name, f.getvalue()) for f in files],
+                                   st.session_state.setdefault(UPLOADS, {}))
+try:
+    got = sources.model_sources(source, archs, trained_result=trained_result(c1) if source == "trained" else None,
+                                upload=upload, load=pretrained)
+except Exception as e:  # noqa: BLE001 - a broken install must not show a traceback
+    show_error(e, "Loading the pretrained models")
+    st.stop()
+for level, text in got.messages:
+    if level == "error":
+        c1.error(inert(text), icon=":material/block:")
     else:
-        c1.caption("Uploads stay in this session only (they cannot be part of a shared link). "
-                   "Until then: the shipped pretrained models.")
+        (c1.info if level == "info" else c1.caption)(text)
+models, descs, model_key = got.models, got.descriptions, got.key
 c1.caption("  \n".join(f"**{a.upper()}**: {inert(descs[a])}" for a in models))
-if model_key in ("pretrained", "curriculum"):
-    c1.caption(distance_captions(model_key == "curriculum"))
+if got.shipped:
+    c1.caption(distance_captions(got.shipped))
 
 # ---------------------------------------------------------------------------- sentence
 kind = bound_select("Sentence", list(KINDS), "example", key="src", container=c2, radio=True,
@@ -227,7 +208,12 @@ def toggle_play():
 
 
 T = len(ins.tokens)
-lstm, rnn = ins.traces["lstm"], ins.traces["rnn"]
+focus = insp.follow_arch(ins.traces)                   # the model whose units are followed
+main = ins.traces[focus]
+FOCUS, LABELS = focus.upper(), ARCH_LABELS[focus]
+LINES = {"lstm": (("cell", "c", "solid"), ("hidden", "h", "dash")),
+         "gru": (("hidden", "h", "solid"), ("update_gate", "z", "dash")),
+         "rnn": (("hidden", "h", "solid"),)}[focus]
 marks = {"subject": s.subject_pos, "attractors": s.attractor_positions}
 playing = bool(st.session_state.get(PLAY)) and T > 1
 if T > 1:
@@ -237,17 +223,18 @@ if T > 1:
 
 
 def unit_lines(units, t):
-    """c (solid) and h (dashed) of the chosen LSTM units, one colour per unit."""
+    """The followed model's LINES (LSTM: c solid, h dashed) of the chosen units, one colour per unit."""
     series, colors, dashes = {}, {}, {}
     palette = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "reddish_purple",
                                       "orange", "sky_blue", "black", "grey")]
     for k, u in enumerate(units):
-        for q, dash in (("cell", "solid"), ("hidden", "dash")):
-            name = f"unit {u} {'c' if q == 'cell' else 'h'}"
-            series[name] = lstm.arrays[q][:, u]
+        for q, short, dash in LINES:
+            name = f"unit {u} {short}"
+            series[name] = main.arrays[q][:, u]
             colors[name], dashes[name] = palette[k % len(palette)], dash
-    return inspection_figures.token_lines(series, ins.tokens, title="LSTM: c (solid) and h (dashed) of the chosen "
-                          "units", yaxis_title="value", colors=colors, dashes=dashes, cursor=t,
+    return inspection_figures.token_lines(series, ins.tokens, title=f"{FOCUS}: " + " and ".join(
+                          f"{short} ({dash.replace('dash', 'dashed')})" for _, short, dash in LINES)
+                          + " of the chosen units", yaxis_title="value", colors=colors, dashes=dashes, cursor=t,
                           marks=marks)
 
 
@@ -280,7 +267,7 @@ def time_view():
                 + " · ".join(f"{a.upper()} P(plural) = {tr.p_plural[t]:.2f}"
                              for a, tr in ins.traces.items()))
 
-    H = lstm.hidden_size
+    H = main.hidden_size
     raw = st.query_params.get_all("follow")
     if raw:
         units, note = insp.clean_units(raw, H)
@@ -293,8 +280,8 @@ def time_view():
             if isinstance(chosen, list) else []
         if kept != chosen:
             st.session_state["follow"] = kept
-    units = st.multiselect("LSTM units to follow (preselected: the two that push the final "
-                           "prediction hardest)", list(range(H)), default=lstm.top_units(2),
+    units = st.multiselect(f"{FOCUS} units to follow (preselected: the two that push the final "
+                           "prediction hardest)", list(range(H)), default=main.top_units(2),
                            key="follow", max_selections=insp.MAX_FOLLOW, bind="query-params")
 
     view = (model_key, sentence_key)
@@ -303,9 +290,10 @@ def time_view():
         if units:
             plot(figure("units", view + (tuple(units),), t, lambda: unit_lines(units, t)),
                  key="p2_units")
-            caption(" ".join(insp.describe_unit(ins, u) for u in units[:3]))
+            caption(" ".join(insp.describe_unit(ins, u, focus) for u in units[:3]))
         else:
-            st.info("Pick one or more units above to follow their c and h.")
+            st.info("Pick one or more units above to follow their "
+                    + " and ".join(short for _, short, _ in LINES) + ".")
     with right:
         plot(figure("prob", view, t, lambda: inspection_figures.token_lines(
             {a.upper(): tr.p_plural for a, tr in ins.traces.items()}, ins.tokens,
@@ -316,27 +304,37 @@ def time_view():
                 + " Look at whether each curve keeps the subject's number across the attractors.")
 
     if units:
-        rows = {GATE_LABELS[q]: [round(float(lstm.arrays[q][t, u]), 3) for u in units]
-                for q in insp.LSTM_FIELDS}
+        rows = {LABELS[q]: [round(float(main.arrays[q][t, u]), 3) for u in units]
+                for q in insp.FIELDS[focus]}
         st.table({"quantity": list(rows)} | {f"unit {u}": [rows[q][k] for q in rows]
                                              for k, u in enumerate(units)})
-        caption(f"The chosen units' exact values at the cursor (token {t}, '{ins.tokens[t]}').")
+        caption(f"The chosen {FOCUS} units' exact values at the cursor (token {t}, '{ins.tokens[t]}').")
 
 
 # The heatmap grids sit outside the cursor's fragment and carry no cursor: they are the heaviest charts to
 # redraw, and a cursor step would redraw all of them (bench/bench_browser.py: the cursor slider took p95
 # ~330 ms with them, ~140 ms without). The cursor is on the line charts above.
-plot(inspection_figures.gate_grid(lstm.arrays, ins.tokens, insp.LSTM_FIELDS, marks=marks, prefix="LSTM "),
-     key="p2_gates")
-caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in bold, attractors "
-        "in italics). Gates run from 0 (white) to 1; g, c and h are signed (orange negative, blue positive). "
-        "Look for units whose forget gate stays near 1 after the subject while their cell state holds its "
-        "value: that is the memory. Hover a cell for its exact value.")
-plot(inspection_figures.gate_grid(rnn.arrays, ins.tokens, ["hidden"], marks=marks, cols=1, prefix="RNN ",
-                                  panel_height=300), key="p2_rnn")
-caption("The RNN has only h: one row per unit. Its state is rewritten at every token by "
-        "tanh(W_ih x_t + W_hh h_(t-1) + b), with no gate to protect a value; compare how long "
-        "the pattern set at the subject survives here and in the LSTM's c panel.")
+if "lstm" in ins.traces:
+    plot(inspection_figures.gate_grid(ins.traces["lstm"].arrays, ins.tokens, insp.LSTM_FIELDS, marks=marks,
+                                      prefix="LSTM "), key="p2_gates")
+    caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in bold, attractors "
+            "in italics). Gates run from 0 (white) to 1; g, c and h are signed (orange negative, blue positive). "
+            "Look for units whose forget gate stays near 1 after the subject while their cell state holds its "
+            "value: that is the memory. Hover a cell for its exact value.")
+if "gru" in ins.traces:
+    gru = ins.traces["gru"]
+    plot(inspection_figures.gate_grid(gru.arrays, ins.tokens, insp.GRU_FIELDS, marks=marks, prefix="GRU ",
+                                      labels=ARCH_LABELS["gru"]), key="p2_gru")
+    caption("Each panel: one GRU quantity, one row per unit, one column per token. The GRU has no cell state: "
+            "h_t = z_t h_(t-1) + (1 - z_t) n_t, so an update gate z near 1 keeps h (the memory), the reset gate "
+            "r decides how much of h_(t-1) the candidate n sees. "
+            + ("" if focus == "gru" else "In the GRU: " + insp.describe_unit(ins, gru.top_units(1)[0], "gru")))
+if "rnn" in ins.traces:
+    plot(inspection_figures.gate_grid(ins.traces["rnn"].arrays, ins.tokens, ["hidden"], marks=marks, cols=1,
+                                      prefix="RNN ", panel_height=300), key="p2_rnn")
+    caption("The RNN has only h: one row per unit. Its state is rewritten at every token by "
+            "tanh(W_ih x_t + W_hh h_(t-1) + b), with no gate to protect a value; compare how long "
+            "the pattern set at the subject survives here and in the gated models' memory.")
 
 time_view()
 

@@ -1,4 +1,4 @@
-"""Train and compare — Train and compare: an LSTM and a simple RNN (GRU optional) trained on the same task,
+"""Train and compare — Train and compare: an LSTM and a simple RNN (GRU and LSTM variants optional) trained on the same task,
 data and seeds, live, then measured the same way; the verdict is a learning curve over seeds. One call into
 lstm_core.experiments.comparison_runs (the stored run for these settings, or a training that is then stored);
 the result lives in st.session_state["tc_result"], so it survives page switches and the other pages can
@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from lstm_core import limits
+from lstm_core.cells.variants import VARIANT_ARCHS, VARIANTS, spec_for_arch
 from lstm_core.data import baselines
 from lstm_core.experiments import comparison, comparison_runs
 from lstm_core.experiments.learning_curves import THRESHOLD
@@ -16,7 +17,7 @@ from lstm_core.figures import comparison as comparison_figures
 from lstm_core.narration import comparison as comparison_text
 from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.training import queue
-from pages._ui import (RUN_PARAM, TRAINED_RESULT, begin_page, bound_select, bound_slider, bound_toggle, caption, client_keys,
+from pages._ui import (RUN_PARAM, TRAINED_RESULT, begin_page, bound_multiselect, bound_select, bound_slider, bound_toggle, caption, client_keys,
                        plot, show_error, trained_result)
 
 RESULT, NOTE = TRAINED_RESULT, "tc_note"
@@ -72,8 +73,14 @@ n_seeds = bound_slider("Seeds", 1, 5, DEFAULTS.seeds, key="seeds", container=c4,
                        help="Every architecture is trained once per seed (first seed, first seed + 1, …), "
                             "one after another; the verdict reports the median and the spread.")
 with_gru = bound_toggle("Also train a GRU", False, key="gru", container=c5)
+variants = bound_multiselect(
+    "Also train LSTM variants", VARIANT_ARCHS, (), key="variants", container=c5,
+    format_func=lambda a: spec_for_arch(a).name,
+    help="The variants of Greff et al. 2017, 'LSTM: A Search Space Odyssey' (each changes one thing in the "
+         "LSTM with peepholes, V): " + "; ".join(f"{s.name}: {s.description}" for s in VARIANTS.values())
+         + ". They train through a TorchScript cell, slower than the fused LSTM (the time estimate counts it).")
 match = bound_toggle("Equal parameter count", DEFAULTS.match_params, key="match", container=c6,
-                     help="On: the RNN (and GRU) get the hidden size whose parameter count is "
+                     help="On: the RNN (and GRU, and the variants) get the hidden size whose parameter count is "
                           "closest to the LSTM's. Off: every model has the same hidden size.")
 
 mix = "uniform"
@@ -88,7 +95,7 @@ if task == "agreement":
                             "section 5; it needs more steps). The test always uses one clause at exactly d.")
 cfg = comparison.CompareConfig(task=task, distance=span, hidden=hidden, steps=steps, lr=float(lr), train_mix=mix,
                             optimizer=opt, clip=None if clip == "off" else float(clip), seed=seed,
-                            archs=("lstm", "rnn", "gru") if with_gru else ("lstm", "rnn"),
+                            archs=("lstm", "rnn") + (("gru",) if with_gru else ()) + tuple(variants),
                             match_params=match, seeds=n_seeds)
 try:
     cfg = cfg.resolved()
@@ -108,7 +115,9 @@ try:
 except ValueError as e:
     show_error(e, "Settings")
     over = True
-clicked = st.button(f"Train {' and '.join(a.upper() for a in cfg.archs)}", type="primary",
+names = [a.upper() for a in cfg.archs]
+clicked = st.button(f"Train {', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else f"Train {names[0]}",
+                    type="primary",
                     disabled=over, key="tc_train", help="One training at a time on this server.")
 slots = queue.SLOTS.state()
 if slots["running"] or slots["waiting"]:

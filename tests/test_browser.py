@@ -255,6 +255,37 @@ def test_page_in_browser(browser, server, app_page, size):
     assert not v["load"], "\n".join(v["load"])
 
 
+THREE_MODELS = "?compare=LSTM&compare=RNN&compare=GRU"     # Gates over time's issue 16 item 5 view
+
+
+@pytest.mark.parametrize("size", ["phone", "projector"])
+def test_gates_over_time_with_three_models(browser, server, size):
+    """LSTM, RNN and GRU side by side load cleanly at the small sizes, the GRU's gate grid drawn, no overflow,
+    clipping or cut title (screenshots gates-over-time-three-<size>.png; the colour-bar overlaps of the gate
+    grids are KNOWN_LAYOUT_FAILURES of the default view too)."""
+    app_page = next(p for p in PAGES if p.name == "gates-over-time")
+    spec = SIZES[size]
+    context = browser.new_context(**spec)
+    context.route("**/*", loopback_only)
+    page = context.new_page()
+    runs = RunWatcher(page)
+    shot = SCREENS / f"gates-over-time-three-{size}.png"
+    try:
+        page.goto(server.url + app_page.route + THREE_MODELS, wait_until="domcontentloaded")
+        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+        problems = load_problems(page, app_page, "loading three models", shot)
+        page.wait_for_timeout(4 * SETTLE_MS)
+        layout = layout_problems(page, f"{app_page.route}{THREE_MODELS} @ {size}")
+        n_gru = page.locator(".st-key-chart_p2_gru").count()
+        screenshot(page, shot, spec["viewport"])
+    finally:
+        context.close()
+    assert not problems, "\n".join(problems)
+    assert n_gru == 1
+    for check in ("overflow", "clipped", "title_cut"):
+        assert not layout[check], "\n".join(layout[check][:8])
+
+
 def _layout_cases():
     out = []
     for p, s in CASES:

@@ -425,8 +425,9 @@ def _fabricate(rng, task, arch, seed, budget, level):
     return r
 
 
-@pytest.mark.parametrize("case", range(60))
+@pytest.mark.parametrize("case", range(90))
 def test_verdict_claims_match_the_arrays_over_a_grid(case):
+    """Cases 60..89 add 1-3 LSTM variants (Train and compare's "Also train variants")."""
     rng = np.random.default_rng([12, case])
     task = ["agreement", "temporal", "adding", "copy"][case % 4]
     default = DEFAULT_STEPS[task]
@@ -435,6 +436,9 @@ def test_verdict_claims_match_the_arrays_over_a_grid(case):
     default_budget = default
     n = int(rng.integers(1, 6))
     archs = ("lstm", "rnn", "gru")[:int(rng.integers(1, 4))]
+    if case >= 60:
+        variants = comparison.ARCH_ORDER[3:]
+        archs += tuple(variants[k] for k in sorted(rng.choice(len(variants), int(rng.integers(1, 4)), replace=False)))
     match = bool(rng.integers(2))
     cfg = CompareConfig(task=task, seeds=n, steps=budget, archs=archs, match_params=match,
                         distance=comparison.default_span(task)).resolved()

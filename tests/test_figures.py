@@ -30,7 +30,8 @@ def test_palette_is_okabe_ito_and_distinct():
     lstm_names = ["input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden"]
     assert all(style.GATE_COLORS[n] in okabe for n in lstm_names)
     assert len({style.GATE_COLORS[n] for n in lstm_names}) == len(lstm_names), "each LSTM quantity needs its own colour"
-    assert len(set(style.ARCH_COLORS.values())) == 3 and set(style.ARCH_COLORS.values()) <= okabe
+    assert len({style.ARCH_COLORS[a] for a in ("lstm", "rnn", "gru")}) == 3 and set(style.ARCH_COLORS.values()) <= okabe
+    assert set(style.ARCH_LABELS["gru"]) >= {"reset_gate", "update_gate", "candidate", "hidden"}   # the GRU's panels
     for name in ("input_gate", "forget_gate", "output_gate", "update_gate"):
         assert style.GATE_SCALES[name][-1][1] == style.GATE_COLORS[name], f"{name} heatmap must end at its gate colour"
     assert set(style.GATE_LABELS) >= set(lstm_names) | {"reset_gate", "update_gate"}

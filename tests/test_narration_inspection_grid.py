@@ -1,8 +1,8 @@
 """Every sentence *Gates over time* writes about a result, checked against the arrays it describes over a
 sampled grid of the page's settings (issue 12 item 4): generated sentences at distance 0..100 with 0..max
 attractors and any sentence seed, typed text built from the lexicon (with and without agreeing verbs, with
-unknown words), the hand-picked examples; the shipped LSTM and RNN and the mixed-length RNN, in the pairs
-the page offers. Claims are recomputed from the traces, never from the text."""
+unknown words), the hand-picked examples; the shipped LSTM, RNN and GRU and the mixed-length RNN, in the
+sets the page offers (LSTM + RNN, the mixed-length pair, all three, RNN + GRU: the GRU's units followed). Claims are recomputed from the traces, never from the text."""
 from __future__ import annotations
 
 import re
@@ -14,6 +14,7 @@ import torch
 from lstm_core.data import grammar
 from lstm_core.data import lexicon as lx
 from lstm_core.experiments import inspection as insp
+from lstm_core.experiments import inspection_models as src
 from lstm_core.narration.baselines import NAMES, baselines_sentence
 from lstm_core.training import registry
 
@@ -24,11 +25,14 @@ N_GENERATED, N_TYPED = 160, 160
 
 @pytest.fixture(scope="module")
 def pairs():
-    """The page's model pairs: shipped LSTM + RNN, shipped LSTM + mixed-length RNN (loaded once)."""
-    base = registry.pretrained_models()
+    """The page's model sets: shipped LSTM + RNN, shipped LSTM + mixed-length RNN, LSTM + RNN + GRU,
+    RNN + GRU (loaded once)."""
+    base = registry.pretrained_models(registry.SHIPPED)
     mixed = registry.pretrained_models(registry.PRETRAINED_CURRICULUM)
     return [{"lstm": base["lstm"][0], "rnn": base["rnn"][0]},
-            {"lstm": base["lstm"][0], "rnn": mixed["rnn"][0]}]
+            {"lstm": base["lstm"][0], "rnn": mixed["rnn"][0]},
+            {a: base[a][0] for a in ("lstm", "rnn", "gru")},
+            {"rnn": mixed["rnn"][0], "gru": base["gru"][0]}]
 
 
 def _generated(n: int, seed: int = 12) -> list[tuple]:
@@ -69,9 +73,10 @@ def _typed(n: int, seed: int = 13) -> list[tuple]:
     return out
 
 
-GRID = ([(g, k % 2) for k, g in enumerate(_generated(N_GENERATED))]
-        + [(t, k % 2) for k, t in enumerate(_typed(N_TYPED))]
-        + [(("example", e), k % 2) for k, e in enumerate(insp.EXAMPLES)])
+N_SETS = 4
+GRID = ([(g, k % N_SETS) for k, g in enumerate(_generated(N_GENERATED))]
+        + [(t, k % N_SETS) for k, t in enumerate(_typed(N_TYPED))]
+        + [(("example", e), k % N_SETS) for k, e in enumerate(insp.EXAMPLES)])
 
 
 def _sentence(setting) -> insp.Sentence:
@@ -130,27 +135,29 @@ def check_story(ins: insp.Inspection) -> None:
             assert m[2] is None and float(m[1]) == pytest.approx(tr.p_plural[-1], abs=0.0051)
 
 
-def check_unit(ins: insp.Inspection, unit: int) -> None:
-    s, tr = ins.sentence, ins.traces["lstm"]
-    a, text = tr.arrays, insp.describe_unit(ins, unit)
+def check_unit(ins: insp.Inspection, unit: int, arch: str = "lstm") -> None:
+    s, tr = ins.sentence, ins.traces[arch]
+    a, text = tr.arrays, insp.describe_unit(ins, unit, arch)
     m = re.match(r"Unit (\d+) pushes the final prediction (toward plural|toward singular|neither way) "
                  r"\(([-+]\d+\.\d{2}) logit\)", text)
     assert m and int(m[1]) == unit, text
     push = float(tr.push[unit])
     assert float(m[3]) == pytest.approx(push, abs=0.0051)
     assert m[2] == ("toward plural" if push > 0 else "toward singular" if push < 0 else "neither way")
-    if s.subject_pos is None or s.subject_pos >= len(s.tokens) - 1:
-        assert "forget gate" not in text
+    if arch not in insp.MEMORY or s.subject_pos is None or s.subject_pos >= len(s.tokens) - 1:
+        assert "averages" not in text and "gate" not in text
         return
+    gate, state = {"lstm": ("forget gate", "cell state"), "gru": ("update gate", "hidden state")}[arch]
     j = s.subject_pos
-    m = re.search(r"forget gate averages (\d\.\d{2}), and its cell state goes from ([-+]\d+\.\d{2}) before the "
+    m = re.search(gate + r" averages (\d\.\d{2}), and its " + state + r" goes from ([-+]\d+\.\d{2}) before the "
                   r"subject to ([-+]\d+\.\d{2}) at it and ([-+]\d+\.\d{2}) at the last token", text)
     assert m, text
     f, before, at, last = map(float, m.groups())
-    assert f == pytest.approx(a["forget_gate"][j + 1:, unit].mean(), abs=0.0051)
-    assert before == pytest.approx(a["cell"][j - 1, unit] if j > 0 else 0.0, abs=0.0051)   # c_0 = 0
-    assert at == pytest.approx(a["cell"][j, unit], abs=0.0051)
-    assert last == pytest.approx(a["cell"][-1, unit], abs=0.0051)
+    g, c = {"lstm": ("forget_gate", "cell"), "gru": ("update_gate", "hidden")}[arch]
+    assert f == pytest.approx(a[g][j + 1:, unit].mean(), abs=0.0051)
+    assert before == pytest.approx(a[c][j - 1, unit] if j > 0 else 0.0, abs=0.0051)   # c_0 = h_0 = 0
+    assert at == pytest.approx(a[c][j, unit], abs=0.0051)
+    assert last == pytest.approx(a[c][-1, unit], abs=0.0051)
 
 
 def test_grid_covers_the_page():
@@ -171,8 +178,14 @@ def test_every_sentence_is_the_arrays(pairs, chunk):
         for arch in ins.traces:
             check_verdict(ins, arch)
         check_story(ins)
-        for u in ins.traces["lstm"].top_units(2) + [0]:
-            check_unit(ins, u)
+        focus = insp.follow_arch(ins.traces)
+        assert focus == ("lstm" if "lstm" in ins.traces else "gru")
+        for u in ins.traces[focus].top_units(2) + [0]:
+            check_unit(ins, u, focus)
+        if "gru" in ins.traces:                          # the GRU grid's caption
+            check_unit(ins, ins.traces["gru"].top_units(1)[0], "gru")
+        if "rnn" in ins.traces:                          # an ungated model: its push only
+            check_unit(ins, 0, "rnn")
 
 
 def _fake(p_last: float, push=(0.0, 0.3, -0.3)) -> insp.Inspection:
@@ -189,6 +202,11 @@ def _fake(p_last: float, push=(0.0, 0.3, -0.3)) -> insp.Inspection:
 @pytest.mark.parametrize("p_last", [0.5, 0.5004, 0.5996, 0.6, 0.6004, 0.4004, 0.3996, 0.99])
 def test_coin_flip_remark_matches_the_printed_probability(p_last):
     check_verdict(_fake(p_last), "lstm")
+
+
+def test_the_page_offers_every_set_the_grid_checks(pairs):
+    assert [tuple(p) for p in pairs] == [src.DEFAULT_ARCHS, src.DEFAULT_ARCHS, src.ARCHS, ("rnn", "gru")]
+    assert all(p["gru"].arch == "gru" for p in pairs if "gru" in p)
 
 
 def test_a_unit_with_no_push_pushes_neither_way():

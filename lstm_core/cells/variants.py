@@ -74,6 +74,13 @@ class VariantSpec:
     def peepholes(self) -> Tuple[str, ...]:
         return tuple("p_" + k for k in self.recurrent_gates) if self.peephole else ()
 
+    def n_params(self, input_size: int, hidden_size: int) -> int:
+        """Parameters of the VariantLSTM: weights and both biases of every present row block, the
+        peepholes and (FGR) the gate-recurrence matrix."""
+        G, S, H = len(self.rows), len(self.recurrent_gates), int(hidden_size)
+        return (G * H * (int(input_size) + H + 2) + len(self.peepholes) * H
+                + ((S * H) ** 2 if self.full_recurrence else 0))
+
     @property
     def is_torch_lstm(self) -> bool:
         """True when the equations are exactly torch.nn.LSTM's."""

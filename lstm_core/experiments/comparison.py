@@ -1,4 +1,5 @@
-"""*Train and compare*'s single call: train an LSTM and an RNN (GRU optional) on the same task and data,
+"""*Train and compare*'s single call: train an LSTM and an RNN (GRU and LSTM variants optional) on the same
+task and data,
 over several seeds (each seed: the same data stream for every architecture), then measure them the same way.
 
     res = run_comparison(CompareConfig(task="agreement", seeds=3), progress=print)
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from lstm_core import limits, malloc
+from lstm_core.cells.variants import VARIANT_ARCHS, spec_for_arch
 from lstm_core.data import lexicon as lx
 from lstm_core.data import sequences
 from lstm_core.experiments import learning_curves
@@ -53,7 +55,10 @@ SPAN_MIN = {"agreement": 1, "adding": 2, "copy": 1, "temporal": 10}
 # a model at least this good has nothing left to learn that could change the comparison
 SOLVED = {"accuracy": 0.98, "mse": 0.01}
 CHANCE = {"agreement": 0.5, "copy": 1 / 8, "temporal": 0.25, "adding": sequences.ADDING_BASELINE_MSE}
-ARCH_ORDER = ("lstm", "rnn", "gru")
+ARCH_ORDER = ("lstm", "rnn", "gru") + VARIANT_ARCHS     # + the LSTM variants of Greff et al. 2017
+# training a variant (TorchScript time loop, lstm_core.cells.variant_kernels) costs 0.79-1.84x the fused
+# LSTM at hidden 32 (bench/bench_variants.py, README); the estimate takes 2x, erring high
+VARIANT_SLOWDOWN = 2.0
 MAX_SEEDS = 10
 
 
@@ -64,8 +69,8 @@ MAX_SEEDS = 10
 class CompareConfig:
     """One comparison. distance: agreement -> subject-verb distance (training mixes
     0..distance, testing uses exactly distance); adding / temporal -> sequence length; copy ->
-    blanks. match_params (default): give the RNN / GRU the hidden size whose parameter count is
-    closest to the LSTM's (otherwise every model has `hidden` units: equal hidden size). seeds:
+    blanks. archs: any of ARCH_ORDER (LSTM, RNN, GRU and the LSTM variants). match_params (default):
+    give the RNN / GRU / variants the hidden size whose parameter count is closest to the LSTM's (otherwise every model has `hidden` units: equal hidden size). seeds:
     seeds seed, seed + 1, ... are trained one after another; grad_every: the CLI's, so the first
     seed's LSTM (and, at equal hidden size, every model) is bit for bit the CLI's run."""
     task: str = "agreement"
@@ -135,7 +140,18 @@ def param_count(arch: str, task: str, hidden: int, embed_dim: int = 32) -> int:
                          "copy": (10, 9, "ids"), "temporal": (len(sequences.TEMPORAL_SYMBOLS), 4, "ids")}[task]
     I = embed_dim if kind == "ids" else n_in
     H = int(hidden)
-    return (n_in * embed_dim if kind == "ids" else 0) + _GATES[arch] * H * (I + H + 2) + (H + 1) * n_out
+    recurrent = (spec_for_arch(arch).n_params(I, H) if arch in VARIANT_ARCHS
+                 else _GATES[arch] * H * (I + H + 2))
+    return (n_in * embed_dim if kind == "ids" else 0) + recurrent + (H + 1) * n_out
+
+
+def _cost(arch: str, H: int) -> tuple[float, float]:
+    """(gate blocks G of the time estimate, slowdown vs a fused module) of arch at hidden size H."""
+    if arch not in VARIANT_ARCHS:
+        return _GATES[arch], 1.0
+    spec = spec_for_arch(arch)
+    S = len(spec.recurrent_gates) if spec.full_recurrence else 0
+    return len(spec.rows) + S * S, VARIANT_SLOWDOWN
 
 
 def default_span(task: str) -> int:
@@ -162,8 +178,9 @@ def pretrained_note() -> str:
 def estimate_seconds(cfg: CompareConfig) -> float:
     """Rough wall time of run_comparison on one core of this class of machine (fitted to
     measured step times, erring high): per step 3 ms + T_eff * (0.1 ms + 1e-5 ms * (G+1) * H^2)
-    with G gate blocks and T_eff the mean sequence length, times the seeds; plus each seed's test
-    and the first seed's distance sweep (which dominate at long distances).
+    with G gate blocks (FGR: + its S x S gate-recurrence blocks) and T_eff the mean sequence length,
+    times the seeds; plus each seed's test and the first seed's distance sweep (which dominate at long
+    distances). A variant's steps, test and sweep count VARIANT_SLOWDOWN times.
     bench/bench_estimate.py prints estimate vs measured."""
     c = cfg.resolved()
     T_eff = {"agreement": c.distance / 2 + 15, "adding": c.distance, "temporal": c.distance,
@@ -179,9 +196,10 @@ def estimate_seconds(cfg: CompareConfig) -> float:
     total = 1.5 if c.task == "agreement" else 0.0      # the training pool, built once per process
     for arch in c.archs:
         H = c.hidden_for(arch)
-        per_step = 3 + gen + T_eff * (0.1 + 1e-5 * (_GATES[arch] + 1) * H * H)   # ms, batch 64
+        G, slow = _cost(arch, H)
+        per_step = slow * (3 + gen + T_eff * (0.1 + 1e-5 * (G + 1) * H * H))   # ms, batch 64
         total += c.seeds * (c.steps * per_step * c.batch / 64 / 1000 + 0.5)
-        total += tokens * (3.5 + 1.5e-5 * (_GATES[arch] + 1) * H * H) / 1e6
+        total += slow * tokens * (3.5 + 1.5e-5 * (G + 1) * H * H) / 1e6
     return total
 
 

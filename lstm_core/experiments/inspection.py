@@ -26,6 +26,12 @@ MAX_DISTANCE = 100       # subject-verb distance slider's cap on Gates over time
 MAX_FOLLOW = 8           # LSTM units followed at once on Gates over time
 LSTM_FIELDS = ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")
 GRU_FIELDS = ("reset_gate", "update_gate", "candidate", "hidden")
+FIELDS = {"lstm": LSTM_FIELDS, "rnn": ("hidden",), "gru": GRU_FIELDS}   # every array traced, per arch
+# the gate that keeps a unit's memory (near 1: keep) and the state it keeps, per gated arch:
+# LSTM c_t = f_t c_(t-1) + i_t g_t; GRU h_t = z_t h_(t-1) + (1 - z_t) n_t
+MEMORY = {"lstm": ("forget_gate", "cell"), "gru": ("update_gate", "hidden")}
+_WORDS = {"forget_gate": "forget gate", "update_gate": "update gate", "cell": "cell state",
+          "hidden": "hidden state"}
 NUMBER = {lx.SINGULAR: "singular", lx.PLURAL: "plural"}
 
 # hand-picked sentences (every sentence of the first grammar's list is kept, so shared links
@@ -286,7 +292,7 @@ def trace_model(model, ids, source: str = "") -> ArchTrace:
     x = model.embed(torch.as_tensor(list(ids), dtype=torch.long))        # (1, T, I)
     cell = model.glass()
     tr = cell.trace(x.to(cell.dtype))
-    names = {"lstm": LSTM_FIELDS, "gru": GRU_FIELDS}.get(model.arch, ("hidden",))
+    names = FIELDS.get(model.arch, ("hidden",))
     arrays = {n: np.asarray(getattr(tr, n)[0], dtype=np.float32) for n in names}
     h = torch.from_numpy(arrays["hidden"]).to(model.readout.weight.dtype)  # (T, H)
     logits = model.readout(h)                                            # (T, 2)
@@ -327,22 +333,30 @@ def probability_story(ins: Inspection) -> str:
     return "P(plural): " + "; ".join(parts) + "."
 
 
+def follow_arch(archs) -> str:
+    """The model whose units the page follows: the LSTM if chosen, else the GRU, else the first."""
+    archs = list(archs)
+    return next((a for a in ("lstm", "gru") if a in archs), archs[0])
+
+
 def describe_unit(ins: Inspection, unit: int, arch: str = "lstm") -> str:
-    """One sentence about an LSTM unit, every number read off the trace: its push on the
-    final prediction, its mean forget gate after the subject and its cell state just before
-    the subject and at the last token."""
+    """One sentence about a unit of `arch`, every number read off the trace: its push on the final
+    prediction and, for a gated arch (MEMORY), the mean of its keeping gate after the subject (LSTM
+    forget gate, GRU update gate) and the state it keeps (LSTM c, GRU h) just before the subject, at
+    it and at the last token."""
     tr, s = ins.traces[arch], ins.sentence
     a = tr.arrays
     push = float(tr.push[unit])
     toward = "toward plural" if push > 0 else "toward singular" if push < 0 else "neither way"
     text = f"Unit {unit} pushes the final prediction {toward} ({push:+.2f} logit)"
-    if "forget_gate" in a and s.subject_pos is not None and s.subject_pos < len(s.tokens) - 1:
+    if arch in MEMORY and s.subject_pos is not None and s.subject_pos < len(s.tokens) - 1:
+        gate, state = MEMORY[arch]
         j = s.subject_pos
-        f_after = float(a["forget_gate"][j + 1:, unit].mean())
-        c_before = float(a["cell"][j - 1, unit]) if j > 0 else 0.0
-        text += (f"; after the subject its forget gate averages {f_after:.2f}, and its cell "
-                 f"state goes from {c_before:+.2f} before the subject to "
-                 f"{float(a['cell'][j, unit]):+.2f} at it and {float(a['cell'][-1, unit]):+.2f} "
+        g_after = float(a[gate][j + 1:, unit].mean())
+        before = float(a[state][j - 1, unit]) if j > 0 else 0.0
+        text += (f"; after the subject its {_WORDS[gate]} averages {g_after:.2f}, and its "
+                 f"{_WORDS[state]} goes from {before:+.2f} before the subject to "
+                 f"{float(a[state][j, unit]):+.2f} at it and {float(a[state][-1, unit]):+.2f} "
                  "at the last token")
     return text + "."
 

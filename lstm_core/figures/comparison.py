@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 
 from lstm_core.figures.style import (
     ARCH_COLORS,
+    ARCH_DASHES,
     CURSOR_LINE,
     FONT,
     LEGEND_BELOW,
@@ -31,13 +32,13 @@ def training_curves(curves: dict, *, loss_title: str = "training loss (log scale
         color = ARCH_COLORS.get(arch, OKABE_ITO["black"])
         loss = np.asarray(loss, dtype=np.float64)
         data.append(dict(type="scatter", x=np.asarray(steps), y=np.where(np.isfinite(loss) & (loss > 0), loss, np.nan) if log_loss else loss,
-                         name=arch.upper(), legendgroup=arch, mode="lines", line=dict(color=color, width=2),
+                         name=arch.upper(), legendgroup=arch, mode="lines", line=dict(color=color, width=2, dash=ARCH_DASHES.get(arch, "solid")),
                          xaxis="x", yaxis="y",
                          hovertemplate=f"{arch.upper()} step %{{x}}<br>loss %{{y:.4g}}<extra></extra>"))
         if acc is not None:
             data.append(dict(type="scatter", x=np.asarray(steps), y=f32(acc), name=arch.upper(),
                              legendgroup=arch, showlegend=False, mode="lines",
-                             line=dict(color=color, width=2), xaxis="x2", yaxis="y2",
+                             line=dict(color=color, width=2, dash=ARCH_DASHES.get(arch, "solid")), xaxis="x2", yaxis="y2",
                              hovertemplate=f"{arch.upper()} step %{{x}}<br>accuracy %{{y:.3f}}"
                                            "<extra></extra>"))
     layout = dict(font=FONT, margin=_MARGIN, height=height, legend=LEGEND_BELOW,
@@ -109,7 +110,8 @@ def metric_vs_distance(sweeps: dict, *, metric: str = "accuracy", chance: float 
     for arch, (x, y) in sweeps.items():
         data.append(dict(type="scatter", x=np.asarray(x), y=np.asarray(y, dtype=np.float64),
                          name=arch.upper(), mode="lines+markers",
-                         line=dict(color=ARCH_COLORS.get(arch, OKABE_ITO["black"]), width=2.5),
+                         line=dict(color=ARCH_COLORS.get(arch, OKABE_ITO["black"]), width=2.5,
+                                   dash=ARCH_DASHES.get(arch, "solid")),
                          hovertemplate=f"{arch.upper()} at %{{x}}: %{{y:.3g}}<extra></extra>"))
     shapes, notes = [], []
     if chance is not None:
@@ -149,7 +151,7 @@ def learning_curves(curves: dict, *, metric: str = "accuracy", threshold: float 
                          hoverinfo="skip"))
         data.append(dict(type="scatter", x=x, y=f32(med), mode="lines", legendgroup=arch,
                          name=f"{arch.upper()} median" if n > 1 else arch.upper(),
-                         line=dict(color=color, width=2.5),
+                         line=dict(color=color, width=2.5, dash=ARCH_DASHES.get(arch, "solid")),
                          hovertemplate=f"{arch.upper()} step %{{x}}<br>median %{{y:.3g}}<extra></extra>"))
     shapes, notes = [], []
     for level, dash, text in ((threshold, "dash", "threshold"), (chance, "dot", "chance")):

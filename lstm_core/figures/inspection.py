@@ -24,11 +24,11 @@ _MARGIN = dict(l=60, r=30, t=70, b=50)
 
 def gate_grid(arrays: dict, tokens, names, *, cursor: int | None = None, units=None,
               marks: dict | None = None, cols: int = 2, title: str = "", panel_height: int = 260,
-              prefix: str = "") -> go.Figure:
+              prefix: str = "", labels: dict | None = None) -> go.Figure:
     """Heatmaps unit × token of several quantities of one model, in a grid (`cols` columns).
     arrays {name: (T, H)}; names: which to draw, in order; units: row indices to show (None =
     all); cursor: time index of the shared dashed cursor line; prefix: e.g. "LSTM " for
-    panel titles."""
+    panel titles; labels: name -> panel label (default style.GATE_LABELS, e.g. ARCH_LABELS["gru"])."""
     tokens = [str(t) for t in tokens]
     names = list(names)
     n = len(names)
@@ -49,7 +49,7 @@ def gate_grid(arrays: dict, tokens, names, *, cursor: int | None = None, units=N
         x0 = c * (w + gx)
         top = 1 - r * (h + gy)
         zmin, zmax = zrange(name, z)
-        label = GATE_LABELS.get(name, name)
+        label = (labels or GATE_LABELS).get(name, name)
         data.append(dict(
             type="heatmap", z=z, x=xlabels, y=[str(u) for u in rows_idx],
             xaxis="x" + ax, yaxis="y" + ax, zmin=zmin, zmax=zmax,

@@ -4,8 +4,8 @@ One colour-blind-safe palette (Okabe & Ito 2008) everywhere:
 
     GATE_COLORS[name]   name in input_gate, forget_gate, candidate, output_gate, cell, hidden,
                         reset_gate, update_gate (GRU)
-    ARCH_COLORS[kind]   kind in lstm, rnn, gru
-    GATE_LABELS[name]   short math label, e.g. "f (forget gate)"
+    ARCH_COLORS[kind]   kind in lstm, rnn, gru and the LSTM variants (ARCH_DASHES[kind]: their line dash)
+    GATE_LABELS[name]   short math label, e.g. "f (forget gate)"; ARCH_LABELS[kind] the labels per arch
     GATE_SCALES[name]   a sequential / diverging colourscale for heatmaps of that quantity
 
 One time axis: numeric positions 0..T-1 (repeated tokens stay distinct, a cursor can sit on them) with the
@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas  # noqa: F401 - see below
 import plotly.graph_objects as go
+
+from lstm_core.cells.variants import VARIANT_ARCHS
 
 # plotly imports pandas lazily and trusts sys.modules: on a cold server two sessions building
 # their first figure at once let one of them see a half-imported pandas ("partially initialized
@@ -56,6 +58,11 @@ ARCH_COLORS = {
     "rnn": OKABE_ITO["vermillion"],
     "gru": OKABE_ITO["bluish_green"],
 }
+# the LSTM variants (Greff et al.): the other Okabe-Ito colours (not yellow: too light for a line), drawn
+# dashed, then dotted once the colours repeat; the LSTM, RNN and GRU are solid
+_VARIANT_COLORS = ("orange", "sky_blue", "reddish_purple", "black", "grey")
+ARCH_COLORS.update({a: OKABE_ITO[_VARIANT_COLORS[k % 5]] for k, a in enumerate(VARIANT_ARCHS)})
+ARCH_DASHES = {a: ("dash", "dot")[k // 5 % 2] for k, a in enumerate(VARIANT_ARCHS)}
 
 GATE_LABELS = {
     "input_gate": "i (input gate)",
@@ -67,6 +74,8 @@ GATE_LABELS = {
     "reset_gate": "r (reset gate)",
     "update_gate": "z (update gate)",
 }
+# labels per architecture: the GRU's candidate is n_t (torch's name), everything else is shared
+ARCH_LABELS = {"lstm": GATE_LABELS, "rnn": GATE_LABELS, "gru": {**GATE_LABELS, "candidate": "n (candidate)"}}
 
 
 def _sequential(color: str) -> list:

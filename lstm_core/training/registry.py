@@ -21,6 +21,9 @@ PRETRAINED = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn"}   # name
 # the same LSTM beside an RNN trained on a fixed mix (half the batches at distance 0..5), under
 # which the measured tanh RNN gets well above chance at distance 30 (see pretrained/README.md): the comparison must show that too
 PRETRAINED_CURRICULUM = {"lstm": "agreement_d30_lstm", "rnn": "agreement_d30_rnn_curriculum"}
+# every shipped agreement model by architecture (Gates over time can add the GRU to either table above)
+SHIPPED = {**PRETRAINED, "gru": "agreement_d30_gru"}
+INSPECTABLE = tuple(SHIPPED)   # the architectures a trained result or an upload can show on Gates over time
 _LOADER = None   # tests / scratch scripts may set a callable name -> (model, meta)
 
 
@@ -72,7 +75,7 @@ def trained_models(res) -> dict:
         raise ValueError(f"the trained models learned '{res.config.task}', not agreement")
     out = {}
     for arch, r in res.runs.items():
-        if arch in ("lstm", "rnn"):
+        if arch in INSPECTABLE:
             meta = dict(train=dict(task="agreement", distance=r.config.distance),
                         model=dict(hidden=r.config.hidden), metrics=r.test)
             note = "" if r.status == "ok" else f" ({r.status})"

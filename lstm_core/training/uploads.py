@@ -1,12 +1,12 @@
 """Checkpoints uploaded by a user: pair NAME.safetensors with NAME.json, validate both (never unpickle),
-keep the agreement LSTM and RNN, and say why every other file was not used."""
+keep the agreement LSTM, RNN and GRU, and say why every other file was not used."""
 from __future__ import annotations
 
 import hashlib
 
 from lstm_core import limits
 from lstm_core.training import checkpoint
-from lstm_core.training.registry import check_agreement_model, describe
+from lstm_core.training.registry import INSPECTABLE, check_agreement_model, describe
 from lstm_core.training.trainer import evaluate
 
 UPLOAD_TEST_N, UPLOAD_TEST_SEED = 200, 7919   # fresh sentences an upload is re-measured on
@@ -52,9 +52,9 @@ def load_uploads(files) -> tuple[dict, list[str]]:
         except ValueError as e:
             problems.append(f"{stem}: rejected: {e}")
             continue
-        if model.arch not in ("lstm", "rnn"):
-            problems.append(f"{stem}: a {model.arch.upper()}; this page compares an LSTM "
-                            "with an RNN, so it was not used")
+        if model.arch not in INSPECTABLE:
+            problems.append(f"{stem}: a {model.arch.upper()}; this page compares "
+                            f"{', '.join(a.upper() for a in INSPECTABLE)}, so it was not used")
             continue
         if model.arch in loaded:
             problems.append(f"{stem}: a second {model.arch.upper()} checkpoint; the first one "
@@ -68,3 +68,14 @@ def load_uploads(files) -> tuple[dict, list[str]]:
 def digest(files) -> str:
     """A short name for a set of uploaded files [(file name, bytes)]: the same files, the same name."""
     return hashlib.sha256(b"".join(n.encode() + b"\0" + hashlib.sha256(b).digest() for n, b in files)).hexdigest()[:16]
+
+
+def load_once(files, cache: dict) -> tuple[str, dict, list[str]]:
+    """(digest, loaded, problems) of load_uploads(files), through `cache` (a dict the caller keeps per
+    session): the same files are loaded and measured once; a new set replaces the old (one kept)."""
+    key = digest(files)
+    if key not in cache:
+        cache.clear()
+        cache[key] = load_uploads(files)
+    loaded, problems = cache[key]
+    return key, loaded, problems
