@@ -44,15 +44,24 @@ def test_variants_are_parameter_matched_and_ordered_after_the_base_models():
         CompareConfig(archs=("lstm", "lstm_xyz")).resolved()
 
 
-def test_the_estimate_counts_a_variant_at_its_slowdown():
+def test_the_estimate_costs_each_variant_by_its_own_measured_fit():
+    """Every variant has fitted step costs of its own (bench_estimate.py --fit measures the TorchScript loop);
+    the estimate of a run is the sum of its archs' parts, so adding a variant adds what the cost model says."""
+    from lstm_core.training import cost
     base = dict(match_params=False, hidden=32, seeds=2, steps=400)
-    pool = comparison.estimate_seconds(CompareConfig(archs=("lstm",), **base)) - \
-        (comparison.estimate_seconds(CompareConfig(archs=("lstm", "rnn"), **base))
-         - comparison.estimate_seconds(CompareConfig(archs=("rnn",), **base)))          # the shared pool build
-    lstm = comparison.estimate_seconds(CompareConfig(archs=("lstm",), **base)) - pool
-    np_ = comparison.estimate_seconds(CompareConfig(archs=("lstm_np",), **base)) - pool
-    seeds_overhead = 2 * 0.5
-    assert np_ - seeds_overhead == pytest.approx(comparison.VARIANT_SLOWDOWN * (lstm - seeds_overhead), rel=1e-9)
+    for arch in VARIANT_ARCHS:
+        assert any(k.startswith(f"arch:{arch}:") for k in cost.fitted()["step"]), arch
+        alone = comparison.estimate_seconds(CompareConfig(archs=("lstm",), **base))
+        both = comparison.estimate_seconds(CompareConfig(archs=("lstm", arch), **base))
+        c = CompareConfig(archs=(arch,), **base).resolved()
+        T_train, T_test = cost.train_length("agreement", 30), cost.span_length("agreement", 30)
+        own = c.seeds * (cost.unit_seconds("run", "agreement", arch, 0, 32)
+                         + c.steps * cost.unit_seconds("step", "agreement", arch, T_train, 32)
+                         + (1 + c.steps // c.grad_every) * cost.unit_seconds("probe", "agreement", arch, T_test, 32)
+                         + c.test_size * cost.unit_seconds("example", "agreement", arch, T_test, 32))
+        own += sum(c.test_size * cost.unit_seconds("example", "agreement", arch, cost.span_length("agreement", x), 32)
+                   for x in comparison.span_grid("agreement", 30))
+        assert both - alone == pytest.approx(own, rel=1e-9), arch
     every = CompareConfig(archs=comparison.ARCH_ORDER)
     assert comparison.estimate_seconds(every) > comparison.MAX_TRAIN_SECONDS       # the cap refuses it
     with pytest.raises(ValueError, match="over this server's limit"):

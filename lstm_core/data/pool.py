@@ -17,6 +17,7 @@ from lstm_core.data import grammar
 POOL_SENTENCES = 32768      # sentences per pool, spread evenly over its distances
 MIN_PER_DISTANCE = 256
 POOL_SEED = 20261130
+_BUILT: set = set()         # (lo, hi) ranges built in this process (for the time estimate)
 
 
 @functools.lru_cache(maxsize=4)
@@ -27,14 +28,26 @@ def training_pool(lo: int, hi: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]
     lo, hi = int(lo), int(hi)
     if not 0 <= lo <= hi:
         raise ValueError(f"distance range ({lo}, {hi}) is empty or negative")
-    m = max(MIN_PER_DISTANCE, POOL_SENTENCES // (hi - lo + 1))
+    m = sentences_per_distance(lo, hi)
     out = []
     for d in range(lo, hi + 1):
         x, y, _ = grammar.agreement_batch(np.random.default_rng([POOL_SEED, d]), m, d)
         x.setflags(write=False)
         y.setflags(write=False)
         out.append((x, y))
+    _BUILT.add((lo, hi))
     return tuple(out)
+
+
+def sentences_per_distance(lo: int, hi: int) -> int:
+    """Sentences per distance in training_pool(lo, hi)."""
+    return max(MIN_PER_DISTANCE, POOL_SENTENCES // (int(hi) - int(lo) + 1))
+
+
+def is_built(lo: int, hi: int) -> bool:
+    """Has this process built training_pool(lo, hi)? (Kept after the cache evicts it: an
+    estimate that errs low by one rebuild, after more than four distance ranges.)"""
+    return (int(lo), int(hi)) in _BUILT
 
 
 def pool_batch(rng: np.random.Generator, n: int, distance: int, lo: int, hi: int,

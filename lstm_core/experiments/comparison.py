@@ -27,9 +27,9 @@ import numpy as np
 from lstm_core import limits, malloc
 from lstm_core.cells.variants import VARIANT_ARCHS, spec_for_arch
 from lstm_core.data import lexicon as lx
-from lstm_core.data import sequences
+from lstm_core.data import pool, sequences
 from lstm_core.experiments import learning_curves
-from lstm_core.training import checkpoint
+from lstm_core.training import checkpoint, cost
 from lstm_core.training.queue import QUEUE_TIMEOUT, SLOTS, TrainingSlots
 from lstm_core.training.trainer import DEFAULT_STEPS, TrainConfig, evaluate, train
 
@@ -56,9 +56,6 @@ SPAN_MIN = {"agreement": 1, "adding": 2, "copy": 1, "temporal": 10}
 SOLVED = {"accuracy": 0.98, "mse": 0.01}
 CHANCE = {"agreement": 0.5, "copy": 1 / 8, "temporal": 0.25, "adding": sequences.ADDING_BASELINE_MSE}
 ARCH_ORDER = ("lstm", "rnn", "gru") + VARIANT_ARCHS     # + the LSTM variants of Greff et al. 2017
-# training a variant (TorchScript time loop, lstm_core.cells.variant_kernels) costs 0.79-1.84x the fused
-# LSTM at hidden 32 (bench/bench_variants.py, README); the estimate takes 2x, erring high
-VARIANT_SLOWDOWN = 2.0
 MAX_SEEDS = 10
 
 
@@ -145,15 +142,6 @@ def param_count(arch: str, task: str, hidden: int, embed_dim: int = 32) -> int:
     return (n_in * embed_dim if kind == "ids" else 0) + recurrent + (H + 1) * n_out
 
 
-def _cost(arch: str, H: int) -> tuple[float, float]:
-    """(gate blocks G of the time estimate, slowdown vs a fused module) of arch at hidden size H."""
-    if arch not in VARIANT_ARCHS:
-        return _GATES[arch], 1.0
-    spec = spec_for_arch(arch)
-    S = len(spec.recurrent_gates) if spec.full_recurrence else 0
-    return len(spec.rows) + S * S, VARIANT_SLOWDOWN
-
-
 def default_span(task: str) -> int:
     """The page's default distance / length for a task: the CLI's."""
     return TrainConfig.distance if task == "agreement" else TrainConfig.length
@@ -176,30 +164,23 @@ def pretrained_note() -> str:
 
 
 def estimate_seconds(cfg: CompareConfig) -> float:
-    """Rough wall time of run_comparison on one core of this class of machine (fitted to
-    measured step times, erring high): per step 3 ms + T_eff * (0.1 ms + 1e-5 ms * (G+1) * H^2)
-    with G gate blocks (FGR: + its S x S gate-recurrence blocks) and T_eff the mean sequence length,
-    times the seeds; plus each seed's test and the first seed's distance sweep (which dominate at long
-    distances). A variant's steps, test and sweep count VARIANT_SLOWDOWN times.
-    bench/bench_estimate.py prints estimate vs measured."""
+    """Wall time of run_comparison on one core of this class of machine, from the measured cost
+    model of lstm_core.training.cost: every seed's runs (fixed cost, steps, gradient probes, test)
+    plus the first seed's distance sweep, plus the agreement training pool when this process has
+    not built it yet. bench/bench_estimate.py prints estimate vs measured."""
     c = cfg.resolved()
-    T_eff = {"agreement": c.distance / 2 + 15, "adding": c.distance, "temporal": c.distance,
-             "copy": c.distance + 20}[c.task]
-    # agreement: batches come from a cached sentence pool (lstm_core.data.pool, ~1.5 s to build
-    # once per process); fresh sentences only for the test and the sweep
-    gen = 0.02 * T_eff if c.task == "agreement" else 0.0
-    length = {"agreement": lambda x: x + 15, "copy": lambda x: x + 20}.get(c.task, lambda x: x)
-    # the test and the distance sweep afterwards (forward only, test_size examples per distance):
-    # measured ~3.5 us per example-token + 1.5e-5 us * (G+1) * H^2 (bench/bench_estimate.py)
-    tokens = c.test_size * (c.seeds * length(c.distance)
-                            + sum(length(x) for x in span_grid(c.task, c.distance)))
-    total = 1.5 if c.task == "agreement" else 0.0      # the training pool, built once per process
+    T_train, T_test = cost.train_length(c.task, c.distance), cost.span_length(c.task, c.distance)
+    total = 0.0
+    if c.task == "agreement" and not pool.is_built(0, c.distance):
+        total += cost.pool_tokens(0, c.distance) * cost.unit_seconds("pool", c.task, "lstm", 0, 0)
     for arch in c.archs:
         H = c.hidden_for(arch)
-        G, slow = _cost(arch, H)
-        per_step = slow * (3 + gen + T_eff * (0.1 + 1e-5 * (G + 1) * H * H))   # ms, batch 64
-        total += c.seeds * (c.steps * per_step * c.batch / 64 / 1000 + 0.5)
-        total += slow * tokens * (3.5 + 1.5e-5 * (G + 1) * H * H) / 1e6
+        unit = lambda part, T: cost.unit_seconds(part, c.task, arch, T, H)   # noqa: E731
+        probes = 1 + c.steps // c.grad_every if c.grad_every else 0
+        one_run = (unit("run", 0) + c.steps * unit("step", T_train) * c.batch / 64
+                   + probes * unit("probe", T_test) + c.test_size * unit("example", T_test))
+        total += c.seeds * one_run
+        total += sum(c.test_size * unit("example", cost.span_length(c.task, x)) for x in span_grid(c.task, c.distance))
     return total
 
 
