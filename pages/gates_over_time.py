@@ -326,8 +326,13 @@ def time_view():
 # The heatmap grids sit outside the cursor's fragment and carry no cursor: they are the heaviest charts to
 # redraw, and a cursor step would redraw all of them (bench/bench_browser.py: the cursor slider took p95
 # ~330 ms with them, ~140 ms without). The cursor is on the line charts above.
-plot(inspection_figures.gate_grid(lstm.arrays, ins.tokens, insp.LSTM_FIELDS, marks=marks, prefix="LSTM "),
-     key="p2_gates")
+# two one-column grids side by side, down the columns in the cell's order (i f g | o c h): Streamlit stacks
+# columns on a phone, so there the grid is one column (a two-column figure put its colour bars on the next
+# panel's unit labels; browser test, issue 13)
+half = -(-len(insp.LSTM_FIELDS) // 2)
+for col, names, key in zip(st.columns(2), (insp.LSTM_FIELDS[:half], insp.LSTM_FIELDS[half:]), ("p2_gates", "p2_gates2")):
+    plot(inspection_figures.gate_grid(lstm.arrays, ins.tokens, names, marks=marks, cols=1, prefix="LSTM "),
+         key=key, container=col)
 caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in bold, attractors "
         "in italics). Gates run from 0 (white) to 1; g, c and h are signed (orange negative, blue positive). "
         "Look for units whose forget gate stays near 1 after the subject while their cell state holds its "

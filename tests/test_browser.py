@@ -53,11 +53,6 @@ _P, _D, _M = "projector", "desktop", "phone"
 KNOWN_LAYOUT_FAILURES = {
     ("cell-anatomy", _M, "diagram_labels"): "10 overlapping labels: the 12.8-unit-wide diagram is 358 px wide on a phone, its 14 px labels (gate values, wire values) touch",
     ("cell-anatomy", _M, "clipped"): "the o-gate equation is cut: 358 of 369 px",
-    ("gates-over-time", _P, "plotly_overlap"): "33 overlaps: gate-grid colour bars over the next panel's unit tick labels (253 px wide panels)",
-    ("gates-over-time", _M, "plotly_overlap"): "gate-grid colour bars over the next panel's unit tick labels",
-    ("vanishing-gradients", _P, "clipped"): "key numbers (metrics) cut with an ellipsis: '10^-13.1' shows 118 of 128 px",
-    ("number-units", _P, "title_cut"): "9 titles up to 197 px wider than their 355 px charts",
-    ("number-units", _M, "title_cut"): "9 titles up to 195 px wider than their 358 px charts",
 }
 
 

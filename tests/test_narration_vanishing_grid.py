@@ -207,3 +207,14 @@ def test_trained_sentences_are_the_arrays(shipped):
                 if right.group(2) is not None:
                     assert float(right.group(2)) == pytest.approx(_r(rel), abs=1e-9)
     assert said_right > 0, "the grid never reaches a right answer with a tiny gradient at the subject"
+
+
+@pytest.mark.parametrize("d", [-16.04, -13.14, -10.3, -9.96, -9.94, -4.23, -0.04, 0.04, 3.35, 9.94, 12.6])
+def test_decades_tile_is_short_and_true(d):
+    """The metric tile's "10^x" (issue 13: "10^-13.1" was cut on a projector): at most 7 characters, and
+    the exponent it prints is the curve's change in powers of ten to within its rounding."""
+    curve = np.array([1.0, 10.0 ** (d / 2), 10.0 ** d])
+    tile = text_of.decades_text(curve)
+    assert len(tile) <= 7, tile
+    shown = float(tile.removeprefix("10^"))
+    assert abs(shown - d) <= (0.5 if abs(d) >= 9.95 else 0.05) + 1e-9, (tile, d)

@@ -83,9 +83,9 @@ def test_gates_page_renders_on_defaults():
     at = open_page(GATES)
     assert_clean(at)
     c = charts(at)
-    assert set(c) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    assert set(c) == {"p2_gates", "p2_gates2", "p2_units", "p2_prob", "p2_rnn"}
     gates = c["p2_gates"]
-    assert [t["name"] for t in gates["data"]] == [f"LSTM {n}" for n in
+    assert [t["name"] for t in gates["data"] + c["p2_gates2"]["data"]] == [f"LSTM {n}" for n in
         ("i (input gate)", "f (forget gate)", "g (candidate)", "o (output gate)", "c (cell state)", "h (hidden state)")]
     assert gates["layout"]["xaxis"]["ticktext"][1] == "<b>keys</b>"          # tokens on the time axis
     labels = [m.label for m in at.metric]
@@ -171,7 +171,7 @@ def test_unknown_words_are_read_and_shown_with_their_class():
     assert [e.value for e in at.error] == []
     shown = plain(texts(at))
     assert "'kees' → <unk-s>" in shown and "'dorr' → <unk>" in shown
-    assert set(charts(at)) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    assert set(charts(at)) == {"p2_gates", "p2_gates2", "p2_units", "p2_prob", "p2_rnn"}
 
 
 @pytest.mark.parametrize("text, needle", [
@@ -239,7 +239,7 @@ def test_shared_url_reproduces_the_view():
     by_hand.slider(key="t").set_value(3).run()
     by_hand.multiselect(key="follow").set_value([1, 4]).run()
     a, b = charts(shared), charts(by_hand)
-    assert set(a) == set(b) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    assert set(a) == set(b) == {"p2_gates", "p2_gates2", "p2_units", "p2_prob", "p2_rnn"}
     for k in a:
         assert _data(a[k]) == _data(b[k]), k
         assert a[k]["layout"].get("shapes") == b[k]["layout"].get("shapes"), k
