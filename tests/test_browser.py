@@ -51,8 +51,6 @@ LAYOUT_CHECKS = ("overflow", "clipped", "plotly_overlap", "title_cut", "diagram_
 # `browser`; strict xfail: a fix turns it XPASS, then delete its entry. Not a licence to ignore.
 _P, _D, _M = "projector", "desktop", "phone"
 KNOWN_LAYOUT_FAILURES = {
-    ("cell-anatomy", _M, "diagram_labels"): "10 overlapping labels: the 12.8-unit-wide diagram is 358 px wide on a phone, its 14 px labels (gate values, wire values) touch",
-    ("cell-anatomy", _M, "clipped"): "the o-gate equation is cut: 358 of 369 px",
 }
 
 
@@ -129,8 +127,8 @@ def load_problems(page, app_page, what, shot) -> list:
     return out
 
 
-def layout_problems(page, where: str) -> dict:
-    """check name -> list of problems seen on the current view."""
+def layout_problems(page, where: str, expect_diagram: bool = False) -> dict:
+    """check name -> list of problems seen on the current view (expect_diagram: the cell diagram must be shown)."""
     found = {k: [] for k in LAYOUT_CHECKS}
     o = page.evaluate(OVERFLOW_JS)
     if o["doc_scroll"] > o["inner"] or o["main_scroll"] > o["main_client"] + 1:
@@ -151,6 +149,8 @@ def layout_problems(page, where: str) -> dict:
             found["diagram_font"].append(f"{where}: cell diagram text {d['min_text']!r} is {d['min_font_px']:.1f} CSS px "
                                          f"(< {MIN_DIAGRAM_FONT_PX:.0f}; diagram {d['width']}x{d['height']} px)")
         found["diagram_labels"] += [f"{where}: cell diagram labels overlap: {a!r} / {b!r}" for a, b in d["overlaps"]]
+    elif expect_diagram:
+        found["diagram_font"].append(f"{where}: no cell diagram shown ({DIAGRAM_SELECTOR})")
     return found
 
 
@@ -184,7 +184,7 @@ def visit(browser, server, app_page, size: str) -> dict:
         # the layout is checked once nothing on screen has changed for 400 ms (charts re-lay themselves out
         # when fonts arrive or the column settles; a check in between saw a passing overlap)
         page.wait_for_function(SETTLED_JS, arg=[t0, 400], timeout=1e3 * RUN_TIMEOUT_S)
-        for k, v in layout_problems(page, f"{app_page.route} @ {size}").items():
+        for k, v in layout_problems(page, f"{app_page.route} @ {size}", app_page.name == "cell-anatomy").items():
             result["layout"][k] += v
         screenshot(page, shot, spec["viewport"])
         tabs = page.locator('[data-testid="stMain"] [role="tab"]')
@@ -286,6 +286,38 @@ def test_instrumentation_reports_every_page(browser, server, app_page):
         if app_page.expects("charts") and kind == "load":
             assert r["last_afterplot"] is not None and r["afterplots"] >= 1, (
                 f"{app_page.route}: charts drawn but no plotly_afterplot recorded ({r})")
+
+
+def _diagram_links():
+    from urllib.parse import urlencode
+
+    from pages import _presets as presets
+
+    links = {name: urlencode(presets.anatomy_query(name)) for name in presets.ANATOMY_PRESETS}
+    links["2 units, unit 1 shown"] = urlencode({"units": 2, "unit": 1, "c_prev1": -2.5, "h_prev1": -2.5})
+    return links
+
+
+@pytest.mark.parametrize("name,query", _diagram_links().items(), ids=list(_diagram_links()))
+def test_cell_diagram_on_a_phone(browser, server, name, query):
+    """The upright cell diagram a phone shows (pages/cell_anatomy.py) in every preset and with two units:
+    its text >= 12 CSS px, no two labels overlapping (held gates and the 1997 cell have two-line labels)."""
+    context = browser.new_context(**SIZES["phone"])
+    context.route("**/*", loopback_only)
+    page = context.new_page()
+    runs = RunWatcher(page)
+    try:
+        page.goto(f"{server.url}/cell-anatomy?{query}", wait_until="domcontentloaded")
+        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+        wait_charts(page)
+        page.wait_for_timeout(SETTLE_MS)
+        d = page.evaluate(DIAGRAM_JS, DIAGRAM_SELECTOR)
+        assert d is not None, f"{name}: no cell diagram shown"
+        assert d["min_font_px"] >= MIN_DIAGRAM_FONT_PX - 0.05, f"{name}: {d['min_text']!r} is {d['min_font_px']:.1f} px"
+        assert not d["overlaps"], f"{name}: labels overlap: {d['overlaps']}"
+        assert page.evaluate(EXCEPTIONS_JS) == 0
+    finally:
+        context.close()
 
 
 def test_first_deep_link_after_start(browser):
