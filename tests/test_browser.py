@@ -320,6 +320,44 @@ def test_cell_diagram_on_a_phone(browser, server, name, query):
         context.close()
 
 
+def test_clamped_link_value_is_written_back(browser, server):
+    """Issue 13 item 6: `?T=2000` shows T=1000 with a note and the address bar says T=1000 (pages/_ui.py
+    _correct_url); the address bar reopened shows T=1000 without a note."""
+    from lstm_core.limits import MAX_T
+
+    context = browser.new_context(**SIZES["desktop"])
+    context.route("**/*", loopback_only)
+    page = context.new_page()
+    runs = RunWatcher(page)
+    label = "Sequence length T"
+    slider_js = f"() => (({SLIDERS_JS})().find(s => s.label.startsWith({label!r})) || {{}}).value"
+    note_js = "() => [...document.querySelectorAll('[data-testid=\"stAlert\"]')].map(e => e.innerText).join(' ')"
+    try:
+        page.goto(f"{server.url}/vanishing-gradients?T=2000", wait_until="domcontentloaded")
+        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+        page.wait_for_function(f"() => new URLSearchParams(location.search).get('T') === '{MAX_T}'", timeout=10_000)
+        assert page.evaluate(slider_js) == MAX_T
+        assert "URL parameter T" in page.evaluate(note_js).replace("`", "")
+        url = page.url
+        assert page.evaluate(EXCEPTIONS_JS) == 0
+        page.close()
+        page = context.new_page()
+        runs = RunWatcher(page)
+        page.goto(url, wait_until="domcontentloaded")            # the address bar, reopened
+        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+        assert page.evaluate(slider_js) == MAX_T
+        assert new_query(page).get("T") == [str(MAX_T)]
+        assert "URL parameter T" not in page.evaluate(note_js).replace("`", "")
+    finally:
+        context.close()
+
+
+def new_query(page) -> dict:
+    from urllib.parse import parse_qs, urlsplit
+
+    return parse_qs(urlsplit(page.url).query)
+
+
 def test_first_deep_link_after_start(browser):
     """Issue 13 item 4: on a fresh server the very first request is a deep link: no 'Page not
     found' dialog, the right page, and the page reacts to a slider at once."""
