@@ -5,8 +5,8 @@ URL-bound widgets (shareable links). Each ``bound_*`` helper creates a Streamlit
 view. Before the widget is created it reads the RAW URL value from ``st.query_params`` and
 validates it: wrong type, out of range, empty or repeated values are replaced by a safe value
 (clamped into range, or the default) and a visible ``st.warning`` names the parameter. Streamlit
-itself would silently drop such values; these helpers make that visible. Valid values are left
-to Streamlit's own binding.
+itself would silently drop such values; these helpers make that visible, and write the corrected
+value back into the URL (one rerun). Valid values are left to Streamlit's own binding.
 
     bound_slider(label, min_value, max_value, default, key, step=None, *, help=None,
                  format=None, container=None) -> int | float
@@ -46,6 +46,7 @@ import math
 import unicodedata
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core.experiments import comparison_runs
@@ -55,6 +56,7 @@ from pages._url_values import check_choices
 _LOG = logging.getLogger("lstm_lab")
 _NOTES_KEY = "_ui_url_notes"
 _PAGE_KEY, _ENTERED_KEY = "_ui_page", "_ui_entered_page"
+_FIXES_KEY = "_ui_url_fixes"   # {key: {"value", "note"}}: URL values corrected on this visit to the page
 TRAINED_RESULT = "tc_result"   # session key of the latest Train and compare result (a CompareResult), read by other pages
 RUN_PARAM = "run"              # URL parameter naming a stored Train and compare run (lstm_core.experiments.comparison_runs)
 
@@ -76,6 +78,8 @@ def begin_page() -> None:
     page = ctx.page_script_hash if ctx is not None else None
     st.session_state[_ENTERED_KEY] = st.session_state.get(_PAGE_KEY) != page     # opened, not rerun
     st.session_state[_PAGE_KEY] = page
+    if st.session_state[_ENTERED_KEY]:
+        st.session_state[_FIXES_KEY] = {}
 
 
 def _seed(key: str, safe, problem: str | None) -> None:
@@ -84,6 +88,35 @@ def _seed(key: str, safe, problem: str | None) -> None:
     classroom preset opened after another would carry the other's settings)."""
     if problem or st.session_state.get(_ENTERED_KEY, False):
         st.session_state[key] = safe
+
+
+def _correct_url(key: str, safe, problem: str | None, default, url_text: str) -> None:
+    """Before a bound widget whose URL value was corrected (?T=2000 -> 1000): put the corrected value in the URL
+    and rerun once (Streamlit's binding drops a value it cannot use and never writes one set in session state
+    before the widget's first run; a rerun starts from the current URL, so the widget is seeded from it). A
+    default stays out of the URL, as Streamlit keeps it. The note is kept for _keep_note."""
+    fixes = st.session_state.setdefault(_FIXES_KEY, {})
+    if not problem or fixes.get(key, {}).get("value") == safe:
+        return
+    fixes[key] = {"value": safe, "note": problem}
+    if safe == default:
+        return
+    try:
+        st.query_params[key] = url_text
+    except StreamlitAPIException:     # already bound on this run: the widget's own value is in the URL
+        return
+    st.rerun()
+
+
+def _keep_note(container, key: str, problem: str | None, value, used=None) -> None:
+    """After a bound widget: its note (_settle), also on later runs while it shows the corrected value."""
+    fixes = st.session_state.get(_FIXES_KEY, {})
+    if problem is None and key in fixes:
+        if value == fixes[key]["value"]:
+            problem = fixes[key]["note"]
+        else:
+            fixes.pop(key)           # moved since: the URL says what the widget shows
+    _settle(container, key, problem, used)
 
 
 def url_notes_banner(container=None) -> None:
@@ -175,6 +208,11 @@ def check_number(values: list[str], lo, hi, default, is_int: bool, step=None):
     return value, ("; ".join(problems) or None)
 
 
+def _number_url(v) -> str:
+    """A number as Streamlit's binding writes it into the URL (5.0 -> "5")."""
+    return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
+
+
 def _last(raw: list[str]) -> tuple[str, list[str]]:
     """A URL parameter given several times is read as its last value, with a note saying so."""
     return raw[-1], ([f"is repeated {len(raw)} times (using the last one)"] if len(raw) > 1 else [])
@@ -210,10 +248,11 @@ def bound_slider(label: str, min_value, max_value, default, key: str, step=None,
     if raw is not None:
         safe, problem = check_number(raw, min_value, max_value, default, is_int, step)
         _seed(key, safe, problem)
+        _correct_url(key, safe, problem, default, _number_url(safe))
     where = container or st
     value = where.slider(label, min_value, max_value, default, step=step, key=key, help=help, format=format,
                          bind="query-params")
-    _settle(container, key, problem, value)
+    _keep_note(container, key, problem, value, value)
     return value
 
 
@@ -240,11 +279,12 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
             safe = default
         problem = "; ".join(problems) or None
         _seed(key, safe, problem)
+        _correct_url(key, safe, problem, default, str(format_func(safe)))
     where = container or st
     widget = where.radio if radio else where.selectbox
     value = widget(label, options, index=options.index(default), key=key, help=help, format_func=format_func,
                    bind="query-params")
-    _settle(container, key, problem, value)
+    _keep_note(container, key, problem, value, value)
     return value
 
 
@@ -263,9 +303,10 @@ def bound_toggle(label: str, default: bool, key: str, *, help=None, container=No
             safe = bool(default)
         problem = "; ".join(problems) or None
         _seed(key, safe, problem)
+        _correct_url(key, safe, problem, bool(default), str(safe).lower())
     where = container or st
     value = where.toggle(label, value=bool(default), key=key, help=help, bind="query-params")
-    _settle(container, key, problem, str(value).lower())
+    _keep_note(container, key, problem, value, str(value).lower())
     return value
 
 
@@ -316,11 +357,12 @@ def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help
         problems += text_problems
         problem = "; ".join(problems) or None
         _seed(key, safe, problem)
+        _correct_url(key, safe, problem, default, safe)
     where = container or st
     widget = where.text_area if area else where.text_input
     value = widget(label, value=default, key=key, max_chars=max_chars, help=help, bind="query-params")
     value, _ = clean_text(value or "", max_chars)
-    _settle(container, key, problem)
+    _keep_note(container, key, problem, value)
     return value
 
 

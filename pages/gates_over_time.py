@@ -30,8 +30,8 @@ from pages._ui import (
 )
 
 RESULT = TRAINED_RESULT
-PLAY, PLAY_EVERY = "_p2_playing", 0.7     # play state, seconds per token
-UPLOADS, FIGS = "_p2_uploads", "_p2_figures"
+PLAY, PLAY_EVERY = "_got_playing", 0.7     # play state, seconds per token
+UPLOADS, FIGS = "_got_uploads", "_got_figures"
 MAX_CHARS = 1000                          # typed sentence
 VOCAB_ROWS = 200
 KINDS = {"example": "an example", "generate": "generate one", "type": "type your own"}
@@ -84,7 +84,7 @@ upload = None
 if source == "uploaded":
     files = c1.file_uploader("Checkpoint: .safetensors + .json metadata (one pair per model)",
                              type=["safetensors", "json"], accept_multiple_files=True,
-                             key="p2_files", max_upload_size=limits.MAX_UPLOAD_MB)
+                             key="got_files", max_upload_size=limits.MAX_UPLOAD_MB)
     if files:
         upload = uploads.load_once([(f.name, f.getvalue()) for f in files],
                                    st.session_state.setdefault(UPLOADS, {}))
@@ -188,7 +188,7 @@ for col, (arch, tr) in zip(cols, ins.traces.items()):
 caption(shortcut_caption(TrainConfig().distance))
 
 with st.expander("Vocabulary: the words the models know"):
-    query = st.text_input("Search the lexicon", "", key="p2_vocab", max_chars=40,
+    query = st.text_input("Search the lexicon", "", key="got_vocab", max_chars=40,
                           placeholder="e.g. child, mice, were")
     hits, total = lexicon.search(query, limit=VOCAB_ROWS)
     st.caption(f"{len(lexicon.WORDS)} words in the lexicon; {total} match"
@@ -219,7 +219,7 @@ playing = bool(st.session_state.get(PLAY)) and T > 1
 if T > 1:
     st.button("Pause" if playing else "Play: move the cursor through the sentence",
               icon=":material/pause:" if playing else ":material/play_arrow:",
-              on_click=toggle_play, key="p2_play_button")
+              on_click=toggle_play, key="got_play_button")
 
 
 def unit_lines(units, t):
@@ -289,7 +289,7 @@ def time_view():
     with left:
         if units:
             plot(figure("units", view + (tuple(units),), t, lambda: unit_lines(units, t)),
-                 key="p2_units")
+                 key="got_units")
             caption(" ".join(insp.describe_unit(ins, u, focus) for u in units[:3]))
         else:
             st.info("Pick one or more units above to follow their "
@@ -299,7 +299,7 @@ def time_view():
             {a.upper(): tr.p_plural for a, tr in ins.traces.items()}, ins.tokens,
             title="P(plural) if the verb came after this token", yaxis_title="P(plural)",
             cursor=t, marks=marks, yrange=[0, 1], hline=0.5,
-            colors={a.upper(): ARCH_COLORS[a] for a in ins.traces})), key="p2_prob")
+            colors={a.upper(): ARCH_COLORS[a] for a in ins.traces})), key="got_prob")
         caption("The readout applied to h_t at every token. " + insp.probability_story(ins)
                 + " Look at whether each curve keeps the subject's number across the attractors.")
 
@@ -314,24 +314,32 @@ def time_view():
 # The heatmap grids sit outside the cursor's fragment and carry no cursor: they are the heaviest charts to
 # redraw, and a cursor step would redraw all of them (bench/bench_browser.py: the cursor slider took p95
 # ~330 ms with them, ~140 ms without). The cursor is on the line charts above.
+# A model's panels as two one-column grids side by side, down the columns in the cell's order (LSTM: i f g | o c h):
+# Streamlit stacks columns on a phone, so there the grid is one column (a two-column figure put its colour bars on
+# the next panel's unit labels; browser test, issue 13)
+def two_column_grid(arrays, names, prefix: str, keys: tuple, labels=None) -> None:
+    half = -(-len(names) // 2)
+    for col, part, key in zip(st.columns(2), (names[:half], names[half:]), keys):
+        plot(inspection_figures.gate_grid(arrays, ins.tokens, part, marks=marks, cols=1, prefix=prefix,
+                                          **({} if labels is None else dict(labels=labels))), key=key, container=col)
+
+
 if "lstm" in ins.traces:
-    plot(inspection_figures.gate_grid(ins.traces["lstm"].arrays, ins.tokens, insp.LSTM_FIELDS, marks=marks,
-                                      prefix="LSTM "), key="p2_gates")
+    two_column_grid(ins.traces["lstm"].arrays, insp.LSTM_FIELDS, "LSTM ", ("got_gates", "got_gates2"))
     caption("Each panel: one LSTM quantity, one row per unit, one column per token (subject in bold, attractors "
             "in italics). Gates run from 0 (white) to 1; g, c and h are signed (orange negative, blue positive). "
             "Look for units whose forget gate stays near 1 after the subject while their cell state holds its "
             "value: that is the memory. Hover a cell for its exact value.")
 if "gru" in ins.traces:
     gru = ins.traces["gru"]
-    plot(inspection_figures.gate_grid(gru.arrays, ins.tokens, insp.GRU_FIELDS, marks=marks, prefix="GRU ",
-                                      labels=ARCH_LABELS["gru"]), key="p2_gru")
+    two_column_grid(gru.arrays, insp.GRU_FIELDS, "GRU ", ("got_gru", "got_gru2"), labels=ARCH_LABELS["gru"])
     caption("Each panel: one GRU quantity, one row per unit, one column per token. The GRU has no cell state: "
             "h_t = z_t h_(t-1) + (1 - z_t) n_t, so an update gate z near 1 keeps h (the memory), the reset gate "
             "r decides how much of h_(t-1) the candidate n sees. "
             + ("" if focus == "gru" else "In the GRU: " + insp.describe_unit(ins, gru.top_units(1)[0], "gru")))
 if "rnn" in ins.traces:
     plot(inspection_figures.gate_grid(ins.traces["rnn"].arrays, ins.tokens, ["hidden"], marks=marks, cols=1,
-                                      prefix="RNN ", panel_height=300), key="p2_rnn")
+                                      prefix="RNN ", panel_height=300), key="got_rnn")
     caption("The RNN has only h: one row per unit. Its state is rewritten at every token by "
             "tanh(W_ih x_t + W_hh h_(t-1) + b), with no gate to protect a value; compare how long "
             "the pattern set at the subject survives here and in the gated models' memory.")

@@ -15,7 +15,8 @@ SIZES = {
 }
 
 MIN_DIAGRAM_FONT_PX = 12.0
-DIAGRAM_SELECTOR = '.st-key-chart_diagram [data-testid="stPlotlyChart"]'
+# landscape, or upright on a phone (pages/cell_anatomy.py shows one of the two)
+DIAGRAM_SELECTOR = '.st-key-chart_diagram [data-testid="stPlotlyChart"], .st-key-chart_diagram_upright [data-testid="stPlotlyChart"]'
 
 # Horizontal overflow: the document (issue 13's test) and Streamlit's own scrolling main area,
 # plus the widest offenders (for the message).
@@ -77,12 +78,12 @@ PLOTLY_OVERLAP_JS = """
 """
 
 # The cell diagram (lstm_core.figures.lstm_cell_diagram: plotly shapes + annotations, element key
-# chart_diagram): the smallest rendered font size of any text in it, in CSS px (computed font size
+# chart_diagram, or chart_diagram_upright on a phone; the one shown): the smallest rendered font size of any text in it, in CSS px (computed font size
 # times the element's on-screen scale), with the text; its size on screen; and overlapping labels.
 DIAGRAM_JS = """
 (sel) => {
-  const c = document.querySelector(sel);
-  if (!c || c.offsetParent === null) return null;
+  const c = [...document.querySelectorAll(sel)].find(e => e.offsetParent !== null);
+  if (!c) return null;
   const p = c.querySelector('.js-plotly-plot'); if (!p) return null;
   let min = Infinity, minText = '';
   p.querySelectorAll('text, tspan').forEach(e => {

@@ -169,12 +169,12 @@ def test_crafted_metadata_gets_the_page_message_and_the_page_still_renders():
     at = open_page(GATES, {"models": "uploaded"})
     assert_clean(at)
     for name, meta in crafted().items():
-        at.file_uploader(key="p2_files").set_value(
+        at.file_uploader(key="got_files").set_value(
             [(f"{name}.safetensors", w, OCT), (f"{name}.json", meta, "application/json")]).run()
         assert_clean(at)
         errors = [plain(e.value) for e in at.error]
         assert any(e.startswith(f"{name}: rejected") for e in errors), (name, errors)
-        assert "p2_gates" in " ".join(c.proto.id for c in at.get("plotly_chart")), name
+        assert "got_gates" in " ".join(c.proto.id for c in at.get("plotly_chart")), name
         at.run()                                           # and on the next rerun too
         assert_clean(at)
 
@@ -235,7 +235,7 @@ def test_upload_fields_with_markdown_do_not_render_and_are_cut():
     files += [("big.safetensors", w, OCT), ("big.json", json.dumps(big).encode(), "application/json")]
     names = [("[n](http://evil.example)**PWNED**.json", b"{}", "application/json")]
     at = open_page(GATES, {"models": "uploaded"})
-    at.file_uploader(key="p2_files").set_value(files + names).run()
+    at.file_uploader(key="got_files").set_value(files + names).run()
     assert_clean(at)
     errors = [plain(e.value) for e in at.error]
     assert len(errors) >= len(PAYLOADS) + 2
@@ -252,7 +252,7 @@ def test_uploaded_model_is_measured_not_taken_at_its_word():
     state["readout.bias"] = -state["readout.bias"]
     flipped = save(state)
     at = open_page(GATES, {"models": "uploaded"})
-    at.file_uploader(key="p2_files").set_value(
+    at.file_uploader(key="got_files").set_value(
         [("flip.safetensors", flipped, OCT), ("flip.json", json.dumps(meta).encode(), "application/json")]).run()
     assert_clean(at)
     model, m = checkpoint.load_checkpoint_bytes(flipped, json.dumps(meta).encode())

@@ -232,3 +232,14 @@ def test_home_contrast_is_the_measured_comparison():
     np.testing.assert_allclose(series["LSTM ‖∂L/∂c_t‖, forget bias +3"], view.lstm.grad_c, rtol=1e-12)
     np.testing.assert_allclose(series["RNN ‖∂L/∂h_t‖"], view.rnn.grad_h, rtol=1e-12)
     assert text_of.decades(series["LSTM ‖∂L/∂c_t‖, forget bias +3"]) > text_of.decades(series["LSTM ‖∂L/∂c_t‖, forget bias +0"])
+
+
+@pytest.mark.parametrize("d", [-16.04, -13.14, -10.3, -9.96, -9.94, -4.23, -0.04, 0.04, 3.35, 9.94, 12.6])
+def test_decades_tile_is_short_and_true(d):
+    """The metric tile's "10^x" (issue 13: "10^-13.1" was cut on a projector): at most 7 characters, and
+    the exponent it prints is the curve's change in powers of ten to within its rounding."""
+    curve = np.array([1.0, 10.0 ** (d / 2), 10.0 ** d])
+    tile = text_of.decades_text(curve)
+    assert len(tile) <= 7, tile
+    shown = float(tile.removeprefix("10^"))
+    assert abs(shown - d) <= (0.5 if abs(d) >= 9.95 else 0.05) + 1e-9, (tile, d)

@@ -1,6 +1,7 @@
 """AppTest for the Home, Cell anatomy and Vanishing gradients pages: render, react, survive hostile URLs,
 and reproduce a shared URL's view."""
 
+import json
 import os
 from urllib.parse import parse_qs
 
@@ -94,7 +95,11 @@ def test_home_preset_links_open_their_settings():
 def test_anatomy_defaults():
     at = open_page(ANATOMY)
     no_errors(at)
-    assert len(charts(at)) == 1 and len(at.latex) == 7 and not at.warning
+    # the diagram twice: landscape, and upright for a phone (CSS shows one); the same labels in both
+    assert len(charts(at)) == 2 and len(at.latex) == 7 and not at.warning
+    wide, upright = (json.loads(c) for c in charts(at))
+    assert sorted(a["text"] for a in wide["layout"]["annotations"]) == sorted(
+        a["text"].replace(" =<br>", " = ") for a in upright["layout"]["annotations"])
     step = anatomy.step()
     assert any(f"c_t = {step.c[0]:.3f}" in m.value for m in at.markdown), "the verdict shows the traced c_t"
 
@@ -154,7 +159,7 @@ def test_anatomy_hostile_url_is_clamped_with_a_note():
     assert at.radio(key="units").value == 1 and at.selectbox(key="clamp").value == "none"
     assert at.toggle(key="forget_gate").value is True
     assert "`<script>alert(1)</script>`" in text, "hostile text is shown literally, as code"
-    assert len(charts(at)) == 1
+    assert len(charts(at)) == 2
 
 
 def test_anatomy_shared_url_reproduces_the_view():

@@ -80,7 +80,7 @@ def test_defaults_keep_the_lstm_and_rnn_view():
     at = open_page()
     assert_clean(at)
     assert at.multiselect(key="compare").value == ["lstm", "rnn"]
-    assert set(charts(at)) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    assert set(charts(at)) == {"got_gates", "got_units", "got_prob", "got_rnn"}
     assert [m.label for m in at.metric] == ["LSTM predicts", "RNN predicts"]
 
 
@@ -89,12 +89,12 @@ def test_choosing_the_gru_shows_its_gates_beside_the_lstms():
     at.multiselect(key="compare").set_value(["lstm", "rnn", "gru"]).run()
     assert_clean(at)
     c = charts(at)
-    assert set(c) == {"p2_gates", "p2_gru", "p2_units", "p2_prob", "p2_rnn"}
-    gru = c["p2_gru"]
+    assert set(c) == {"got_gates", "got_gates2", "got_gru", "got_gru2", "got_units", "got_prob", "got_rnn"}
+    gru = c["got_gru"]                                   # r, z | n, h: two one-column grids
     labels = ARCH_LABELS["gru"]
-    assert [t["name"] for t in gru["data"]] == [f"GRU {labels[n]}" for n in insp.GRU_FIELDS]
+    assert [t["name"] for t in gru["data"] + c["got_gru2"]["data"]] == [f"GRU {labels[n]}" for n in insp.GRU_FIELDS]
     assert labels["candidate"] == "n (candidate)" and labels["update_gate"] == "z (update gate)"
-    assert gru["layout"]["xaxis"]["ticktext"] == c["p2_gates"]["layout"]["xaxis"]["ticktext"]  # same token axis
+    assert gru["layout"]["xaxis"]["ticktext"] == c["got_gates"]["layout"]["xaxis"]["ticktext"]  # same token axis
     assert gru["data"][0]["colorscale"] == [list(x) for x in GATE_SCALES["reset_gate"]]
     notes = {a["text"]: a["font"]["color"] for a in gru["layout"]["annotations"]}
     assert notes["<b>GRU z (update gate)</b>"] == GATE_COLORS["update_gate"]
@@ -110,16 +110,16 @@ def test_choosing_the_gru_shows_its_gates_beside_the_lstms():
     assert len(gru["data"][0]["y"]) == ins.traces["gru"].hidden_size
     shared = open_page({"compare": ["LSTM", "RNN", "GRU"]})                    # the link opens the same view
     assert_clean(shared)
-    assert json.dumps(charts(shared)["p2_gru"]["data"]) == json.dumps(gru["data"])
+    assert json.dumps(charts(shared)["got_gru"]["data"]) == json.dumps(gru["data"])
 
 
 def test_without_the_lstm_the_gru_units_are_followed():
     at = open_page({"compare": ["GRU", "RNN"]})
     assert_clean(at)
-    assert set(charts(at)) == {"p2_gru", "p2_units", "p2_prob", "p2_rnn"}
+    assert set(charts(at)) == {"got_gru", "got_gru2", "got_units", "got_prob", "got_rnn"}
     follow = at.multiselect(key="follow")
     assert follow.label.startswith("GRU units to follow")
-    units = charts(at)["p2_units"]
+    units = charts(at)["got_units"]
     assert [t["name"] for t in units["data"]][:2] == [f"unit {follow.value[0]} h", f"unit {follow.value[0]} z"]
     s = insp.example_sentence(insp.EXAMPLES[0])
     ins = insp.inspect_sentence({a: registry.pretrained_models(registry.SHIPPED)[a][0] for a in ("rnn", "gru")}, s)
@@ -149,11 +149,11 @@ def _pair(arch, stem):
 
 def test_an_uploaded_gru_is_shown():
     at = open_page({"models": "uploaded", "compare": ["LSTM", "GRU"]})
-    before = charts(at)["p2_gru"]
-    at.file_uploader(key="p2_files").set_value(_pair("gru", "mygru")).run()
+    before = charts(at)["got_gru"]
+    at.file_uploader(key="got_files").set_value(_pair("gru", "mygru")).run()
     assert_clean(at)
     assert "uploaded mygru" in texts(at) and not at.error
-    after = charts(at)["p2_gru"]
+    after = charts(at)["got_gru"]
     assert len(after["data"][0]["y"]) == 6 != len(before["data"][0]["y"])          # the upload's 6 units
 
 
@@ -174,4 +174,4 @@ def test_a_trained_gru_from_train_and_compare_is_shown():
     assert_clean(at)
     shown = texts(at)
     assert re.search(r"\*\*GRU\*\*: trained on Train and compare", shown)
-    assert len(charts(at)["p2_gru"]["data"][0]["y"]) == res.runs["gru"].config.hidden
+    assert len(charts(at)["got_gru"]["data"][0]["y"]) == res.runs["gru"].config.hidden

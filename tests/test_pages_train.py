@@ -83,9 +83,9 @@ def test_gates_page_renders_on_defaults():
     at = open_page(GATES)
     assert_clean(at)
     c = charts(at)
-    assert set(c) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
-    gates = c["p2_gates"]
-    assert [t["name"] for t in gates["data"]] == [f"LSTM {n}" for n in
+    assert set(c) == {"got_gates", "got_gates2", "got_units", "got_prob", "got_rnn"}
+    gates = c["got_gates"]
+    assert [t["name"] for t in gates["data"] + c["got_gates2"]["data"]] == [f"LSTM {n}" for n in
         ("i (input gate)", "f (forget gate)", "g (candidate)", "o (output gate)", "c (cell state)", "h (hidden state)")]
     assert gates["layout"]["xaxis"]["ticktext"][1] == "<b>keys</b>"          # tokens on the time axis
     labels = [m.label for m in at.metric]
@@ -120,10 +120,10 @@ def _data(spec):
 def _moves():
     """(name, how to get there from the defaults, chart whose data must change)."""
     return [
-        ("example", lambda at: at.selectbox(key="ex").set_value(insp.EXAMPLES[2]), "p2_gates"),
-        ("generate", lambda at: at.radio(key="src").set_value("generate"), "p2_gates"),
+        ("example", lambda at: at.selectbox(key="ex").set_value(insp.EXAMPLES[2]), "got_gates"),
+        ("generate", lambda at: at.radio(key="src").set_value("generate"), "got_gates"),
         ("type", lambda at: at.radio(key="src").set_value("type"), None),
-        ("units", lambda at: at.multiselect(key="follow").set_value([0, 3, 5]), "p2_units"),
+        ("units", lambda at: at.multiselect(key="follow").set_value([0, 3, 5]), "got_units"),
     ]
 
 
@@ -138,17 +138,17 @@ def test_each_source_widget_changes_the_figures(name, move, chart):
     if chart is None:   # "type your own" starts on the first example's text: same sentence
         at.text_input(key="text").set_value("the cat near the dogs is").run()
         assert_clean(at)
-        after, chart = charts(at), "p2_gates"
+        after, chart = charts(at), "got_gates"
     assert _data(after[chart]) != _data(before[chart])
 
 
 @pytest.mark.parametrize("key, value", [("dist", 25), ("attr", 3), ("sent_seed", 7)])
 def test_generator_sliders_change_the_figures(key, value):
     at = open_page(GATES, {"src": "generate"})
-    before = charts(at)["p2_gates"]
+    before = charts(at)["got_gates"]
     at.slider(key=key).set_value(value).run()
     assert_clean(at)
-    assert _data(charts(at)["p2_gates"]) != _data(before)
+    assert _data(charts(at)["got_gates"]) != _data(before)
 
 
 def test_time_cursor_moves_on_every_plot():
@@ -157,7 +157,7 @@ def test_time_cursor_moves_on_every_plot():
     assert at.slider(key="t").value == T - 1
     at.slider(key="t").set_value(2).run()
     assert_clean(at)
-    cursored = {"p2_units", "p2_prob"}             # the heatmap grids carry no cursor (a redraw each step)
+    cursored = {"got_units", "got_prob"}             # the heatmap grids carry no cursor (a redraw each step)
     for key, spec in charts(at).items():
         xs = {s["x0"] for s in spec["layout"].get("shapes", []) if s.get("yref", "").endswith("domain")}
         assert xs == ({2} if key in cursored else set()), key
@@ -171,7 +171,7 @@ def test_unknown_words_are_read_and_shown_with_their_class():
     assert [e.value for e in at.error] == []
     shown = plain(texts(at))
     assert "'kees' → <unk-s>" in shown and "'dorr' → <unk>" in shown
-    assert set(charts(at)) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    assert set(charts(at)) == {"got_gates", "got_gates2", "got_units", "got_prob", "got_rnn"}
 
 
 @pytest.mark.parametrize("text, needle", [
@@ -239,11 +239,11 @@ def test_shared_url_reproduces_the_view():
     by_hand.slider(key="t").set_value(3).run()
     by_hand.multiselect(key="follow").set_value([1, 4]).run()
     a, b = charts(shared), charts(by_hand)
-    assert set(a) == set(b) == {"p2_gates", "p2_units", "p2_prob", "p2_rnn"}
+    assert set(a) == set(b) == {"got_gates", "got_gates2", "got_units", "got_prob", "got_rnn"}
     for k in a:
         assert _data(a[k]) == _data(b[k]), k
         assert a[k]["layout"].get("shapes") == b[k]["layout"].get("shapes"), k
-    assert [t["name"] for t in a["p2_units"]["data"]] == ["unit 1 c", "unit 1 h", "unit 4 c", "unit 4 h"]
+    assert [t["name"] for t in a["got_units"]["data"]] == ["unit 1 c", "unit 1 h", "unit 4 c", "unit 4 h"]
 
 
 def test_hostile_url_params_are_clamped_with_a_note():
@@ -279,7 +279,7 @@ def test_uploads_good_and_hostile():
     at = open_page(GATES, {"models": "uploaded"})
     assert_clean(at)
     before = charts(at)
-    at.file_uploader(key="p2_files").set_value(files).run()
+    at.file_uploader(key="got_files").set_value(files).run()
     assert_clean(at)
     errors = re.sub(r"\\(.)", r"\1", "\n".join(e.value for e in at.error))   # shown escaped (pages._text)
     assert "evil: rejected" in errors and "pickle" in errors
@@ -287,7 +287,7 @@ def test_uploads_good_and_hostile():
     assert "shape: rejected" in errors and "shape" in errors
     assert "nan: rejected" in errors and "NaN" in errors
     assert "uploaded mine" in texts(at)
-    assert _data(charts(at)["p2_gates"]) != _data(before["p2_gates"])      # the upload is shown
+    assert _data(charts(at)["got_gates"]) != _data(before["got_gates"])      # the upload is shown
 
 
 # ---------------------------------------------------------------------------- Train and compare
@@ -326,8 +326,8 @@ def test_training_completes_survives_page_switches_and_feeds_gates_over_time():
     at.run()
     assert_clean(at)
     assert "trained on Train and compare" in texts(at)
-    assert _data(charts(at)["p2_gates"]) != _data(pretrained_view["p2_gates"])
-    assert len(charts(at)["p2_gates"]["data"][0]["y"]) == TINY["hidden"]     # 8 units
+    assert _data(charts(at)["got_gates"]) != _data(pretrained_view["got_gates"])
+    assert len(charts(at)["got_gates"]["data"][0]["y"]) == TINY["hidden"]     # 8 units
     assert "tc_result" in at.session_state and at.session_state["tc_result"].id == res.id
     at.query_params = {}
     at.switch_page(TRAIN)
@@ -429,15 +429,15 @@ def test_over_budget_settings_cannot_train():
 def test_play_advances_the_cursor_one_token_per_tick():
     at = open_page(GATES)
     T = len(insp.sentence_from_text(insp.EXAMPLES[0]).tokens)
-    at.button(key="p2_play_button").click().run()          # at the end: restarts from token 0
+    at.button(key="got_play_button").click().run()          # at the end: restarts from token 0
     assert_clean(at)
     ticks = [at.slider(key="t").value]
     for _ in range(T + 1):
         at.run()                                            # what run_every does on a timer
         ticks.append(at.slider(key="t").value)
     assert ticks[: T] == list(range(1, T + 1))[: T - 1] + [T - 1]
-    assert ticks[-1] == T - 1 and not at.session_state["_p2_playing"]   # stopped at the end
-    assert at.button(key="p2_play_button").label.startswith("Play")
+    assert ticks[-1] == T - 1 and not at.session_state["_got_playing"]   # stopped at the end
+    assert at.button(key="got_play_button").label.startswith("Play")
 
 
 def test_values_carried_from_other_pages_do_not_break_these_pages():

@@ -61,6 +61,9 @@ def gate_grid(arrays: dict, tokens, names, *, cursor: int | None = None, units=N
         layout["xaxis" + ax] = dict(token_axis(tokens, marks, max_ticks=40 // cols, title=None),
                                     domain=dom(x0, x0 + w), anchor="y" + ax, type="category")
         layout["xaxis" + ax]["tickvals"] = [xlabels[t] for t in layout["xaxis" + ax]["tickvals"]]
+        if layout["xaxis" + ax]["tickangle"] == 0:      # plotly's "auto": the tokens turn -45 degrees where they
+            del layout["xaxis" + ax]["tickangle"]        # would run together (a narrow panel), level elsewhere
+            layout["xaxis" + ax]["autotickangles"] = [0, -45]   # (90 ran into the panel title below)
         layout["yaxis" + ax] = dict(domain=dom(top - h, top), anchor="x" + ax, type="category",
                                     autorange="reversed",
                                     title=dict(text="unit" if c == 0 else ""),

@@ -340,7 +340,8 @@ def two_clause_figure(tokens, gate_mean, gate_std, values, units, marks: dict, *
                              customdata=hover, hovertemplate=f"{name}<br>%{{customdata}}<br>%{{y:.3f}}<extra></extra>"))
     shapes, notes = _lines(vlines=_marks(extra=marks), rows=tuple(range(1, rows + 1)))
     each = f" over {n} sentences" if n else ""
-    axis_title = "token (one sentence shown) · solid: 2nd subject singular, dashed: plural"
+    # three short lines: one line ran ~120 px out of a phone- or projector-wide chart (browser test)
+    axis_title = "token (one sentence shown)<br>solid: 2nd subject singular<br>dashed: 2nd subject plural"
     title = f"A second subject: does the {'gate reset' if gate else 'state change'}? (mean{each})"
     if gate:
         layout = _layout(title, 600, shapes=shapes, annotations=notes, **_two_rows(0.5))

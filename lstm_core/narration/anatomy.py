@@ -104,8 +104,7 @@ def equations(s, unit: int = 0) -> list[str]:
         blocks.append(
             "\\begin{aligned}"
             f"\\tilde{{{k}}}_t &= W_{k} x_t + U_{k} {h_sym} + b_{k} \\\\ "
-            + (f"&= {w_x} + {u_h} + {_n(s.bias[k][u])} \\\\ " if s.H == 1 else
-               f"&= {w_x} \\\\ &\\quad + {u_h} + {_n(s.bias[k][u])} \\\\ ")
+            + f"&= {w_x} \\\\ &\\quad + {u_h} + {_n(s.bias[k][u])} \\\\ "     # two lines: one was cut on a phone
             + f"&= {_a(s.pre[k][u])} \\\\ "
             f"{gate}"
             "\\end{aligned}")

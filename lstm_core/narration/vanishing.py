@@ -229,13 +229,15 @@ def number_text(v: float) -> str:
 
 
 def decades_text(curve) -> str:
-    """How many powers of ten a curve changed over its length, for a metric tile: "10^-4.2", "→ 0", "overflow"."""
+    """How many powers of ten a curve changed over its length, for a metric tile: "10^-4.2", "10^-13", "→ 0",
+    "overflow". Two significant digits: from 10 decades on the exponent is whole (a tile is ~120 px wide on a
+    projector; "10^-13.1" was cut there, the page's sentences give the tenths)."""
     d = decades(curve)
     if math.isnan(d):
         return "overflow"
     if d == float("-inf"):
         return "→ 0"
-    return f"10^{d:+.1f}"
+    return f"10^{d:+.0f}" if abs(d) >= 9.95 else f"10^{d:+.1f}"
 
 
 def contrast_sentence(series: dict) -> str:
