@@ -57,4 +57,5 @@ if __name__ == "__main__":
         st.Page("pages/train_compare.py", title="Train and compare", icon=":material/fitness_center:",
                 url_path="train-and-compare"),
         st.Page("pages/number_units.py", title="Number units", icon=":material/pin:", url_path="number-units"),
+        st.Page("pages/which_gate.py", title="Which gate matters", icon=":material/rule:", url_path="which-gate-matters"),
     ]).run()

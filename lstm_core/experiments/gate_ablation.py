@@ -7,7 +7,8 @@ lstm_core/precomputed/gate_ablation.json, so the lesson opens without training; 
 
     python -m lstm_core.experiments.gate_ablation --precompute [--jobs 2] [--seeds 0 1 2 3 4]
 
-(about 25 CPU-minutes for the whole grid on one thread per job). One cell can be trained again live
+(about 25 CPU-minutes for the whole grid on one thread per job; the file is rewritten after every seed).
+Seeds can be computed side by side (--seeds 2 3 4 --out part.json) and joined with --merge a.json b.json. One cell can be trained again live
 (run_cell_queued: through the server's training queue), and compared with the shipped one (match).
 
     runs = load_shipped().runs                     # list[CellRun]
@@ -54,10 +55,11 @@ DESCRIPTIONS = {
     "lstm_noaf": "no output activation",
 }
 TASKS = ("agreement", "adding")
-TASK_LABELS = {"agreement": "Subject-verb agreement, distance 30", "adding": "Adding problem, length 50"}
 # the recipe of every cell: the trainer's defaults (hidden 32, batch 64, Adam 5e-3, clip 1, forget bias 1)
-# except these; the adding problem at length 50, where the fused LSTM solves it in well under the budget
+# except these; the adding problem at length 50, where the fused LSTM solves it in about half the budget
 RECIPE = {"agreement": dict(distance=30, steps=1200), "adding": dict(length=50, steps=1500)}
+TASK_LABELS = {"agreement": f"Subject-verb agreement, distance {RECIPE['agreement']['distance']}",
+               "adding": f"Adding problem, length {RECIPE['adding']['length']}"}
 SEEDS = (0, 1, 2, 3, 4)
 TEST_SIZE = 1000
 CURVE_EVERY = 10                # the shipped learning curve keeps every 10th smoothed value
@@ -278,13 +280,33 @@ def precompute(seeds=SEEDS, archs=ARCHS, tasks=TASKS, jobs: int = 1, steps: int 
     return shipped
 
 
+def merge(parts: list[Shipped]) -> Shipped:
+    """One grid from several precomputes of the same recipe with different seeds (run side by side)."""
+    first = parts[0]
+    for p in parts[1:]:
+        if p.recipe != first.recipe or p.test_size != first.test_size or p.torch != first.torch:
+            raise ValueError("the parts were computed with different recipes or torch versions")
+    seeds = [s for p in parts for s in p.seeds]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"the parts share seeds: {sorted(seeds)}")
+    runs = sorted((r for p in parts for r in p.runs), key=lambda r: (r.seed, TASKS.index(r.task), ARCHS.index(r.arch)))
+    return Shipped(**{**asdict(first), "seeds": sorted(seeds), "runs": runs,
+                      "total_seconds": round(sum(p.total_seconds for p in parts), 1),
+                      "machine": first.machine + f"; {len(parts)} precomputes side by side"})
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--precompute", action="store_true", help="train the grid and write the shipped JSON")
     p.add_argument("--seeds", type=int, nargs="+", default=list(SEEDS))
     p.add_argument("--jobs", type=int, default=1, help="processes (one torch thread each)")
     p.add_argument("--out", type=Path, default=SHIPPED)
+    p.add_argument("--merge", type=Path, nargs="+", help="merge these precomputed files (other seeds) into --out")
     a = p.parse_args(argv)
+    if a.merge:
+        merged = merge([load(f) for f in a.merge])
+        print(f"wrote {save(merged, a.out)} (seeds {merged.seeds})")
+        return 0
     if not a.precompute:
         p.print_help()
         return 2
