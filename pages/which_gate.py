@@ -10,7 +10,8 @@ from lstm_core.experiments import gate_ablation_stats as gs
 from lstm_core.figures import gate_ablation as gf
 from lstm_core.narration import gate_ablation as say
 from lstm_core.training import queue
-from pages._ui import begin_page, bound_select, bound_slider, caption, client_keys, plot, show_error
+from pages._ui import (begin_page, bound_select, bound_slider, caption, client_keys, plot, show_error,
+                       url_notes_banner)
 
 FRESH = "wg_fresh"              # session: {(arch, task, seed): CellRun} trained live on this page
 
@@ -23,6 +24,7 @@ st.markdown(
     "agreement and the adding problem — with the same recipe, several seeds each. The numbers below were "
     "computed ahead of time by the real trainer (the page opens without training); any cell can be trained "
     "again here.")
+banner = st.container()
 
 
 @st.cache_resource(show_spinner=False)
@@ -90,7 +92,11 @@ c1, c2 = st.columns(2)
 arch = bound_select("Variant", list(ga.ARCHS), "lstm_nfg", key="variant", container=c1,
                     format_func=lambda a: a.removeprefix("lstm_").upper(),
                     help="; ".join(f"{ga.LABELS[a]}: {ga.DESCRIPTIONS[a]}" for a in ga.ARCHS))
-seed = bound_slider("Seed", min(data.seeds), max(data.seeds), min(data.seeds), key="seed", container=c2)
+if len(data.seeds) > 1:
+    seed = bound_slider("Seed", min(data.seeds), max(data.seeds), min(data.seeds), key="seed", container=c2)
+else:
+    seed = data.seeds[0]
+url_notes_banner(banner)
 st.caption(f"{ga.LABELS[arch]}: {ga.DESCRIPTIONS[arch]}. Trains on {ga.TASK_LABELS[task].lower()} with the "
            f"recipe above ({budget[task]} steps), seed {seed}; about "
            f"{rows[arch].seconds_median if arch in rows else 30:.0f} s on the machine that made the table.")
