@@ -39,7 +39,9 @@ except (OSError, ValueError) as e:
     show_error(ValueError(f"the shipped results could not be read: {e}"), "Results")
     st.stop()
 
-task = bound_select("Task", list(ga.TASKS), "agreement", key="task", format_func=ga.TASK_LABELS.get)
+task = bound_select("Task", list(ga.TASKS), "agreement", key="task",
+                    help="; ".join(f"{t}: {label}" for t, label in ga.TASK_LABELS.items()))
+st.markdown(f"**{ga.TASK_LABELS[task]}**")
 rows = summary.rows.get(task, {})
 archs = [a for a in ga.ARCHS if a in rows]
 metric = ga.metric_of(task)
