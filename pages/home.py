@@ -10,6 +10,7 @@ GATES = "pages/gates_over_time.py"
 GRADIENTS = "pages/vanishing_gradients.py"
 TRAIN = "pages/train_compare.py"
 NUMBERS = "pages/number_units.py"
+WHICH_GATE = "pages/which_gate.py"
 
 begin_page()
 st.title("LSTM Lab")
@@ -54,6 +55,8 @@ pages[1].page_link(GATES, label="Gates over time", icon=":material/traffic:", he
 pages[2].page_link(GRADIENTS, label="Vanishing gradients", icon=":material/trending_down:", help="‖∂L/∂h_t‖ vs distance, LSTM vs RNN.")
 pages[3].page_link(TRAIN, label="Train and compare", icon=":material/fitness_center:", help="Train an LSTM and an RNN on the same task.")
 pages[4].page_link(NUMBERS, label="Number units", icon=":material/pin:", help="Units that track singular / plural.")
+pages[4].page_link(WHICH_GATE, label="Which gate matters", icon=":material/rule:",
+                   help="Greff et al.'s LSTM variants, trained over seeds, beside their findings.")
 
 st.header("Classroom presets")
 st.markdown("Each link opens a page with its settings in the URL: copy the address bar to share the exact view.")
