@@ -35,13 +35,12 @@ def main(argv=None) -> int:
     print(say.definition({t: data.recipe[t]["steps"] for t in ga.TASKS}).replace("**", ""))
     for task in ga.TASKS:
         print(f"\n{ga.TASK_LABELS[task]} ({data.recipe[task]['steps']} steps)")
-        print(f"| {'variant':<12} | {'params':>6} | {'recurrent':>9} | {'final median (min–max)':<26} | solved "
-              f"| {'steps to solve':<48} | {'wall s median (min–max)':<23} | vs V    |")
-        print("|" + "|".join("-" * (w + 2) for w in (12, 6, 9, 26, 6, 48, 23, 7)) + "|")
+        widths = dict(variant=12, final=26, solved=6, **{"steps to solve": 22}, parameters=10, recurrent=9,
+                      **{"wall s": 14, "vs V": 7})
+        print("| " + " | ".join(f"{c:<{w}}" for c, w in widths.items()) + " |")
+        print("|" + "|".join("-" * (w + 2) for w in widths.values()) + "|")
         for r in say.table_rows(s, task):
-            print(f"| {r['variant']:<12} | {r['parameters']:>6} | {r['recurrent']:>9} | "
-                  f"{r['final (median, min–max)']:<26} | {r['solved']:<6} | {r['steps to solve']:<48} | "
-                  f"{r['wall s (median, min–max)']:<23} | {r['vs V']:<7} |")
+            print("| " + " | ".join(f"{str(r[c]):<{w}}" for c, w in widths.items()) + " |")
         print(say.task_summary(s, task))
         print(say.speed_summary(s, task))
         if task == "adding":

@@ -77,10 +77,15 @@ plot(fig, key="wg_final")
 caption(f"On {data.test_size} fresh test examples per seed after the full budget. " + note)
 
 st.subheader("The table")
-st.dataframe(say.table_rows(summary, task), hide_index=True, width="stretch")
-caption(f"Seeds {', '.join(map(str, data.seeds))}; wall time per run (training + test) on a shared machine "
+table = say.table_rows(summary, task)
+plot(gf.table({c: [r[c] for r in table] for c in say.TABLE_COLUMNS}), key="wg_table")
+caption("final: median test " + ("accuracy" if metric == "accuracy" else "MSE") + " over seeds (lowest–highest); "
+        "solved: seeds whose test metric meets the threshold; steps to solve: median (fastest–slowest seed that "
+        "got there) · seeds that got there; vs V: the comparison below. "
+        f"Seeds {', '.join(map(str, data.seeds))}; wall time per run (training + test) on a shared machine "
         f"({data.machine}), torch {data.torch}, trained {data.created}. Parameters: the whole model "
-        "(input layer, recurrent layer, readout); recurrent: the recurrent layer alone.")
+        "(input layer, recurrent layer, readout): " + ", ".join(
+            f"{ga.LABELS[a]} {rows[a].recurrent_params:,}" for a in archs) + " of them in the recurrent layer.")
 
 st.subheader(f"What {gs.CITATION.split(',')[0]} found, and what we find")
 for line in say.claim_lines(summary, task):
@@ -100,8 +105,9 @@ else:
     seed = data.seeds[0]
 url_notes_banner(banner)
 st.caption(f"{ga.LABELS[arch]}: {ga.DESCRIPTIONS[arch]}. Trains on {ga.TASK_LABELS[task].lower()} with the "
-           f"recipe above ({budget[task]} steps), seed {seed}; about "
-           f"{rows[arch].seconds_median if arch in rows else 30:.0f} s on the machine that made the table.")
+           f"recipe above ({budget[task]} steps), seed {seed}"
+           + (f"; the shipped runs of this cell took a median {rows[arch].seconds_median:.0f} s of wall time on "
+              "the shared machine that made the table (less on a quiet one)." if arch in rows else "."))
 shipped_run = data.cell(arch, task, seed)
 fresh = st.session_state.setdefault(FRESH, {})
 if st.button("Train this cell", type="primary", key="wg_train"):

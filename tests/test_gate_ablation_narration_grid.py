@@ -132,7 +132,13 @@ def test_table_baselines_definition_rule():
     rows = say.table_rows(s, "adding")
     assert [r["variant"] for r in rows] == [ga.LABELS[a] for a in ga.ARCHS]
     nfg = rows[ga.ARCHS.index("lstm_nfg")]
-    assert nfg["solved"] == "0 of 3" and nfg["vs V"] == "worse" and nfg["parameters"] == 1000
+    assert nfg["solved"] == "0/3" and nfg["vs V"] == "worse" and nfg["parameters"] == 1000
+    assert nfg["final"] == "0.2500 (0.2000–0.3000)" and nfg["steps to solve"] == "never · 0/3"
+    v = rows[ga.ARCHS.index("lstm_v")]
+    assert v["steps to solve"] == "700 (700–700) · 3/3" and v["wall s"] == "1 (1–1)"
+    agr = say.table_rows(summary({("lstm_v", "agreement"): [0.97, 0.99, 1.0]}), "agreement")
+    assert agr[ga.ARCHS.index("lstm_v")]["final"] == "99.0% (97.0–100.0)"
+    assert all(set(say.TABLE_COLUMNS) <= set(r) for r in rows)
     assert rows[ga.ARCHS.index("lstm_v")]["vs V"] == "—"
     assert say.adding_baseline({"predict_the_mean": 1 / 6}, s.rows["adding"]) == (
         "Shortcut: always answering the mean (1) scores MSE 0.1667 (1/6); 9 of 10 variants beat it with their "

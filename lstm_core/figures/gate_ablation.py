@@ -25,7 +25,8 @@ def spread_bars(labels: list[str], values: list[list], *, title: str, xaxis_titl
                 never_at: float | None = None, log_x: bool = False, percent: bool = False,
                 height: int | None = None):
     """labels (V,), values: V lists of per-seed numbers (None = never reached; drawn at never_at).
-    reference: index of the bar drawn darker. threshold / baseline: dashed / dotted vertical lines (in the legend)."""
+    reference: index of the bar drawn darker. threshold / baseline: dashed / dotted vertical lines. No legend
+    (it sat on the title on a phone): the page's caption says what each mark is."""
     n = len(labels)
     scale = 100.0 if percent else 1.0
     med, lo, hi, dots_x, dots_y, nev_x, nev_y, colors = [], [], [], [], [], [], [], []
@@ -62,9 +63,8 @@ def spread_bars(labels: list[str], values: list[list], *, title: str, xaxis_titl
             data.append(dict(type="scatter", mode="lines", x=[x * scale, x * scale], y=[labels[0], labels[-1]],
                              name=text, line=dict(color=OKABE_ITO["grey"], dash=dash, width=1.5),
                              hoverinfo="skip"))
-    layout = dict(title=title, height=height or 150 + 30 * n, barmode="overlay", showlegend=True,
-                  legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
-                  margin=dict(l=10, r=10, t=110, b=50),
+    layout = dict(title=title, height=height or 130 + 30 * n, barmode="overlay", showlegend=False,
+                  margin=dict(l=10, r=10, t=60, b=50),
                   xaxis=dict(title=xaxis_title, type="log" if log_x else "linear", zeroline=False),
                   yaxis=dict(autorange="reversed", automargin=True))
     return figure(data, layout)
@@ -93,11 +93,22 @@ def curves_band(curves: dict, *, every: int, title: str, yaxis_title: str, thres
     if threshold is not None:
         shapes.append(dict(type="line", x0=0, x1=1, xref="paper", y0=threshold * scale, y1=threshold * scale,
                            line=dict(color=OKABE_ITO["grey"], dash="dash", width=1.5)))
-    layout = dict(title=title, height=height, shapes=shapes, margin=dict(l=10, r=10, t=110, b=50),
-                  legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+    layout = dict(title=title, height=height, shapes=shapes, margin=dict(l=10, r=10, t=60, b=140),
+                  legend=dict(orientation="h", yanchor="top", y=-0.45, x=0),
                   xaxis=dict(title="training step"),
                   yaxis=dict(title=yaxis_title, type="log" if log_y else "linear", automargin=True))
     return figure(data, layout)
+
+
+def table(columns: dict, *, height: int | None = None):
+    """A plotly table (cells wrap on a narrow screen): columns {header: [cell text or number]}."""
+    n = len(next(iter(columns.values()), []))
+    header = dict(values=[f"<b>{h}</b>" for h in columns], align="left", fill=dict(color=OKABE_ITO["sky_blue"]),
+                  font=dict(size=12))
+    cells = dict(values=[[str(v) for v in col] for col in columns.values()], align="left", font=dict(size=12),
+                 fill=dict(color=[["#FFFFFF", "#F2F2F2"] * (n // 2 + 1)]), height=24)
+    return figure([dict(type="table", header=header, cells=cells)],
+                  dict(height=height or 80 + 34 * n, margin=dict(l=0, r=0, t=10, b=10)))
 
 
 def _alpha(hex_color: str, a: float) -> str:

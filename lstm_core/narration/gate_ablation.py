@@ -2,7 +2,7 @@
 lstm_core.experiments.gate_ablation_stats (tested over fabricated results in every branch)."""
 from __future__ import annotations
 
-from lstm_core.experiments.gate_ablation import DESCRIPTIONS, LABELS, TASK_LABELS, CellRun
+from lstm_core.experiments.gate_ablation import LABELS, TASK_LABELS, CellRun
 from lstm_core.experiments.gate_ablation_stats import (ACC_MARGIN, CITATION, MSE_FACTOR, SLOWER, Comparison, Row,
                                                       Summary)
 from lstm_core.experiments.learning_curves import THRESHOLD
@@ -196,16 +196,33 @@ def verdict_rule() -> str:
             "learning counts here.")
 
 
+def _compact_final(r: Row) -> str:
+    lo, hi = r.final_range
+    if r.metric == "accuracy":
+        return f"{100 * r.final_median:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})"
+    return f"{r.final_median:.4f} ({lo:.4f}–{hi:.4f})"
+
+
+def _compact_reach(r: Row) -> str:
+    got, n = r.n_reached, len(r.reached)
+    rng = r.reach_range
+    spread = "" if rng is None else f" ({rng[0]}–{rng[1]})"
+    head = "never" if r.reach_median is None else f"{r.reach_median:.0f}"
+    return f"{head}{spread} · {got}/{n}"
+
+
+TABLE_COLUMNS = ("variant", "final", "solved", "steps to solve", "parameters", "wall s", "vs V")
+
+
 def table_rows(s: Summary, task: str) -> list[dict]:
-    """The page's table: one dict per variant (column -> text or number)."""
+    """The table: one dict per variant, TABLE_COLUMNS -> short text or number. final: median (min–max) of
+    the test metric; steps to solve: median (fastest–slowest seed that got there) · seeds that got there;
+    wall s: median (min–max) wall seconds per run."""
     out = []
     for arch, r in s.rows.get(task, {}).items():
-        lo, hi = min(r.seconds), max(r.seconds)
-        out.append({"variant": LABELS.get(arch, arch), "what": DESCRIPTIONS.get(arch, ""),
-                    "final (median, min–max)": final_text(r),
-                    "solved": f"{r.n_final_solved} of {len(r.finals)}",
-                    "steps to solve": reach_text(r),
-                    "vs V": "—" if arch == s.reference else s.compare(task, arch).kind,
+        out.append({"variant": LABELS.get(arch, arch), "final": _compact_final(r),
+                    "solved": f"{r.n_final_solved}/{len(r.finals)}", "steps to solve": _compact_reach(r),
                     "parameters": r.params, "recurrent": r.recurrent_params,
-                    "wall s (median, min–max)": f"{r.seconds_median:.1f} ({lo:.1f}–{hi:.1f})"})
+                    "wall s": f"{r.seconds_median:.0f} ({min(r.seconds):.0f}–{max(r.seconds):.0f})",
+                    "vs V": "—" if arch == s.reference else s.compare(task, arch).kind})
     return out
