@@ -135,9 +135,13 @@ def test_table_baselines_definition_rule():
     assert nfg["solved"] == "0/3" and nfg["vs V"] == "worse" and nfg["parameters"] == 1000
     assert nfg["final"] == "0.2500 (0.2000–0.3000)" and nfg["steps to solve"] == "never · 0/3"
     v = rows[ga.ARCHS.index("lstm_v")]
-    assert v["steps to solve"] == "700 (700–700) · 3/3" and v["wall s"] == "1 (1–1)"
+    assert v["steps to solve"] == "700 (700) · 3/3" and v["wall s"] == "1 (1–1)"
     agr = say.table_rows(summary({("lstm_v", "agreement"): [0.97, 0.99, 1.0]}), "agreement")
     assert agr[ga.ARCHS.index("lstm_v")]["final"] == "99.0% (97.0–100.0)"
+    some = say.table_rows(summary(reached={("lstm_v", "agreement"): [None, 900, 700]}), "agreement")
+    assert some[ga.ARCHS.index("lstm_v")]["steps to solve"] == "900 (700–900) · 2/3"
+    one = say.table_rows(summary(reached={("lstm_v", "agreement"): [None, 900, None]}), "agreement")
+    assert one[ga.ARCHS.index("lstm_v")]["steps to solve"] == "never (900) · 1/3"
     assert all(set(say.TABLE_COLUMNS) <= set(r) for r in rows)
     assert rows[ga.ARCHS.index("lstm_v")]["vs V"] == "—"
     assert say.adding_baseline({"predict_the_mean": 1 / 6}, s.rows["adding"]) == (

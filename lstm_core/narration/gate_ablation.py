@@ -206,7 +206,7 @@ def _compact_final(r: Row) -> str:
 def _compact_reach(r: Row) -> str:
     got, n = r.n_reached, len(r.reached)
     rng = r.reach_range
-    spread = "" if rng is None else f" ({rng[0]}–{rng[1]})"
+    spread = "" if rng is None else f" ({rng[0]})" if rng[0] == rng[1] else f" ({rng[0]}–{rng[1]})"
     head = "never" if r.reach_median is None else f"{r.reach_median:.0f}"
     return f"{head}{spread} · {got}/{n}"
 
