@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     print(say.definition({t: data.recipe[t]["steps"] for t in ga.TASKS}).replace("**", ""))
     for task in ga.TASKS:
         print(f"\n{ga.TASK_LABELS[task]} ({data.recipe[task]['steps']} steps)")
-        widths = dict(variant=12, final=26, solved=6, **{"steps to solve": 22}, parameters=10, recurrent=9,
+        widths = dict(variant=12, final=26, solved=6, **{"steps to solve": 22}, params=6, recurrent=9,
                       **{"wall s": 14, "vs V": 7})
         print("| " + " | ".join(f"{c:<{w}}" for c, w in widths.items()) + " |")
         print("|" + "|".join("-" * (w + 2) for w in widths.values()) + "|")

@@ -63,7 +63,7 @@ st.subheader("Final test " + ("accuracy" if metric == "accuracy" else "MSE"))
 if metric == "accuracy":
     b = data.baselines["agreement"]
     fig = gf.spread_bars(labels, [rows[a].finals for a in archs], title="Test accuracy at distance 30",
-                         xaxis_title="accuracy (%)", reference=ref_index, percent=True,
+                         xaxis_title="accuracy (%)", reference=ref_index, percent=True, x_range=[45, 100.5],
                          threshold=gs.THRESHOLD["accuracy"], baseline=max(b.values()),
                          baseline_label="best shortcut")
     note = say.agreement_baseline(b, data.recipe["agreement"]["distance"], data.baselines["agreement_n"])
@@ -74,11 +74,14 @@ else:
                          threshold=gs.THRESHOLD["mse"], baseline=b["predict_the_mean"], baseline_label="predict the mean")
     note = say.adding_baseline(b, rows)
 plot(fig, key="wg_final")
-caption(f"On {data.test_size} fresh test examples per seed after the full budget. " + note)
+caption(f"On {data.test_size} fresh test examples per seed after the full budget. Dashed: the threshold; "
+        "dotted: " + ("the best shortcut (the axis starts at 45%, chance is 50%). " if metric == "accuracy"
+                      else "always answering the mean. ") + note)
 
 st.subheader("The table")
 table = say.table_rows(summary, task)
-plot(gf.table({c: [r[c] for r in table] for c in say.TABLE_COLUMNS}), key="wg_table")
+plot(gf.table({c: [r[c] for r in table] for c in say.TABLE_COLUMNS}, widths=[1.2, 1.8, 0.8, 1.5, 1.2, 1.4, 1.1],
+              lines=3), key="wg_table")
 caption("final: median test " + ("accuracy" if metric == "accuracy" else "MSE") + " over seeds (lowest–highest); "
         "solved: seeds whose test metric meets the threshold; steps to solve: median (fastest–slowest seed that "
         "got there) · seeds that got there; vs V: the comparison below. "

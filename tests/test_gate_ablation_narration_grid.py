@@ -132,7 +132,7 @@ def test_table_baselines_definition_rule():
     rows = say.table_rows(s, "adding")
     assert [r["variant"] for r in rows] == [ga.LABELS[a] for a in ga.ARCHS]
     nfg = rows[ga.ARCHS.index("lstm_nfg")]
-    assert nfg["solved"] == "0/3" and nfg["vs V"] == "worse" and nfg["parameters"] == 1000
+    assert nfg["solved"] == "0/3" and nfg["vs V"] == "worse" and nfg["params"] == 1000
     assert nfg["final"] == "0.2500 (0.2000–0.3000)" and nfg["steps to solve"] == "never · 0/3"
     v = rows[ga.ARCHS.index("lstm_v")]
     assert v["steps to solve"] == "700 (700) · 3/3" and v["wall s"] == "1 (1–1)"

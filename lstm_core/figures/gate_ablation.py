@@ -23,7 +23,7 @@ LINE_COLORS = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish_green", "ora
 def spread_bars(labels: list[str], values: list[list], *, title: str, xaxis_title: str, reference: int | None = None,
                 threshold: float | None = None, baseline: float | None = None, baseline_label: str = "baseline",
                 never_at: float | None = None, log_x: bool = False, percent: bool = False,
-                height: int | None = None):
+                x_range: list | None = None, height: int | None = None):
     """labels (V,), values: V lists of per-seed numbers (None = never reached; drawn at never_at).
     reference: index of the bar drawn darker. threshold / baseline: dashed / dotted vertical lines. No legend
     (it sat on the title on a phone): the page's caption says what each mark is."""
@@ -65,7 +65,8 @@ def spread_bars(labels: list[str], values: list[list], *, title: str, xaxis_titl
                              hoverinfo="skip"))
     layout = dict(title=title, height=height or 130 + 30 * n, barmode="overlay", showlegend=False,
                   margin=dict(l=10, r=10, t=60, b=50),
-                  xaxis=dict(title=xaxis_title, type="log" if log_x else "linear", zeroline=False),
+                  xaxis=dict(title=xaxis_title, type="log" if log_x else "linear", zeroline=False,
+                             **({"range": list(x_range)} if x_range is not None else {})),
                   yaxis=dict(autorange="reversed", automargin=True))
     return figure(data, layout)
 
@@ -100,15 +101,18 @@ def curves_band(curves: dict, *, every: int, title: str, yaxis_title: str, thres
     return figure(data, layout)
 
 
-def table(columns: dict, *, height: int | None = None):
-    """A plotly table (cells wrap on a narrow screen): columns {header: [cell text or number]}."""
+def table(columns: dict, *, widths: list | None = None, lines: int = 1, height: int | None = None):
+    """A plotly table: columns {header: [cell text or number]}; " (" and " · " in a cell start new lines
+    (a narrow screen cuts long words, it does not wrap them); widths: relative column widths; lines: the
+    most lines a cell has (sets the height)."""
     n = len(next(iter(columns.values()), []))
-    header = dict(values=[f"<b>{h}</b>" for h in columns], align="left", fill=dict(color=OKABE_ITO["sky_blue"]),
-                  font=dict(size=12))
-    cells = dict(values=[[str(v) for v in col] for col in columns.values()], align="left", font=dict(size=12),
-                 fill=dict(color=[["#FFFFFF", "#F2F2F2"] * (n // 2 + 1)]), height=24)
-    return figure([dict(type="table", header=header, cells=cells)],
-                  dict(height=height or 80 + 34 * n, margin=dict(l=0, r=0, t=10, b=10)))
+    header = dict(values=[f"<b>{h}</b>" for h in columns], align="left", fill=dict(color="#DCEFFA"),
+                  font=dict(size=12, color=OKABE_ITO["black"]), line=dict(color="#BBBBBB"))
+    cells = dict(values=[[str(v).replace(" (", "<br>(").replace(" · ", "<br>") for v in col] for col in columns.values()],
+                 align="left", font=dict(size=12, color=OKABE_ITO["black"]), line=dict(color="#DDDDDD"),
+                 fill=dict(color=[["#FFFFFF", "#F4F4F4"] * (n // 2 + 1)]), height=18 * lines + 8)
+    return figure([dict(type="table", header=header, cells=cells, columnwidth=widths)],
+                  dict(height=height or 60 + (18 * lines + 10) * n, margin=dict(l=0, r=0, t=10, b=10)))
 
 
 def _alpha(hex_color: str, a: float) -> str:

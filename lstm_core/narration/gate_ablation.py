@@ -211,7 +211,7 @@ def _compact_reach(r: Row) -> str:
     return f"{head}{spread} · {got}/{n}"
 
 
-TABLE_COLUMNS = ("variant", "final", "solved", "steps to solve", "parameters", "wall s", "vs V")
+TABLE_COLUMNS = ("variant", "final", "solved", "steps to solve", "params", "wall s", "vs V")
 
 
 def table_rows(s: Summary, task: str) -> list[dict]:
@@ -222,7 +222,7 @@ def table_rows(s: Summary, task: str) -> list[dict]:
     for arch, r in s.rows.get(task, {}).items():
         out.append({"variant": LABELS.get(arch, arch), "final": _compact_final(r),
                     "solved": f"{r.n_final_solved}/{len(r.finals)}", "steps to solve": _compact_reach(r),
-                    "parameters": r.params, "recurrent": r.recurrent_params,
+                    "params": r.params, "recurrent": r.recurrent_params,
                     "wall s": f"{r.seconds_median:.0f} ({min(r.seconds):.0f}–{max(r.seconds):.0f})",
                     "vs V": "—" if arch == s.reference else s.compare(task, arch).kind})
     return out
