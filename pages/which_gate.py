@@ -144,7 +144,6 @@ if run is None:
 else:
     m = ga.match(run, shipped_run) if shipped_run is not None else None
     st.markdown(say.rerun_sentence(run, shipped_run, m))
-runs = [r for r in (shipped_run, run) if r is not None]
 ref_run = data.cell(summary.reference, task, seed)
 curves = {}
 if ref_run is not None and arch != summary.reference:
