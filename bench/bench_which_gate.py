@@ -1,6 +1,6 @@
 """The "Which gate matters" table (issue 16): Greff et al.'s LSTM variants x {agreement d=30, adding T=50}
 x seeds, from the shipped grid (lstm_core/precomputed/gate_ablation.json; regenerate it with
-`python -m lstm_core.experiments.gate_ablation --precompute --jobs 2`, about 25 CPU-minutes).
+`python -m lstm_core.experiments.gate_ablation --precompute --jobs 2`, roughly 25-45 CPU-minutes).
 
     python bench/bench_which_gate.py                # print the table from the shipped results
     python bench/bench_which_gate.py --file other.json

@@ -7,9 +7,11 @@ lstm_core/precomputed/gate_ablation.json, so the lesson opens without training; 
 
     python -m lstm_core.experiments.gate_ablation --precompute [--jobs 2] [--seeds 0 1 2 3 4]
 
-(about 25 CPU-minutes for the whole grid on one thread per job; the file is rewritten after every seed).
-Seeds can be computed side by side (--seeds 2 3 4 --out part.json) and joined with --merge a.json b.json. One cell can be trained again live
-(run_cell_queued: through the server's training queue), and compared with the shipped one (match).
+(a cell takes about 10-30 s on a quiet core, so the 100-cell grid roughly 25-45 CPU-minutes; the file is
+rewritten after every seed). Seeds can be computed side by side (--seeds 2 3 4 --out part.json) and joined
+with --merge a.json b.json (the shipped file: seeds 0, 1, 2-3, 4 computed side by side and merged). One cell
+can be trained again live (run_cell_queued: through the server's training queue) and compared with the
+shipped one (match; re-runs on this machine reproduced the shipped cells exactly).
 
     runs = load_shipped().runs                     # list[CellRun]
     stats = gate_ablation_stats.summarize(runs)    # medians, spreads, steps to solve, Greff's claims
