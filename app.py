@@ -62,4 +62,5 @@ if __name__ == "__main__":
                 url_path="stacked-and-bidirectional"),
         st.Page("pages/learning_to_forget.py", title="Learning to forget", icon=":material/delete_sweep:",
                 url_path="learning-to-forget"),
+        st.Page("pages/which_gate.py", title="Which gate matters", icon=":material/rule:", url_path="which-gate-matters"),
     ]).run()

@@ -16,6 +16,7 @@ TRAIN = "pages/train_compare.py"
 NUMBERS = "pages/number_units.py"
 STACKED = "pages/stacked_bidirectional.py"
 FORGET = "pages/learning_to_forget.py"
+WHICH_GATE = "pages/which_gate.py"
 
 PAGES = [     # every lesson page, in the order of the navigation: (script, label, icon, what it shows)
     (ANATOMY, "Cell anatomy", ":material/biotech:", "One LSTM step, every number visible."),
@@ -27,6 +28,8 @@ PAGES = [     # every lesson page, in the order of the navigation: (script, labe
      "Which layer of a 2-layer LSTM holds the number; a backward LSTM reads the answer from later words."),
     (FORGET, "Learning to forget", ":material/delete_sweep:",
      "The 1997 cell without a forget gate on a stream that is never reset."),
+    (WHICH_GATE, "Which gate matters", ":material/rule:",
+     "Greff et al.'s LSTM variants, trained over seeds, beside their findings."),
 ]
 
 begin_page()

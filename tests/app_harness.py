@@ -302,7 +302,7 @@ APP_IDLE_JS = """
 
 # Plotly charts: how many exist, how many are visible (not in a hidden tab/expander), and how
 # many of the visible ones are drawn (a sized main svg holding traces, a heatmap image, a canvas,
-# or drawn shapes/annotations); `loading` counts placeholders of lazily loaded elements (widgets and
+# drawn shapes/annotations, or a table); `loading` counts placeholders of lazily loaded elements (widgets and
 # charts whose code is still being fetched), in the main area and the sidebar.
 CHARTS_JS = """
 () => {
@@ -315,7 +315,7 @@ CHARTS_JS = """
     if (!svg) return false;
     const r = svg.getBoundingClientRect();
     if (r.width < 20 || r.height < 20) return false;
-    return !!p.querySelector('g.trace, .heatmaplayer image, .imagelayer image, canvas, .shapelayer path, g.annotation, .layer-above path');
+    return !!p.querySelector('g.trace, g.table, .heatmaplayer image, .imagelayer image, canvas, .shapelayer path, g.annotation, .layer-above path');
   });
   return {total: charts.length, visible: visible.length, drawn: drawn.length, loading};
 }

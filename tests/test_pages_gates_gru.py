@@ -80,7 +80,7 @@ def test_defaults_keep_the_lstm_and_rnn_view():
     at = open_page()
     assert_clean(at)
     assert at.multiselect(key="compare").value == ["lstm", "rnn"]
-    assert set(charts(at)) == {"got_gates", "got_units", "got_prob", "got_rnn"}
+    assert set(charts(at)) == {"got_gates", "got_gates2", "got_units", "got_prob", "got_rnn"}
     assert [m.label for m in at.metric] == ["LSTM predicts", "RNN predicts"]
 
 
