@@ -2,6 +2,7 @@
 
     python bench/bench_estimate.py [--quick]
     python bench/bench_estimate.py --fit     # measure the cost parts, fit, write lstm_core/training/cost_fit.json
+    python bench/bench_estimate.py --calibrate   # only the whole-comparison overhead (part of --fit)
 
 --fit times each part of lstm_core.training.cost on the real code (training steps, gradient probes,
 test examples, run set-up, the agreement pool) over a grid of tasks, archs, lengths and hidden sizes,
@@ -39,6 +40,13 @@ from lstm_core.cells.variants import VARIANT_ARCHS  # noqa: E402
 FIT_SPANS = {"agreement": (5, 30, 100, 200), "adding": (20, 100, 200), "copy": (10, 40, 100),
              "temporal": (20, 100, 200)}
 FIT_H = (16, 256)
+CALIBRATION = [   # (task, distance, hidden, steps, archs, seeds): whole comparisons for the overhead, none in GRID
+    ("agreement", 50, 48, 400, ("lstm", "rnn"), 1),
+    ("adding", 60, 64, 200, ("lstm", "gru"), 1),
+    ("temporal", 100, 32, 150, ("lstm", "rnn"), 1),
+    ("copy", 30, 32, 200, ("lstm", "rnn", "gru"), 1),
+    ("agreement", 120, 96, 40, ("lstm", "lstm_cifg"), 2),
+]
 FIT_MID = {"agreement": (60, 64), "adding": (60, 64), "copy": (30, 64), "temporal": (60, 64)}
 
 GRID = [   # (task, distance, hidden, steps, archs, seeds): whole comparisons, none of them a fit point
@@ -122,17 +130,41 @@ def run_fit():
     cost.FIT_FILE.write_text(json.dumps(dict(
         note="fitted by bench/bench_estimate.py --fit (one torch thread); seconds per unit of each part",
         torch=torch.__version__, points=len(points), coefficients=coefficients), indent=1) + "\n")
+    cost.fitted.cache_clear()
     print(f"wrote {cost.FIT_FILE}")
+    calibrate()
+
+
+def calibrate():
+    """Run the calibration comparisons; store median(measured / summed parts) as the fit's overhead."""
+    ratios = []
+    for task, d, h, steps, archs, seeds in CALIBRATION:
+        cfg = comparison.CompareConfig(task=task, distance=d, hidden=h, steps=steps, archs=archs, seeds=seeds)
+        if task == "agreement":
+            pool.training_pool(0, d)                       # the estimate's pool part is not what is calibrated
+        parts = comparison.parts_seconds(cfg)
+        took = _timed(lambda: comparison.run_comparison(cfg, slots=queue.TrainingSlots(1)))
+        ratios.append(took / parts)
+        print(f"calibration: {task} d={d} H={h} steps={steps} x{seeds} {'+'.join(archs)}: "
+              f"parts {parts:.2f} s, measured {took:.2f} s, ratio {took / parts:.2f}", flush=True)
+    data = json.loads(cost.FIT_FILE.read_text())
+    data["overhead"] = float(np.median(ratios))
+    cost.FIT_FILE.write_text(json.dumps(data, indent=1) + "\n")
+    print(f"overhead (median measured / parts): {data['overhead']:.3f}; wrote {cost.FIT_FILE}")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="the first half of the grid only")
     ap.add_argument("--fit", action="store_true", help="measure the cost parts and write cost_fit.json")
+    ap.add_argument("--calibrate", action="store_true", help="only the calibration comparisons (the overhead)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     if args.fit:
         return run_fit()
+    if args.calibrate:
+        comparison.run_comparison(comparison.CompareConfig(distance=5, hidden=4, steps=3), slots=queue.TrainingSlots(1))
+        return calibrate()
     comparison.run_comparison(comparison.CompareConfig(distance=5, hidden=4, steps=3), slots=queue.TrainingSlots(1))
     rows = []
     head = f"{'setting':44s} {'estimate':>8s} {'measured':>8s} {'ratio':>6s}   train / test / sweep (s)"

@@ -74,3 +74,12 @@ def test_the_agreement_pool_is_counted_until_built(monkeypatch):
     assert before - after == pytest.approx(cost.pool_tokens(0, 17) * cost.unit_seconds("pool", "agreement", "lstm", 0, 0),
                                            rel=1e-9)
     assert cost.pool_tokens(0, 17) == pool.sentences_per_distance(0, 17) * sum(d + 19 for d in range(18))
+
+
+def test_overhead_multiplies_the_parts_and_the_pool_is_added_once(monkeypatch):
+    cfg = CompareConfig(distance=23, steps=50, seeds=1)
+    monkeypatch.setattr(pool, "_BUILT", set())
+    parts = comparison.parts_seconds(cfg)
+    pool_s = cost.pool_tokens(0, 23) * cost.unit_seconds("pool", "agreement", "lstm", 0, 0)
+    assert 0.8 < cost.overhead() < 1.5                      # a whole comparison costs a little more than its parts
+    assert comparison.estimate_seconds(cfg) == pytest.approx(parts * cost.overhead() + pool_s, rel=1e-12)

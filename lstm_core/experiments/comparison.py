@@ -166,13 +166,24 @@ def pretrained_note() -> str:
 def estimate_seconds(cfg: CompareConfig) -> float:
     """Wall time of run_comparison on one core of this class of machine, from the measured cost
     model of lstm_core.training.cost: every seed's runs (fixed cost, steps, gradient probes, test)
-    plus the first seed's distance sweep, plus the agreement training pool when this process has
-    not built it yet. bench/bench_estimate.py prints estimate vs measured."""
+    plus the first seed's distance sweep, times the measured overhead of whole comparisons, plus the
+    agreement training pool when this process has not built it yet. bench/bench_estimate.py prints
+    estimate vs measured."""
+    return parts_seconds(cfg) * cost.overhead() + _pool_seconds(cfg)
+
+
+def _pool_seconds(cfg: CompareConfig) -> float:
+    c = cfg.resolved()
+    if c.task == "agreement" and not pool.is_built(0, c.distance):
+        return cost.pool_tokens(0, c.distance) * cost.unit_seconds("pool", c.task, "lstm", 0, 0)
+    return 0.0
+
+
+def parts_seconds(cfg: CompareConfig) -> float:
+    """The sum of the cost model's parts for cfg's runs and sweep (no overhead, no pool)."""
     c = cfg.resolved()
     T_train, T_test = cost.train_length(c.task, c.distance), cost.span_length(c.task, c.distance)
     total = 0.0
-    if c.task == "agreement" and not pool.is_built(0, c.distance):
-        total += cost.pool_tokens(0, c.distance) * cost.unit_seconds("pool", c.task, "lstm", 0, 0)
     for arch in c.archs:
         H = c.hidden_for(arch)
         unit = lambda part, T: cost.unit_seconds(part, c.task, arch, T, H)   # noqa: E731

@@ -9,8 +9,11 @@ A comparison's time is a sum of parts, each a count times a cost per unit (one t
     pool    one agreement training-pool token generated (once per process and distance range): k
 
 The coefficients are measured on this class of machine and fitted by `python bench/bench_estimate.py
---fit` (relative least squares, non-negative), which writes cost_fit.json next to this file; the same
-bench then prints estimate vs measured on settings the fit did not see. An arch the fit lacks is
+--fit` (relative least squares, non-negative), which writes cost_fit.json next to this file. Parts timed
+one by one miss what whole comparisons add (probes between steps, progress events, caches): the fit
+then runs a few whole comparisons (its calibration set) and stores the median measured / summed-parts
+ratio as `overhead`, by which an estimate is multiplied. The same bench then prints estimate vs
+measured on other settings (the validation set). An arch the fit lacks is
 costed as the LSTM scaled by its number of gate blocks.
 """
 from __future__ import annotations
@@ -65,6 +68,14 @@ def fitted() -> dict:
         return json.loads(FIT_FILE.read_text())["coefficients"]
     except (OSError, ValueError, KeyError):
         return {}
+
+
+def overhead() -> float:
+    """Measured / summed parts on the fit's calibration comparisons (1.0 when not fitted)."""
+    try:
+        return float(json.loads(FIT_FILE.read_text()).get("overhead", 1.0))
+    except (OSError, ValueError):
+        return 1.0
 
 
 def unit_seconds(part: str, task: str, arch: str, T: float, H: int, coefficients: dict | None = None) -> float:
