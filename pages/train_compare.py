@@ -73,12 +73,15 @@ n_seeds = bound_slider("Seeds", 1, 5, DEFAULTS.seeds, key="seeds", container=c4,
                        help="Every architecture is trained once per seed (first seed, first seed + 1, …), "
                             "one after another; the verdict reports the median and the spread.")
 with_gru = bound_toggle("Also train a GRU", False, key="gru", container=c5)
+FAMILY = {"lstm_2layer": "2-layer", "lstm_bidir": "bidirectional"}   # as in the URL: ?variants=2-layer
 variants = bound_multiselect(
-    "Also train LSTM variants", VARIANT_ARCHS, (), key="variants", container=c5,
-    format_func=lambda a: spec_for_arch(a).name,
+    "Also train LSTM variants", VARIANT_ARCHS + tuple(FAMILY), (), key="variants", container=c5,
+    format_func=lambda a: FAMILY.get(a) or spec_for_arch(a).name,
     help="The variants of Greff et al. 2017, 'LSTM: A Search Space Odyssey' (each changes one thing in the "
          "LSTM with peepholes, V): " + "; ".join(f"{s.name}: {s.description}" for s in VARIANTS.values())
-         + ". They train through a TorchScript cell, slower than the fused LSTM (the time estimate counts it).")
+         + ". They train through a TorchScript cell, slower than the fused LSTM (the time estimate counts it). "
+         "Also a 2-layer LSTM and a bidirectional one (torch's fused modules; the answer is still read at the "
+         "last word, so the backward direction adds no look-ahead here).")
 match = bound_toggle("Equal parameter count", DEFAULTS.match_params, key="match", container=c6,
                      help="On: the RNN (and GRU, and the variants) get the hidden size whose parameter count is "
                           "closest to the LSTM's. Off: every model has the same hidden size.")

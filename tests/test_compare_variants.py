@@ -25,7 +25,7 @@ TRAIN = "pages/train_compare.py"
 
 def test_parameter_counts_of_every_variant_are_the_models():
     for task in comparison.TASK_LABELS:
-        for arch in VARIANT_ARCHS:
+        for arch in VARIANT_ARCHS + ("lstm_2layer", "lstm_bidir"):
             for h in (1, 7, 33):
                 assert comparison.param_count(arch, task, h) == \
                     build_model(TrainConfig(task=task, arch=arch, hidden=h)).n_params()["total"], (task, arch, h)
@@ -157,3 +157,20 @@ def test_hostile_variant_links_get_a_note(raw):
     notes = " ".join(w.value for w in at.warning)
     assert ("URL parameter `variants`" in notes) == (raw != [""])
     assert not re.search(r"<img", notes.replace("`<img src=x>`", ""))
+
+
+def test_two_layer_and_bidirectional_lstms_train_on_the_page_and_are_stored():
+    """Issue 16 item 2: the 2-layer and the bidirectional LSTM are options of Train and compare (tiny budget),
+    parameter-matched to the LSTM, and their runs round-trip through the run store (names with a digit)."""
+    cfg = CompareConfig(distance=6, hidden=8, steps=4, seeds=1, archs=("lstm", "lstm_2layer", "lstm_bidir"),
+                        test_size=20).resolved()
+    assert cfg.archs == ("lstm", "lstm_2layer", "lstm_bidir")
+    assert cfg.hidden_for("lstm_2layer") < 8 and cfg.hidden_for("lstm_bidir") < 8      # more weights per unit
+    from lstm_core.training.queue import TrainingSlots
+    res = comparison.run_comparison(cfg, slots=TrainingSlots(1), sweep_n=10)
+    assert set(res.runs) == set(cfg.archs)
+    assert res.params() == {a: r.model.n_params()["total"] for a, r in res.runs.items()}
+    at = open_app_page(TRAIN, {"variants": ["2-layer", "bidirectional"], "steps": "5", "d": "5", "seeds": "1"})
+    assert not at.exception
+    assert at.multiselect(key="variants").value == ["lstm_2layer", "lstm_bidir"]
+    assert at.button[0].label == "Train LSTM, RNN, LSTM_2LAYER and LSTM_BIDIR"

@@ -30,6 +30,7 @@ from lstm_core.data import lexicon as lx
 from lstm_core.data import pool, sequences
 from lstm_core.experiments import learning_curves
 from lstm_core.training import checkpoint, cost
+from lstm_core.training.models import STACKED_ARCHS
 from lstm_core.training.queue import QUEUE_TIMEOUT, SLOTS, TrainingSlots
 from lstm_core.training.trainer import DEFAULT_STEPS, TrainConfig, evaluate, train
 
@@ -55,7 +56,7 @@ SPAN_MIN = {"agreement": 1, "adding": 2, "copy": 1, "temporal": 10}
 # a model at least this good has nothing left to learn that could change the comparison
 SOLVED = {"accuracy": 0.98, "mse": 0.01}
 CHANCE = {"agreement": 0.5, "copy": 1 / 8, "temporal": 0.25, "adding": sequences.ADDING_BASELINE_MSE}
-ARCH_ORDER = ("lstm", "rnn", "gru") + VARIANT_ARCHS     # + the LSTM variants of Greff et al. 2017
+ARCH_ORDER = ("lstm", "rnn", "gru") + VARIANT_ARCHS + tuple(STACKED_ARCHS)   # + Greff et al.'s variants, 2 layers, bidirectional
 MAX_SEEDS = 10
 
 
@@ -137,8 +138,16 @@ def param_count(arch: str, task: str, hidden: int, embed_dim: int = 32) -> int:
                          "copy": (10, 9, "ids"), "temporal": (len(sequences.TEMPORAL_SYMBOLS), 4, "ids")}[task]
     I = embed_dim if kind == "ids" else n_in
     H = int(hidden)
-    recurrent = (spec_for_arch(arch).n_params(I, H) if arch in VARIANT_ARCHS
-                 else _GATES[arch] * H * (I + H + 2))
+    lstm_layer = lambda inputs: _GATES["lstm"] * H * (inputs + H + 2)       # noqa: E731  W_ih, W_hh, two biases
+    if arch in VARIANT_ARCHS:
+        recurrent = spec_for_arch(arch).n_params(I, H)
+    elif arch in STACKED_ARCHS:
+        layers, bidirectional = STACKED_ARCHS[arch]
+        D = 2 if bidirectional else 1
+        recurrent = D * lstm_layer(I) + (layers - 1) * D * lstm_layer(D * H)
+        H = D * H                                                            # the readout sees every direction
+    else:
+        recurrent = _GATES[arch] * H * (I + H + 2)
     return (n_in * embed_dim if kind == "ids" else 0) + recurrent + (H + 1) * n_out
 
 

@@ -92,7 +92,7 @@ class RunFile(_Strict):
     version: Literal[VERSION]
     id: StrictStr
     info: dict
-    runs: dict[Annotated[StrictStr, Field(pattern=r"^[a-z][a-z_]{0,15}$")], Annotated[list[RunEntry], Field(min_length=1)]]
+    runs: dict[Annotated[StrictStr, Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")], Annotated[list[RunEntry], Field(min_length=1)]]
 
 
 def json_float(v):
