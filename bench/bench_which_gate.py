@@ -4,6 +4,8 @@ x seeds, from the shipped grid (lstm_core/precomputed/gate_ablation.json; regene
 
     python bench/bench_which_gate.py                # print the table from the shipped results
     python bench/bench_which_gate.py --file other.json
+    python bench/bench_which_gate.py --time-seed 0  # re-train seed 0 of every cell now (run it alone): wall
+                                                    # seconds on a quiet machine, and whether each matches the file
 
 Per variant and task: parameters (whole model / recurrent layer), final test metric (median over seeds,
 min-max), seeds that solved it, steps to solve (median, min-max, seeds that got there), wall seconds per
@@ -24,11 +26,31 @@ from lstm_core.experiments import gate_ablation_stats as gs  # noqa: E402
 from lstm_core.narration import gate_ablation as say  # noqa: E402
 
 
+def time_cells(data, seed: int) -> int:
+    """Re-train one seed of every (variant, task) cell here and now: wall seconds, and the shipped match."""
+    import torch
+    torch.set_num_threads(1)
+    shipped = {(r.arch, r.task, r.seed): r for r in data.runs}
+    ga.run_cell("lstm", "adding", seed, steps=5)                       # one-time costs of the process
+    print(f"seed {seed}, one torch thread; run alone on the machine\n| task | variant | wall s (train + test) | "
+          "matches the shipped cell |\n| --- | --- | ---: | --- |")
+    for task in ga.TASKS:
+        for arch in ga.ARCHS:
+            fresh = ga.run_cell(arch, task, seed)
+            ok = ga.match(fresh, shipped[(arch, task, seed)])["ok"] if (arch, task, seed) in shipped else None
+            print(f"| {task} | {ga.LABELS[arch]} | "
+                  f"{fresh.seconds:.1f} | {ok} |", flush=True)
+    return 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--file", type=Path, default=ga.SHIPPED)
+    p.add_argument("--time-seed", type=int, default=None, help="re-train this seed of every cell and time it")
     a = p.parse_args(argv)
     data = ga.load(a.file)
+    if a.time_seed is not None:
+        return time_cells(data, a.time_seed)
     s = gs.summarize(data.runs)
     print(f"Which gate matters: seeds {data.seeds}, torch {data.torch}, {data.machine}, computed {data.created}, "
           f"{data.total_seconds:.0f} s wall for the grid")
