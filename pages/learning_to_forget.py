@@ -144,7 +144,7 @@ with st.expander("Three seeds, the recipe and the training time"):
                    f"{s['test_stream']['sentences']} sentences ({s['test_stream']['tokens']} tokens); "
                    f"{s['machine']}. Seed 0 is the model shown above. Regenerate: `{s['command']}`.")
         c = lf.MODELS["forget"]
-        st.markdown(f"Recipe (every model): {c.hidden} hidden units, {c.embed}-dimensional embedding, {c.lanes} "
+        st.markdown(f"Recipe (every model): {c.hidden} hidden units, {c.embed_dim}-dimensional embedding, {c.lanes} "
                     f"streams read side by side in chunks of {c.chunk} tokens (truncated backpropagation through "
                     f"time, the state carried from chunk to chunk and never reset), {c.steps} chunks, Adam at "
                     f"{c.lr:g}, gradient clipping at {c.clip:g}, forget-gate bias {c.forget_bias:g} where there is "
