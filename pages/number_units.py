@@ -12,7 +12,8 @@ from lstm_core.figures import number_units as nf
 from lstm_core.figures.number_units_patching import patching_bars
 from lstm_core.narration import number_units as say
 from lstm_core.narration.number_units_patching import describe_patching
-from pages._ui import begin_page, trained_result, bound_select, bound_slider, caption, plot, show_error
+from pages._blocks import beside, choose
+from pages._ui import begin_page, trained_result, bound_select, bound_slider, show_error
 
 ARCHS = ("lstm", "gru", "rnn")
 # what a selectbox shows (and the URL carries) -> the core's name
@@ -72,24 +73,6 @@ def _my_patching(result_id: str, arch: str, seed: int, rank: str, k: int, where:
     return pm.patching(_model, _summary, k=k, where=where, rank_field=rank)
 
 
-def choose(label: str, names, default: str, key: str, **kw) -> str:
-    """A URL-bound selectbox over the core's `names`, showing (and putting in the URL) SHOWN[name]."""
-    shown = [SHOWN[n] for n in names]
-    picked = bound_select(label, shown, SHOWN[default], key, **kw)
-    return list(names)[shown.index(picked)]
-
-
-def _beside(fig, key: str, look: str, said: str | None = None):
-    """Chart on the left, "what to look at" and the computed statement on the right."""
-    left, right = st.columns([3, 1.3], vertical_alignment="center")
-    with left:
-        plot(fig, key=key)
-    with right:
-        caption(look)
-        if said:
-            st.markdown(said)
-
-
 # ----------------------------------------------------------------------------- the page
 
 begin_page()
@@ -110,7 +93,7 @@ result = trained_result()             # what Train and compare trained in this s
 mine, why_not = nu.trained_models(result)
 
 top_row = st.columns([1, 1, 1])
-picked = choose("Model to analyse", available + [f"mine_{a}" for a in mine], available[0], "nu_model",
+picked = choose("Model to analyse", available + [f"mine_{a}" for a in mine], SHOWN, available[0], "nu_model",
                 container=top_row[0],
                 help="A shipped agreement model, or one you trained on Train and compare (shown once you have). "
                      "Its units are ranked, plotted and ablated; the other models of the same kind are compared.")
@@ -120,7 +103,7 @@ family = list(mine) if family_is_mine else available        # the models compare
 NAME = f"your {LABEL[arch]}" if family_is_mine else LABEL[arch]
 fields = nu.fields_of(arch)
 if len(fields) > 1:
-    rank = choose("Rank units by their state", fields, fields[0], "nu_rank", container=top_row[1],
+    rank = choose("Rank units by their state", fields, SHOWN, fields[0], "nu_rank", container=top_row[1],
                   help="Which state's separability ranks the units.")
 else:
     rank = fields[0]
@@ -163,13 +146,13 @@ def find_section():
     n_show = bound_slider("Units shown in the heatmap", 4, min(32, H), min(16, H), "nu_show")
     units = s.top(rank, n_show)
     fig = nf.separability_heatmap(s.separability(rank)[:, units].T, units, s.positions, field=rank)
-    _beside(fig, "nu_heat",
+    beside(fig, "nu_heat",
             "Each row is one unit, each column a token after the subject. Dark = the unit's value alone "
             "separates singular from plural subjects on held-out sentences (|2·AUC − 1| = 1); white = chance. "
             "Number units stay dark from the subject all the way to the verb.",
             say.describe_find(s, rank))
     fig = nf.unit_scores(s.score[rank], s.order[rank], n_show, field=rank)
-    _beside(fig, "nu_scores",
+    beside(fig, "nu_scores",
             "All units sorted by that score. A few tall bars and a cliff would mean a few dedicated number "
             "units; a long plateau means the number is spread over many units.")
 
@@ -183,7 +166,7 @@ for a, sa in summaries.items():
         curves[label] = sa.probe[f]
         colors[label] = nf.ARCH_COLORS[a]
         dashes[label] = "dot" if (a, f) == ("lstm", "hidden") else nf.ARCH_DASHES[a]
-_beside(nf.probe_curves(curves, s.positions, colors, dashes), "nu_probe",
+beside(nf.probe_curves(curves, s.positions, colors, dashes), "nu_probe",
         "A logistic-regression probe reads the subject's number from ALL units at one position, tested on "
         "held-out sentences (5-fold cross-validation). Before the subject no word reveals the number, so "
         "a probe can only guess (50%); watch how long each model keeps the number after it.",
@@ -204,7 +187,7 @@ def trajectory_section():
     gate = nu.GATE[arch]
     options = list(fields) + ([gate] if gate else [])
     if len(options) > 1:
-        qty = choose("Show", options, options[0], "nu_qty", container=c3)
+        qty = choose("Show", options, SHOWN, options[0], "nu_qty", container=c3)
     else:
         qty = options[0]
         c3.caption("The simple RNN has only h to show.")
@@ -212,7 +195,7 @@ def trajectory_section():
     t = s.templates[nu.COUNTS.index(n_att)]
     fig = nf.number_trajectory(t.mean[qty][:, :, unit], t.std[qty][:, :, unit], t.tokens, t.subject_pos,
                                t.attractor_positions, unit=unit, field=qty, n=t.n)
-    _beside(fig, "nu_traj",
+    beside(fig, "nu_traj",
             f"{t.n} sentences with the same structure (words resampled): half with a singular subject, half "
             "plural. A number unit splits the two bands at the subject and keeps them apart to the verb, "
             "whatever the attractors (dotted lines) say. For the forget gate: near 1 means 'keep'.",
@@ -233,11 +216,11 @@ def ablation_section():
     c1, c2, c3 = st.columns(3)
     k = int(bound_select("Number of units k", ks, str(nu.default_k(H)), "nu_k", container=c1,
                          help="The top-k ranked units, and k units drawn at random from the others."))
-    mode = choose("Intervention", nu.MODES, "ablate", "nu_mode", container=c2,
+    mode = choose("Intervention", nu.MODES, SHOWN, "ablate", "nu_mode", container=c2,
                   help="Ablate = hold the units at 0. Clamp plural / singular = hold each unit at its own mean "
                   "value for plural / singular subjects. At every step.")
     if len(fields) > 1:
-        target = choose("on the state", fields, fields[0], "nu_target", container=c3)
+        target = choose("on the state", fields, SHOWN, fields[0], "nu_target", container=c3)
     else:
         target = fields[0]
         c3.caption("Interventions act on the hidden state h.")
@@ -251,11 +234,11 @@ def ablation_section():
         return
     a = sw.at(k)
     st.info(say.describe_ablation(a))
-    _beside(nf.ablation_bars(nu.COUNTS, a.acc_intact, a.acc_top, a.acc_random, k=k, mode=mode), "nu_bars",
+    beside(nf.ablation_bars(nu.COUNTS, a.acc_intact, a.acc_top, a.acc_random, k=k, mode=mode), "nu_bars",
             f"Black: the intact model. Orange-red: the top {k} units intervened on at every step. Grey: {k} "
             f"units drawn at random from the other {H - k} (mean, bar = std over {len(a.acc_random)} draws). "
             "Dotted line: chance (50%). More attractors = harder sentences.")
-    _beside(nf.ablation_curve_figure(sw.ks, sw.acc_top, sw.acc_random, sw.acc_intact, k, mode=mode), "nu_curve",
+    beside(nf.ablation_curve_figure(sw.ks, sw.acc_top, sw.acc_random, sw.acc_intact, k, mode=mode), "nu_curve",
             "The same intervention for every k (circle: the k chosen above). Where the orange-red line leaves "
             "the grey band, the ranked units matter more than random ones.", say.describe_sweep(sw))
     if mode != "ablate":
@@ -285,7 +268,7 @@ def patching_section():
     ks = [str(k) for k in nu.curve_ks(H)]
     k = int(bound_select("Units patched k", ks, str(nu.default_k(H)), "nu_patch_k", container=c1,
                          help="The top-k ranked units, and k units drawn at random from the others (5 draws)."))
-    where = choose("Patch", pm.WHERE, "subject", "nu_patch_where", container=c2,
+    where = choose("Patch", pm.WHERE, SHOWN, "subject", "nu_patch_where", container=c2,
                    help="Copy the values at the subject only, or at every step from the subject to the verb.")
     try:
         with st.spinner(f"Patching {pm.PATCH_N * len(nu.COUNTS)} sentence pairs through the glass core…"):
@@ -294,7 +277,7 @@ def patching_section():
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "patching")
         return
-    _beside(patching_bars(pt.flip_top, pt.interval_top, pt.flip_random, pt.interval_random, k=k, n=pt.n_pairs),
+    beside(patching_bars(pt.flip_top, pt.interval_top, pt.flip_random, pt.interval_random, k=k, n=pt.n_pairs),
             "nu_patch", f"Orange-red: the top {k} units patched. Grey: {k} random units, one bar per draw. "
             f"Error bars: 95% Wilson intervals over the {pt.n_pairs} pairs counted.", describe_patching(pt))
 
@@ -309,18 +292,18 @@ st.header("4 · Attractors: LSTM vs RNN, and one error up close")
 
 @st.fragment
 def attractor_section():
-    _beside(nf.attractor_accuracy({a: sa.acc_by_attractors for a, sa in summaries.items()}, nu.COUNTS), "nu_att_acc",
+    beside(nf.attractor_accuracy({a: sa.acc_by_attractors for a, sa in summaries.items()}, nu.COUNTS), "nu_att_acc",
             "Attractors are intervening nouns of the other number ('the key to the cabinets …'). A model that "
             "only remembers the last noun falls to or below chance as they pile up.",
             say.describe_attractors(summaries))
-    who = choose("Error case of", list(summaries), arch, "nu_err", container=st.columns([1, 2])[0])
+    who = choose("Error case of", list(summaries), SHOWN, arch, "nu_err", container=st.columns([1, 2])[0])
     e, se = summaries[who].error_case, summaries[who]
     f = nu.fields_of(who)[0]
     units = se.top(f, 2)
     values = {f"unit {u} ({f})": e.values[f][:, u] for u in units}
     fig = nf.error_case_figure(e.tokens, e.p_correct, e.subject_pos, e.attractor_positions, e.turn_pos, values,
                                verb=e.verb, field=f)
-    _beside(fig, "nu_err_fig",
+    beside(fig, "nu_err_fig",
             "Top: the model's probability of the correct verb if the sentence stopped after each token. "
             "Bottom: its two best number units. The cross marks where the answer turned wrong.",
             say.describe_error_case(e, who))
@@ -338,7 +321,7 @@ st.header("5 · The forget gate: hold the number, reset on a new subject?")
 def forget_section():
     c1, c2 = st.columns([2, 1])
     options = [picked] + (["lstm_two_clause"] if nu.has_pretrained("lstm_two_clause") else [])
-    key = choose("Model", options, picked, "nu_fg_model", container=c1,
+    key = choose("Model", options, SHOWN, picked, "nu_fg_model", container=c1,
                  help="The model chosen at the top, or an LSTM trained the same way but with half its training "
                       "batches two-subject sentences, where the answer is the second subject's number.")
     with c2:
@@ -357,7 +340,7 @@ def forget_section():
     fig = nf.two_clause_figure(two.tokens, None if two.gate_mean is None else two.gate_mean[:, units],
                                None if two.gate_std is None else two.gate_std[:, units],
                                two.value_mean[f][:, :, units], units, marks, gate=two.gate, field=f, n=two.n)
-    _beside(fig, "nu_fg_fig",
+    beside(fig, "nu_fg_fig",
             "Two clauses, subjects of opposite number: '… [subject 1] … verb 1 adjective … [subject 2] …', and "
             "the model must answer for subject 2. Top: the number units' gate (1 = keep the cell). Bottom: their "
             "state, split by the second subject's number — if the lines separate after subject 2, it reset.",

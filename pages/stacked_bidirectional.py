@@ -9,7 +9,8 @@ import streamlit as st
 from lstm_core.experiments import stacked_bidir as sb
 from lstm_core.figures import stacked_bidir as sf
 from lstm_core.narration import stacked_bidir as say
-from pages._ui import begin_page, bound_select, bound_slider, caption, plot, show_error
+from pages._blocks import beside, choose
+from pages._ui import begin_page, bound_slider, show_error
 
 TOP_UNITS = 8                    # units drawn per layer / direction in the heatmaps
 N_SENTENCES = 10
@@ -30,22 +31,6 @@ def _model(kind: str):
 @st.cache_resource(show_spinner=False)
 def _sentences() -> tuple[list, list]:
     return sb.agreement_sentences(per_count=2), sb.task_sentences(n=N_SENTENCES)
-
-
-def choose(label: str, names, default: str, key: str, **kw) -> str:
-    shown = [SHOWN[n] for n in names]
-    picked = bound_select(label, shown, SHOWN[default], key, **kw)
-    return list(names)[shown.index(picked)]
-
-
-def _beside(fig, key: str, look: str, said: str | None = None):
-    left, right = st.columns([3, 1.3], vertical_alignment="center")
-    with left:
-        plot(fig, key=key)
-    with right:
-        caption(look)
-        if said:
-            st.markdown(said)
 
 
 begin_page()
@@ -75,18 +60,18 @@ st.markdown(f"A 2-layer LSTM (32 units per layer) trained on subject–verb agre
             "layer at every token from the subject to the verb; each unit is scored by how well it alone "
             "separates singular from plural subjects (the *Number units* method).")
 row = st.columns(3)
-field = choose("State", ("cell", "hidden"), "cell", "sb_state", container=row[0],
+field = choose("State", ("cell", "hidden"), SHOWN, "cell", "sb_state", container=row[0],
                help="The cell state c_t or the hidden state h_t (what the next layer and the readout read).")
-shown_layers = choose("Layers in the sentence view", ("both", "layer 1", "layer 2"), "both", "sb_layer",
+shown_layers = choose("Layers in the sentence view", ("both", "layer 1", "layer 2"), SHOWN, "both", "sb_layer",
                       container=row[1])
 pick = bound_slider("Sentence", 1, len(agreement_examples), 1, "sb_sentence", container=row[2],
                     help=f"Held-out sentences, {len(agreement_examples) // 5} for each number of attractors 0–4.")
 
-_beside(sf.probe_by_position(sb.probe_bands(layers, field), layers[0].positions, sf.LAYER_COLORS), "sb_probe",
+beside(sf.probe_by_position(sb.probe_bands(layers, field), layers[0].positions, sf.LAYER_COLORS), "sb_probe",
         "Each line is one layer; the band is the spread over seeds. The dashed line is chance. Look at the "
         "right end: the last token before the verb, where the model must answer.",
         say.describe_layers(layers, field))
-_beside(sf.layer_unit_scores({f"layer {i + 1}": [a.score[field][i] for a in layers]
+beside(sf.layer_unit_scores({f"layer {i + 1}": [a.score[field][i] for a in layers]
                               for i in range(layers[0].num_layers)}, say.STRONG_SCORE, field=field),
         "sb_units", "Every unit of each layer, sorted by how well it alone tells singular from plural after the "
         "subject; one line per seed. Units above the dashed line are number units.")
@@ -97,7 +82,7 @@ which = range(first.num_layers) if shown_layers == "both" else [int(shown_layers
 units = {f"layer {i + 1}": sb.ranked(first, field, i, TOP_UNITS) for i in which}
 rows_ = {label: s.values[field][int(label[-1]) - 1][:, units[label]] for label in units}
 marks = dict(subject=s.subject_pos, attractors=s.attractor_positions)
-_beside(sf.state_rows(rows_, units, s.tokens, marks=marks, field=field,
+beside(sf.state_rows(rows_, units, s.tokens, marks=marks, field=field,
                       title=f"The best {TOP_UNITS} number units of each layer on one sentence (seed 0)"),
         "sb_sentence_states", "Rows are units (best first), columns tokens: the subject in bold, attractors "
         "in italics. A number unit turns one colour for a singular subject and the other for a plural one, and "
@@ -114,22 +99,22 @@ st.markdown(f"**The task (masked subject).** The same agreement sentences, read 
             f"(same data, {len(tasks['bidir'])} seeds each).")
 accs = {"bidirectional": [r.accuracy for r in tasks["bidir"]], "unidirectional": [r.accuracy for r in tasks["uni"]]}
 params = {"bidirectional": tasks["bidir"][0].params, "unidirectional": tasks["uni"][0].params}
-_beside(sf.task_accuracy(accs, params), "sb_task_acc",
+beside(sf.task_accuracy(accs, params), "sb_task_acc",
         "Bars are the mean over seeds, crosses single seeds; the dashed line is chance.", say.describe_tasks(tasks))
-_beside(sf.probe_by_position(sb.direction_bands(tasks), tasks["bidir"][0].positions, sf.DIRECTION_COLORS), "sb_dir_probe",
+beside(sf.probe_by_position(sb.direction_bands(tasks), tasks["bidir"][0].positions, sf.DIRECTION_COLORS), "sb_dir_probe",
         "A probe per position on one direction's hidden states; the last position is the verb. The backward "
         "direction has read the verb from every position; the forward one only at the end.",
         say.describe_directions(tasks["bidir"]))
 
 row = st.columns(2)
-direction = choose("Direction", ("both", "forward", "backward"), "both", "sb_direction", container=row[0])
+direction = choose("Direction", ("both", "forward", "backward"), SHOWN, "both", "sb_direction", container=row[0])
 pick2 = bound_slider("Sentence ", 1, len(task_examples), 1, "sb_task_sentence", container=row[1],
                      help="Fresh masked-subject sentences at distance 30.")
 sd = sb.sentence_directions(_model("bidir"), _model("uni"), task_examples[pick2 - 1], data["order"])
 dirs = ("forward", "backward") if direction == "both" else (direction,)
 dunits = {d: [int(u) for u in sd.order[d][:TOP_UNITS]] for d in dirs}
 drows = {d: sd.values[d][:, dunits[d]] for d in dirs}
-_beside(sf.state_rows(drows, dunits, sd.tokens, marks=dict(subject=sd.subject_pos, attractors=sd.attractor_positions),
+beside(sf.state_rows(drows, dunits, sd.tokens, marks=dict(subject=sd.subject_pos, attractors=sd.attractor_positions),
                       field="hidden", title="Forward and backward hidden states on one sentence (seed 0)"),
         "sb_directions", "One token axis for both directions. The forward rows change left to right, the backward "
         "rows right to left: from the verb (last token) back to the masked subject (bold).",

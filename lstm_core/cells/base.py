@@ -207,12 +207,7 @@ class _GlassCell:
         h0 = self._initial(h0, B, "h0")
         c0 = self._initial(c0, B, "c0") if self.arch == "lstm" else None
         interventions = self._check_interventions(interventions, T)
-        if loss_step is None:
-            loss_step = T - 1
-        if not (isinstance(loss_step, str) and loss_step == ALL_STEPS):
-            if isinstance(loss_step, str) or not -T <= int(loss_step) < T:
-                raise ValueError(f"loss_step {loss_step!r} out of range for a sequence of {T} steps")
-            loss_step = int(loss_step) % T
+        loss_step = checked_loss_step(loss_step, T)
         if method not in ("auto", "loop", "fused"):
             raise ValueError(f"method must be 'auto', 'loop' or 'fused', got {method!r}")
         can_fuse = not interventions and self._fusable()
@@ -295,6 +290,18 @@ class _GlassCell:
             if want_grad:
                 arrays.update(self._backward_from_pre(arrays, grad_pre, grad_out))
         return {k: _np(v) for k, v in arrays.items()}, loss
+
+
+def checked_loss_step(loss_step, T: int):
+    """loss_step of a trace over T steps: None -> the last step, ALL_STEPS kept, an int (negative counts from
+    the end) -> 0..T-1; ValueError otherwise."""
+    if loss_step is None:
+        return T - 1
+    if isinstance(loss_step, str) and loss_step == ALL_STEPS:
+        return loss_step
+    if isinstance(loss_step, str) or not -T <= int(loss_step) < T:
+        raise ValueError(f"loss_step {loss_step!r} out of range for a sequence of {T} steps")
+    return int(loss_step) % T
 
 
 def _scalar_loss(loss_fn, h: Tensor) -> Tensor:

@@ -19,7 +19,7 @@ from torch import nn
 
 from lstm_core.cells.gru import GlassGRU
 from lstm_core.cells.lstm import GlassLSTM
-from lstm_core.cells.base import ALL_STEPS
+from lstm_core.cells.base import ALL_STEPS, checked_loss_step
 from lstm_core.cells.rnn import GlassRNN
 from lstm_core.cells.trace import Trace
 
@@ -183,12 +183,7 @@ class GlassStack:
         B, T, _ = x.shape
         h0 = self._initial(h0, B, "h0")
         c0 = self._initial(c0, B, "c0") if self.arch == "lstm" else None
-        if loss_step is None:
-            loss_step = T - 1
-        if not (isinstance(loss_step, str) and loss_step == ALL_STEPS):
-            if isinstance(loss_step, str) or not -T <= int(loss_step) < T:
-                raise ValueError(f"loss_step {loss_step!r} out of range for a sequence of {T} steps")
-            loss_step = int(loss_step) % T
+        loss_step = checked_loss_step(loss_step, T)
         want_grad = loss_fn is not None
         no_clamp = lambda name, v: v                   # noqa: E731 (the cells' step takes a clamp hook)
         runs = []                                      # [layer][direction] -> list of step dicts, input order

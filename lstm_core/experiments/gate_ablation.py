@@ -30,7 +30,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from lstm_core import limits
 from lstm_core.data import baselines, sequences
@@ -91,19 +93,21 @@ class CellRun:
     """One trained cell. final: the test metric on TEST_SIZE fresh examples (accuracy, or MSE for adding);
     reached: first step whose smoothed training-batch metric meets learning_curves.THRESHOLD (None: not
     within `steps`); curve: the smoothed training metric at steps CURVE_EVERY, 2 * CURVE_EVERY, ...;
-    seconds: wall time of train() (training + test)."""
-    arch: str
-    task: str
-    seed: int
-    steps: int
-    steps_done: int
+    seconds: wall time of train() (training + test). The field types are what a shipped file is validated
+    against (pydantic, on load and save)."""
+    __pydantic_config__ = ConfigDict(extra="forbid")
+    arch: Annotated[str, Field(pattern="^(" + "|".join(ARCHS) + ")$")]
+    task: Annotated[str, Field(pattern="^(" + "|".join(TASKS) + ")$")]
+    seed: Annotated[int, Field(ge=0)]
+    steps: Annotated[int, Field(ge=1)]
+    steps_done: Annotated[int, Field(ge=0)]
     final: float
-    reached: int | None
-    params: int
-    recurrent_params: int
-    seconds: float
+    reached: Annotated[int | None, Field(ge=1)]
+    params: Annotated[int, Field(ge=1)]
+    recurrent_params: Annotated[int, Field(ge=1)]
+    seconds: Annotated[float, Field(ge=0)]
     status: str = "ok"
-    curve: list = field(default_factory=list)
+    curve: list[float] = field(default_factory=list)
 
     @property
     def metric(self) -> str:
@@ -165,24 +169,10 @@ def match(fresh: CellRun, shipped: CellRun) -> dict:
 # ----------------------------------------------------------------------------------------
 # Shipped results: JSON, validated with pydantic on load
 
-class _Run(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    arch: str = Field(pattern="^(" + "|".join(ARCHS) + ")$")
-    task: str = Field(pattern="^(" + "|".join(TASKS) + ")$")
-    seed: int = Field(ge=0)
-    steps: int = Field(ge=1)
-    steps_done: int = Field(ge=0)
-    final: float
-    reached: int | None = Field(default=None, ge=1)
-    params: int = Field(ge=1)
-    recurrent_params: int = Field(ge=1)
-    seconds: float = Field(ge=0)
-    status: str
-    curve: list[float]
-
-
-class _Shipped(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclass
+class Shipped:
+    """The shipped grid: recipe, seeds, environment, shortcut baselines and one CellRun per cell."""
+    __pydantic_config__ = ConfigDict(extra="forbid")
     recipe: dict
     seeds: list[int]
     test_size: int
@@ -192,25 +182,13 @@ class _Shipped(BaseModel):
     created: str
     total_seconds: float
     baselines: dict
-    runs: list[_Run]
-
-
-@dataclass
-class Shipped:
-    """The shipped grid: recipe, seeds, environment, shortcut baselines and one CellRun per cell."""
-    recipe: dict
-    seeds: list
-    test_size: int
-    threshold: dict
-    torch: str
-    machine: str
-    created: str
-    total_seconds: float
-    baselines: dict
-    runs: list
+    runs: list[CellRun]
 
     def cell(self, arch: str, task: str, seed: int) -> CellRun | None:
         return next((r for r in self.runs if (r.arch, r.task, r.seed) == (arch, task, seed)), None)
+
+
+_SHIPPED = TypeAdapter(Shipped)        # validates a shipped file against the two dataclasses' field types
 
 
 def shortcut_baselines() -> dict:
@@ -223,7 +201,7 @@ def shortcut_baselines() -> dict:
 
 def save(shipped: Shipped, path: Path = SHIPPED) -> Path:
     data = asdict(shipped)
-    _Shipped.model_validate(data)
+    _SHIPPED.validate_python(data)
     Path(path).write_text(json.dumps(data, indent=1) + "\n")
     return Path(path)
 
@@ -231,11 +209,9 @@ def save(shipped: Shipped, path: Path = SHIPPED) -> Path:
 def load(path: Path = SHIPPED) -> Shipped:
     """The shipped results (validated; ValueError on a malformed file)."""
     try:
-        data = _Shipped.model_validate_json(Path(path).read_text()).model_dump()
+        return _SHIPPED.validate_json(Path(path).read_text())
     except Exception as e:  # noqa: BLE001 - pydantic's ValidationError or a JSON error
         raise ValueError(f"{path} is not a valid gate-ablation result: {e}") from e
-    data["runs"] = [CellRun(**r) for r in data["runs"]]
-    return Shipped(**data)
 
 
 def load_shipped() -> Shipped:
