@@ -42,8 +42,6 @@ value back into the URL (one rerun). Valid values are left to Streamlit's own bi
 from __future__ import annotations
 
 import logging
-import math
-import unicodedata
 
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -51,7 +49,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core.experiments import comparison_runs
 from pages._text import code, inert
-from pages._url_values import check_choices
+from pages._url_values import check_choices, check_number, clean_text, last_value, number_fits
 
 _LOG = logging.getLogger("lstm_lab")
 _NOTES_KEY = "_ui_url_notes"
@@ -157,65 +155,12 @@ def _raw(key: str) -> list[str] | None:
     return list(values) if values else None
 
 
-def _code(text: str) -> str:
-    """A URL value shown literally (as inline code), whatever it contains."""
-    return code(text)
-
-
 # ----------------------------------------------------------------------------- number sliders
-
-
-def _parse_number(raw: str, is_int: bool):
-    """raw URL string -> finite float, or None. (Integers are checked by the caller.)"""
-    try:
-        value = float(raw.strip())
-    except (ValueError, AttributeError):
-        return None
-    return value if math.isfinite(value) else None
-
-
-def check_number(values: list[str], lo, hi, default, is_int: bool, step=None):
-    """Validate raw URL values for a number. Returns (safe value, problem or None).
-
-    Pure function (no Streamlit), so the rules are unit-testable:
-    repeated -> the last one is used; not a number -> default; out of [lo, hi] -> clamped;
-    not a whole number for an integer setting -> rounded; off the step grid -> snapped.
-    """
-    problems = []
-    if len(values) > 1:
-        problems.append(f"is repeated {len(values)} times (using the last one)")
-    raw = values[-1]
-    value = _parse_number(raw, is_int)
-    if value is None:
-        kind = "a whole number" if is_int else "a number"
-        problems.append(f"{_code(raw)} is not {kind}")
-        return default, "; ".join(problems)
-    if value < lo or value > hi:
-        problems.append(f"{_code(raw)} is outside {lo}–{hi}")
-        value = min(max(value, lo), hi)
-    if is_int:
-        if value != int(value):
-            problems.append(f"{_code(raw)} is not a whole number")
-        value = int(round(value))
-    elif step:
-        snapped = lo + round((value - lo) / step) * step
-        snapped = min(max(round(snapped, 10), lo), hi)
-        if abs(snapped - value) > 1e-9 * max(1.0, abs(value)):
-            problems.append(f"{_code(raw)} is not on the slider's {step} grid")
-        value = snapped
-    if isinstance(lo, int) and isinstance(hi, int) and is_int:
-        value = int(value)
-    return value, ("; ".join(problems) or None)
 
 
 def _number_url(v) -> str:
     """A number as Streamlit's binding writes it into the URL (5.0 -> "5")."""
     return str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)
-
-
-def _last(raw: list[str]) -> tuple[str, list[str]]:
-    """A URL parameter given several times is read as its last value, with a note saying so."""
-    return raw[-1], ([f"is repeated {len(raw)} times (using the last one)"] if len(raw) > 1 else [])
 
 
 def _fit_carried_value(key: str, fits) -> None:
@@ -226,14 +171,6 @@ def _fit_carried_value(key: str, fits) -> None:
         del st.session_state[key]
 
 
-def _number_fits(value, lo, hi, is_int) -> bool:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return False
-    if is_int and not float(value).is_integer():
-        return False
-    return math.isfinite(value) and lo <= value <= hi
-
-
 def bound_slider(label: str, min_value, max_value, default, key: str, step=None, *, help=None,
                  format=None, container=None):
     """A slider bound to URL parameter ``key``; hostile URL values are clamped with a note."""
@@ -242,7 +179,7 @@ def bound_slider(label: str, min_value, max_value, default, key: str, step=None,
     if not is_int:
         min_value, max_value, default = float(min_value), float(max_value), float(default)
         step = float(step) if step is not None else None
-    _fit_carried_value(key, lambda v: _number_fits(v, min_value, max_value, is_int))
+    _fit_carried_value(key, lambda v: number_fits(v, min_value, max_value, is_int))
     raw = _raw(key)
     problem = None
     if raw is not None:
@@ -270,12 +207,12 @@ def bound_select(label: str, options, default, key: str, *, help=None, format_fu
     problem = None
     if raw is not None:
         names = [str(format_func(o)) for o in options]      # the URL carries format_func(option)
-        last, problems = _last(raw)
+        last, problems = last_value(raw)
         if last in names:
             safe = options[names.index(last)]
         else:
-            shown = ", ".join(_code(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
-            problems.append(f"{_code(last)} is not one of: {shown}")
+            shown = ", ".join(code(n) for n in names[:8]) + (", …" if len(names) > 8 else "")
+            problems.append(f"{code(last)} is not one of: {shown}")
             safe = default
         problem = "; ".join(problems) or None
         _seed(key, safe, problem)
@@ -294,12 +231,12 @@ def bound_toggle(label: str, default: bool, key: str, *, help=None, container=No
     raw = _raw(key)
     problem = None
     if raw is not None:
-        last, problems = _last(raw)
+        last, problems = last_value(raw)
         word = last.strip().lower()
         if word in ("true", "false"):
             safe = word == "true"
         else:
-            problems.append(f"{_code(last)} is not `true` or `false`")
+            problems.append(f"{code(last)} is not `true` or `false`")
             safe = bool(default)
         problem = "; ".join(problems) or None
         _seed(key, safe, problem)
@@ -333,18 +270,6 @@ def bound_multiselect(label: str, options, default, key: str, *, help=None, form
     return value
 
 
-def clean_text(text: str, max_chars: int) -> tuple[str, list[str]]:
-    """Remove control characters and cut to max_chars. Returns (clean text, problems). Pure."""
-    problems = []
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
-    if kept != text:
-        problems.append("control characters were removed")
-    if len(kept) > max_chars:
-        problems.append(f"it is {len(kept)} characters long (cut to {max_chars})")
-        kept = kept[:max_chars]
-    return kept, problems
-
-
 def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help=None, container=None,
                area: bool = False) -> str:
     """A text input bound to URL parameter ``key``; over-long or control-character values are cleaned."""
@@ -352,7 +277,7 @@ def bound_text(label: str, default: str, key: str, *, max_chars: int = 200, help
     raw = _raw(key)
     problem = None
     if raw is not None:
-        last, problems = _last(raw)
+        last, problems = last_value(raw)
         safe, text_problems = clean_text(last, max_chars)
         problems += text_problems
         problem = "; ".join(problems) or None

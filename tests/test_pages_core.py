@@ -251,7 +251,7 @@ def test_gradients_shared_url_reproduces_the_view():
 
 
 def test_url_value_rules():
-    from pages._ui import check_number, clean_text
+    from pages._url_values import check_number, clean_text
 
     assert check_number(["50"], 2, 1000, 50, True) == (50, None)
     assert check_number(["999999"], 2, 1000, 50, True)[0] == 1000
