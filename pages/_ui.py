@@ -428,11 +428,8 @@ def client_keys() -> tuple:
     return (("session", ctx.session_id if ctx else None), ("address", st.context.ip_address))
 
 
-def plot(fig, key: str | None = None, container=None, static: bool = False) -> None:
+def plot(fig, key: str | None = None, container=None) -> None:
     """st.plotly_chart with the app's settings: full width, no plotly mode bar.
-
-    static: a drawing without data to hover or zoom (the cell diagram): plotly's staticPlot, which skips
-    the hover and drag layers and draws faster on every move (issue 15).
 
     The mode bar is always shown on touch screens, where it sat on the chart titles (the browser test's
     overlap check at 390x844); dragging still zooms, a double click resets, and Streamlit's own element
@@ -440,4 +437,4 @@ def plot(fig, key: str | None = None, container=None, static: bool = False) -> N
     URL parameter name.
     """
     (container or st).plotly_chart(fig, key=f"chart_{key}" if key else None, width="stretch",
-                                   config={"displaylogo": False, "displayModeBar": False, **({"staticPlot": True} if static else {})})
+                                   config={"displaylogo": False, "displayModeBar": False})

@@ -95,9 +95,9 @@ if H > 1:
 values = anatomy.diagram_values(step, unit)
 st.html("<style>@media (max-width: 640px) { .st-key-chart_diagram { display: none; } }"
         "@media (min-width: 641px) { .st-key-chart_diagram_upright { display: none; } }</style>")
-plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}"), key="diagram", static=True)
+plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}"), key="diagram")
 plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}", portrait=True),
-     key="diagram_upright", static=True)
+     key="diagram_upright")
 caption("Box colour = gate value (pale ≈ 0, full colour ≈ 1; for g, |g|). Line thickness = how much flows: "
         "watch the top line (the cell state) pass through when f ≈ 1 and get cut when f ≈ 0.")
 st.markdown(f"**Every intermediate, unit {unit}** (pre-activations with a tilde)")

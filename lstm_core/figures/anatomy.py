@@ -148,15 +148,19 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step", por
     data.append(dict(type="scatter", x=xs, y=ys, text=texts, mode="text", textposition="middle center",
                      textfont=dict(size=sizes), hoverinfo="skip", showlegend=False, cliponaxis=False))
     axes = dict(showgrid=False, zeroline=False, showticklabels=False)
+    # margins = what the Streamlit theme's automargin grows them to anyway (the axis titles; measured in
+    # Chromium): declared up front, plotly draws the figure once instead of drawing, growing a margin and
+    # drawing it all again, on every slider move (issue 15; bench/figure_render.py "presized")
     if portrait:       # ~40 px per unit on a phone; the height holds the drawing, the note and the legend
         return figure(data, dict(
             shapes=shapes, annotations=notes, title=title, showlegend=True, height=720, font=LAYOUT["font"],
-            margin=dict(l=8, r=8, t=60, b=150), legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
+            margin=dict(l=42, r=8, t=60, b=150), legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
             xaxis=dict(axes, range=[-0.6, 8.4], title="time flows down:<br>from step t−1 (top) to step t (bottom)"),
             yaxis=dict(axes, range=[-12.5, 0.3], title="", scaleanchor="x", scaleratio=1)))
     return figure(data, dict(
-        shapes=shapes, annotations=notes, title=title, showlegend=True, height=460, **{k: v_ for k, v_ in LAYOUT.items() if k != "legend"},
-        legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
+        shapes=shapes, annotations=notes, title=title, showlegend=True, height=460,
+        **{k: v_ for k, v_ in LAYOUT.items() if k not in ("legend", "margin")},
+        margin=dict(LAYOUT["margin"], b=71), legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
         xaxis=dict(axes, range=[-0.3, 12.5], visible=True,
                    title="← from step t-1          one step of the cell          to step t →"),
         yaxis=dict(axes, range=[-0.6, 7.0], title="", scaleanchor="x", scaleratio=1)))
