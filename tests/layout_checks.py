@@ -107,7 +107,10 @@ DIAGRAM_JS = """
       overlaps.push([labels[i].t, labels[j].t]);
   }
   const r = c.getBoundingClientRect();
-  return {min_font_px: min, min_text: minText, width: Math.round(r.width), height: Math.round(r.height), overlaps};
+  // margins plotly's automargin had to grow (lstm_cell_diagram declares them: one draw per move, not two)
+  const f = p._fullLayout, grown = f ? ['l', 'r', 't', 'b'].filter(k => Math.abs(f._size[k] - f.margin[k]) > 0.5)
+    .map(k => `${k} ${f.margin[k]} -> ${f._size[k]}`) : [];
+  return {min_font_px: min, min_text: minText, width: Math.round(r.width), height: Math.round(r.height), overlaps, grown};
 }
 """
 
