@@ -12,7 +12,12 @@ line as Streamlit's bundled one), 700 px wide. For every captured figure, median
                   re-sent as new objects (what happens today)
   ...+datarev     the same with a constant layout.datarevision (plotly skips diffing the data)
   static          newPlot with config staticPlot (no mode bar, hover or drag layers)
+  fixed           newPlot with every axis fixedrange (hover kept, no zoom: fewer drag boxes)
   no annotations  newPlot without layout.annotations (their share of the cost)
+  presized        newPlot with layout.margin set to the margins the first draw ended with: no
+                  automargin / legend push, so plotly draws once instead of drawing, growing a
+                  margin and drawing again
+Every variant has automargin on both axes, as the Streamlit theme sets it in the app.
 Output also in bench/out/figure_render.txt.
 """
 
@@ -40,6 +45,13 @@ async ([fig, config, reps, mode]) => {
     const copy = () => JSON.parse(JSON.stringify(fig));
     let t0;
     if (mode === 'newPlot') { t0 = performance.now(); await Plotly.newPlot(gd, copy().data, copy().layout, config); }
+    else if (mode === 'presized') {
+      await Plotly.newPlot(gd, copy().data, copy().layout, config);
+      const z = gd._fullLayout._size, f = copy();
+      f.layout.margin = {...(f.layout.margin || {}), l: z.l, r: z.r, t: z.t, b: z.b};
+      Plotly.purge(gd);
+      t0 = performance.now(); await Plotly.newPlot(gd, f.data, f.layout, config);
+    }
     else {
       await Plotly.newPlot(gd, copy().data, copy().layout, config);
       const f = copy();
@@ -61,16 +73,18 @@ async ([fig, config, reps, mode]) => {
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--only", default="", help="comma-separated name prefixes of the captured figures (e.g. cell-anatomy)")
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
-    specs = sorted((OUT / "specs").glob("*.json"))
+    specs = sorted(p for p in (OUT / "specs").glob("*.json")
+                   if not args.only or p.stem.startswith(tuple(args.only.split(","))))
     if not specs:
         print("no captured figures: run bench/bench_browser.py first")
         return 2
     lines = ["RUN ALONE ON THE MACHINE. Median ms per draw, 700 px wide, plotly.js from the plotly package",
              f"{'figure':<26} {'KB':>6} {'annot':>5} {'shapes':>6} {'traces':>6} | {'newPlot':>7} {'react':>6} "
-             f"{'react+cursor':>12} {'+datarev':>8} {'static':>7} {'no annot':>8} | title"]
+             f"{'react+cursor':>12} {'+datarev':>8} {'static':>7} {'fixed':>6} {'no annot':>8} {'presized':>8} | title"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -81,21 +95,29 @@ def main():
             for path in specs:
                 fig = json.loads(path.read_text())
                 fig.setdefault("layout", {})
+                for name in [k for k in fig["layout"] if k.startswith(("xaxis", "yaxis"))] + ["xaxis", "yaxis"]:
+                    fig["layout"].setdefault(name, {}).setdefault("automargin", True)     # as the Streamlit theme
                 lay = fig["layout"]
                 bare = copy.deepcopy(fig)
                 bare["layout"].pop("annotations", None)
+                fixed = copy.deepcopy(fig)
+                for name in [k for k in fixed["layout"] if k.startswith(("xaxis", "yaxis"))] or ["xaxis", "yaxis"]:
+                    fixed["layout"].setdefault(name, {})["fixedrange"] = True
+                fixed["layout"].setdefault("xaxis", {})["fixedrange"] = True
+                fixed["layout"].setdefault("yaxis", {})["fixedrange"] = True
                 run = lambda f, cfg, mode: statistics.median(page.evaluate(TIME_JS, [f, cfg, args.reps, mode]))  # noqa: E731
-                base = {"displaylogo": False}
+                base = {"displaylogo": False, "displayModeBar": False}     # as pages/_ui.plot
                 t = dict(newPlot=run(fig, base, "newPlot"), react=run(fig, base, "react"),
                          cursor=run(fig, base, "cursor"), datarev=run(fig, base, "cursor+datarev"),
                          static=run(fig, {**base, "staticPlot": True}, "newPlot"),
-                         bare=run(bare, base, "newPlot"))
+                         fixed=run(fixed, base, "newPlot"), bare=run(bare, base, "newPlot"),
+                         presized=run(fig, base, "presized"))
                 title = lay.get("title", {})
                 title = title.get("text", "") if isinstance(title, dict) else str(title)
                 lines.append(f"{path.stem:<26} {path.stat().st_size / 1024:>6.1f} {len(lay.get('annotations', [])):>5} "
                              f"{len(lay.get('shapes', [])):>6} {len(fig.get('data', [])):>6} | {t['newPlot']:>7.0f} "
-                             f"{t['react']:>6.0f} {t['cursor']:>12.0f} {t['datarev']:>8.0f} {t['static']:>7.0f} "
-                             f"{t['bare']:>8.0f} | {title[:40]}")
+                             f"{t['react']:>6.0f} {t['cursor']:>12.0f} {t['datarev']:>8.0f} {t['static']:>7.0f} {t['fixed']:>6.0f} "
+                             f"{t['bare']:>8.0f} {t['presized']:>8.0f} | {title[:40]}")
                 print(lines[-1], flush=True)
         finally:
             browser.close()

@@ -77,7 +77,7 @@ PLOTLY_OVERLAP_JS = """
 }
 """
 
-# The cell diagram (lstm_core.figures.lstm_cell_diagram: plotly shapes + annotations, element key
+# The cell diagram (lstm_core.figures.lstm_cell_diagram: plotly shapes + annotations + text points, element key
 # chart_diagram, or chart_diagram_upright on a phone; the one shown): the smallest rendered font size of any text in it, in CSS px (computed font size
 # times the element's on-screen scale), with the text; its size on screen; and overlapping labels.
 DIAGRAM_JS = """
@@ -98,7 +98,7 @@ DIAGRAM_JS = """
     const px = parseFloat(getComputedStyle(e).fontSize) * scale;
     if (px < min) { min = px; minText = t.slice(0, 30); }
   });
-  const labels = [...p.querySelectorAll('g.annotation')].map(e => ({r: e.getBoundingClientRect(), t: (e.textContent || '').trim()}))
+  const labels = [...p.querySelectorAll('g.annotation, g.textpoint')].map(e => ({r: e.getBoundingClientRect(), t: (e.textContent || '').trim()}))
     .filter(x => x.r.width > 0);
   const overlaps = [];
   for (let i = 0; i < labels.length; i++) for (let j = i + 1; j < labels.length; j++) {
@@ -107,7 +107,10 @@ DIAGRAM_JS = """
       overlaps.push([labels[i].t, labels[j].t]);
   }
   const r = c.getBoundingClientRect();
-  return {min_font_px: min, min_text: minText, width: Math.round(r.width), height: Math.round(r.height), overlaps};
+  // margins plotly's automargin had to grow (lstm_cell_diagram declares them: one draw per move, not two)
+  const f = p._fullLayout, grown = f ? ['l', 'r', 't', 'b'].filter(k => Math.abs(f._size[k] - f.margin[k]) > 0.5)
+    .map(k => `${k} ${f.margin[k]} -> ${f._size[k]}`) : [];
+  return {min_font_px: min, min_text: minText, width: Math.round(r.width), height: Math.round(r.height), overlaps, grown};
 }
 """
 

@@ -35,6 +35,7 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step", por
     stays level; each label has its own place in the portrait drawing.
     """
     shapes, notes = [], []          # collected, then set once (add_shape per item is ~50x slower)
+    marks = []                      # (x, y, text, size): the symbols inside boxes, drawn as ONE text trace
 
     def P(x, y):
         """Landscape coordinates -> this figure's: a quarter turn clockwise in portrait."""
@@ -46,7 +47,7 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step", por
         if level and portrait:
             cx, cy, hw, hh = (a + c) / 2, (b + d) / 2, abs(x1 - x0) / 2, abs(y1 - y0) / 2
             a, b, c, d = cx - hw, cy - hh, cx + hw, cy + hh
-        shapes.append(dict(kw, x0=min(a, c), y0=min(b, d), x1=max(a, c), y1=max(b, d)))
+        shapes.append(dict(kw, x0=min(a, c), y0=min(b, d), x1=max(a, c), y1=max(b, d), layer="below"))
     cell_c, hid_c, grey = GATE_COLORS["cell"], GATE_COLORS["hidden"], OKABE_ITO["grey"]
     Y_CELL, Y_BUS, Y_GATE, Y_MID = 5.5, 1.2, 2.8, 4.3
     X = {"f": 3.0, "i": 4.6, "g": 6.0, "o": 7.8}
@@ -59,8 +60,9 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step", por
                            layer="below"))
 
     def text_at(x, y, text, size):
-        a, b = P(x, y)
-        notes.append(dict(x=a, y=b, text=text, showarrow=False, font=dict(size=size)))
+        """A symbol centred in its box (σ, tanh, ×, +): a point of the text trace, not an annotation
+        (each annotation is measured in the browser on every draw; one trace of text points is not)."""
+        marks.append((*P(x, y), text, size))
 
     def op(x, y, symbol):
         box(x - 0.3, y - 0.3, x + 0.3, y + 0.3, type="circle", line=dict(color=OKABE_ITO["black"], width=1.5),
@@ -142,16 +144,23 @@ def lstm_cell_diagram(v: dict, *, title: str = "The LSTM cell at this step", por
     data = [dict(type="scatter", x=[None], y=[None], mode="markers", name=GATE_LABELS[name],
                  marker=dict(color=GATE_COLORS[name], symbol="square", size=12))
             for name in ("input_gate", "forget_gate", "candidate", "output_gate", "cell", "hidden")]
+    xs, ys, texts, sizes = zip(*marks)
+    data.append(dict(type="scatter", x=xs, y=ys, text=texts, mode="text", textposition="middle center",
+                     textfont=dict(size=sizes), hoverinfo="skip", showlegend=False, cliponaxis=False))
     axes = dict(showgrid=False, zeroline=False, showticklabels=False)
+    # margins = what the Streamlit theme's automargin grows them to anyway (the axis titles; measured in
+    # Chromium): declared up front, plotly draws the figure once instead of drawing, growing a margin and
+    # drawing it all again, on every slider move (issue 15; bench/figure_render.py "presized")
     if portrait:       # ~40 px per unit on a phone; the height holds the drawing, the note and the legend
         return figure(data, dict(
             shapes=shapes, annotations=notes, title=title, showlegend=True, height=720, font=LAYOUT["font"],
-            margin=dict(l=8, r=8, t=60, b=150), legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
+            margin=dict(l=42, r=8, t=60, b=150), legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
             xaxis=dict(axes, range=[-0.6, 8.4], title="time flows down:<br>from step t−1 (top) to step t (bottom)"),
             yaxis=dict(axes, range=[-12.5, 0.3], title="", scaleanchor="x", scaleratio=1)))
     return figure(data, dict(
-        shapes=shapes, annotations=notes, title=title, showlegend=True, height=460, **{k: v_ for k, v_ in LAYOUT.items() if k != "legend"},
-        legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
+        shapes=shapes, annotations=notes, title=title, showlegend=True, height=460,
+        **{k: v_ for k, v_ in LAYOUT.items() if k not in ("legend", "margin")},
+        margin=dict(LAYOUT["margin"], b=71), legend=dict(LEGEND_BELOW, xanchor="center", x=0.5),
         xaxis=dict(axes, range=[-0.3, 12.5], visible=True,
                    title="← from step t-1          one step of the cell          to step t →"),
         yaxis=dict(axes, range=[-0.6, 7.0], title="", scaleanchor="x", scaleratio=1)))
