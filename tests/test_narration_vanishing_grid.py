@@ -221,7 +221,7 @@ def test_home_contrast_sentence_reads_each_curve(last):
         want = "could not be measured"
     elif want is None:
         want = f"10^{round(d, 1):.1f}" if d < 0 else f"10^+{round(d, 1):.1f}"
-    assert f"RNN ‖∂L/∂h_t‖ " in s and want in s.split(";")[0], (s, want)
+    assert "RNN ‖∂L/∂h_t‖ " in s and want in s.split(";")[0], (s, want)
     assert "forget bias +3 stayed within a factor of 10^0.1" in s
     assert "over 2 steps back" in s          # distances 0, 1, 2
 
