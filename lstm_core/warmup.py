@@ -5,7 +5,7 @@
 1. Import every module the pages use, take one optimizer step (trainer.preload: torch imports
    torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s), read the shipped
    precomputed number-unit analyses, build the default agreement training pool, measure the
-   shortcut baselines and the home page's gradient curves (~3 s). The first user's page does not wait for any of it.
+   shortcut baselines, the home page's gradient curves and the Learning-to-forget traces (~6 s). The first user's page does not wait for any of it.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
    With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140 ms of every
    rerun on our 2-core machine, ~80 ms more once torch._dynamo is in. Frozen, they are skipped
@@ -21,7 +21,7 @@ import logging
 import threading
 
 from lstm_core.data import baselines, pool
-from lstm_core.experiments import number_units, vanishing
+from lstm_core.experiments import learning_to_forget, number_units, vanishing
 from lstm_core.training import trainer
 
 MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.torch",
@@ -48,6 +48,8 @@ def run() -> int:
         if number_units.has_pretrained(arch):
             for seed in number_units.PRECOMPUTED_SEEDS:
                 number_units.load_precomputed(arch, seed)
+    for key in learning_to_forget.MODELS:     # its page slices these traces (~1 s each)
+        learning_to_forget.whole_trace(key, 0)
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

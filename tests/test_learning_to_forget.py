@@ -131,3 +131,20 @@ def test_stats_of_a_fabricated_trace():
     assert got["forget_min_near_verb"] == pytest.approx(0.2) and got["forget_mean"] < 0.9
     assert got["acc_carry"] == pytest.approx(22 / 30) and got["acc_carry_last"] == pytest.approx(0.0)
     assert got["acc_reset"] == 1.0
+
+
+def test_a_shorter_test_stream_is_a_prefix_and_its_trace_a_slice_of_the_whole():
+    """run(key, n) slices one trace of the whole test stream; that is the trace of the first n sentences read
+    on their own (the state is carried, never reset), and the answers with and without reset are the same."""
+    short, long_ = lf.test_stream(lf.MIN_SENTENCES), lf.test_stream(lf.MAX_SENTENCES)
+    np.testing.assert_array_equal(short.ids, long_.ids[:len(short)])
+    np.testing.assert_array_equal(short.labels, long_.labels[:lf.MIN_SENTENCES])
+    model, _ = lf.load_model("nfg")
+    alone = lf.trace_stream(model, short, "nfg")
+    sliced = lf.run("nfg", lf.MIN_SENTENCES)
+    np.testing.assert_allclose(sliced.cell, alone.cell, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(sliced.forget, alone.forget, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(sliced.acc_carry, alone.acc_carry)
+    np.testing.assert_array_equal(sliced.acc_reset, alone.acc_reset)
+    with pytest.raises(ValueError, match="no first"):
+        short.head(lf.MIN_SENTENCES + 1)

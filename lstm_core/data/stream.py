@@ -41,6 +41,15 @@ class Stream:
     def n_sentences(self) -> int:
         return int(len(self.starts))
 
+    def head(self, n: int) -> "Stream":
+        """The first n sentences (the stream is read in order: a prefix is itself a stream)."""
+        n = int(n)
+        if not 1 <= n <= self.n_sentences:
+            raise ValueError(f"a stream of {self.n_sentences} sentences has no first {n}")
+        end = int(self.starts[n]) if n < self.n_sentences else len(self.ids)
+        return Stream(self.ids[:end], self.starts[:n], self.verbs[:n], self.subjects[:n], self.labels[:n],
+                      self.distances[:n])
+
     def __len__(self) -> int:
         return int(len(self.ids))
 
