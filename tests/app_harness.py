@@ -7,6 +7,7 @@ changes; nothing here knows what a page contains.
 """
 
 import ast
+import json
 import os
 import signal
 import socket
@@ -389,6 +390,37 @@ def open_app_page(page: str, params=None, timeout: float = 120):
     at.switch_page(page)
     at.run()
     return at
+
+
+def run_page_script(path, params=None, timeout: float = 300):
+    """An AppTest of one page script run on its own with URL `params`; fails on an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(path), default_timeout=timeout)
+    if params:
+        at.query_params.update(params)
+    at.run()
+    assert not at.exception, [e.proto.message for e in at.exception]
+    return at
+
+
+def charts_by_name(at, names) -> dict:
+    """The page's plotly specs in page order, named (there must be exactly one per name)."""
+    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(specs) == len(names)
+    return dict(zip(names, specs))
+
+
+def main_texts(at) -> str:
+    """Every string value and label in the main area."""
+    return "\n".join(v for n in walk_elements(at.main) for attr in ("value", "label")
+                     if isinstance(v := getattr(n, attr, None), str))
+
+
+def assert_clean(at):
+    """No exception element and no traceback text on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback (most recent call last)" not in main_texts(at)
 
 
 def walk_elements(node):

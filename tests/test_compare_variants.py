@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from app_harness import open_app_page, walk_elements
+from app_harness import assert_clean, main_texts, open_app_page
 
 from lstm_core.cells.variants import VARIANT_ARCHS, spec_for_arch
 from lstm_core.experiments import comparison, comparison_runs
@@ -107,14 +107,7 @@ def test_variant_curves_get_their_own_colour_and_dash():
 
 # ---------------------------------------------------------------------------- the page
 
-def texts(at) -> str:
-    return "\n".join(v for n in walk_elements(at.main) for attr in ("value", "label")
-                     if isinstance(v := getattr(n, attr, None), str))
-
-
-def assert_clean(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback (most recent call last)" not in texts(at)
+texts = main_texts
 
 
 def test_page_defaults_train_no_variant():

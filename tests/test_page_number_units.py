@@ -1,8 +1,8 @@
 """The Number units page in AppTest: renders on the shipped models, says what the computation
 found, every main widget changes its chart's data, and URL parameters (shared or hostile) work."""
-import json
 from pathlib import Path
 
+from app_harness import charts_by_name, run_page_script
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import number_units as nu
@@ -18,18 +18,11 @@ CHARTS = ["heatmap", "scores", "probe", "trajectory", "bars", "sweep", "patching
 
 
 def open_page(params=None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
-    if params:
-        at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.proto.message for e in at.exception]
-    return at
+    return run_page_script(PAGE, params, TIMEOUT)
 
 
 def charts(at) -> dict:
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(specs) == len(CHARTS)
-    return dict(zip(CHARTS, specs))
+    return charts_by_name(at, CHARTS)
 
 
 def texts(at) -> str:

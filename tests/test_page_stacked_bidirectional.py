@@ -1,8 +1,8 @@
 """The Stacked and bidirectional page in AppTest: renders on the shipped models, states what was measured,
 every main widget changes what is drawn, and hostile URL values get a note, not a traceback."""
-import json
 from pathlib import Path
 
+from app_harness import charts_by_name, run_page_script
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import stacked_bidir as sb
@@ -15,18 +15,11 @@ CHARTS = ["probe", "units", "sentence", "accuracy", "dir_probe", "directions"]
 
 
 def open_page(params=None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=TIMEOUT)
-    if params:
-        at.query_params.update(params)
-    at.run()
-    assert not at.exception, [e.proto.message for e in at.exception]
-    return at
+    return run_page_script(PAGE, params, TIMEOUT)
 
 
 def charts(at) -> dict:
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert len(specs) == len(CHARTS)
-    return dict(zip(CHARTS, specs))
+    return charts_by_name(at, CHARTS)
 
 
 def texts(at) -> str:

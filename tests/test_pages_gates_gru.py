@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from app_harness import open_app_page, walk_elements
+from app_harness import assert_clean, main_texts, open_app_page
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import inspection as insp
@@ -28,14 +28,7 @@ def charts(at) -> dict:
             for e in at.get("plotly_chart")}
 
 
-def texts(at) -> str:
-    return "\n".join(v for n in walk_elements(at.main) for attr in ("value", "label")
-                     if isinstance(v := getattr(n, attr, None), str))
-
-
-def assert_clean(at):
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback (most recent call last)" not in texts(at)
+texts = main_texts
 
 
 # ---------------------------------------------------------------------------- the URL rule (pure)
