@@ -9,8 +9,9 @@
 - starts lstm_core.warmup in the background: imports, an optimizer step, the precomputed analyses, then
   gc.freeze() (see its docstring), so the first visitor does not wait for them.
 
-Every session then runs this file as its script (`__name__ == "__main__"`): the page config and the
-navigation between the pages in pages/.
+Every session then runs this file as its script (`__name__ == "__main__"`): the page config, an element
+that starts loading plotly.js in the browser at once (pages/_chart.py), and the navigation between the pages
+in pages/.
 """
 import contextlib
 
@@ -19,6 +20,7 @@ import torch
 from streamlit.runtime.pages_manager import PagesManager
 
 from lstm_core import malloc, warmup
+from pages._chart import preload_plotly
 
 
 @st.cache_resource
@@ -48,6 +50,7 @@ if __name__ == "__main__":
     # drawn, because the text sits in a block child). Found by tests/test_browser.py's clip check.
     st.html("<style>[data-testid='stMain'] [data-testid='stPageLink-NavLink'] * "
             "{ white-space: normal; overflow: visible; }</style>")
+    preload_plotly()
     st.navigation([
         st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),
         st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon=":material/biotech:", url_path="cell-anatomy"),

@@ -20,7 +20,7 @@ counted). Breakdown per rerun:
   ->fin       keydown until the script_finished message arrived in the page
   render      script_finished arrival until done (drawing after the last message)
   KB / dl     websocket bytes received (Playwright framereceived) and delta messages in the rerun;
-              plotly KB = the part of it that is plotly_chart elements
+              plotly KB = the part of it that is charts (pages/_chart.py)
   charts      charts that emitted plotly_afterplot / charts visible
 Output: a table on stdout and bench/out/browser.txt, raw per-move records in bench/out/browser.jsonl.
 """
@@ -39,7 +39,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
-from app_harness import (APP_IDLE_JS, CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, CLICK_NAV_JS, EXCEPTIONS_JS,  # noqa: E402
+from app_harness import (APP_IDLE_JS, CHART_COMPONENT, CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, CLICK_NAV_JS, EXCEPTIONS_JS,  # noqa: E402
                          SLIDERS_JS, StreamlitServer, chromium_missing_reason, discover_pages, loopback_only,
                          slider_selector)
 from browser_probe import PROBE_JS, settled_js  # noqa: E402
@@ -101,9 +101,9 @@ class Frames:
             if d.WhichOneof("type") == "new_element":
                 kind = d.new_element.WhichOneof("type")
                 self.by_element[kind] += len(payload)
-                if kind == "plotly_chart":
+                if kind == "bidi_component" and d.new_element.bidi_component.component_name == CHART_COMPONENT:
                     self.plotly_bytes += len(payload)
-                    self.specs.append(d.new_element.plotly_chart.spec)
+                    self.specs.append(json.loads(d.new_element.bidi_component.json)["spec"])
 
     def take(self) -> dict:
         out = dict(frames=self.frames, bytes=self.bytes, deltas=self.deltas, plotly_bytes=self.plotly_bytes,

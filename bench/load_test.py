@@ -53,12 +53,12 @@ VIEW_ITEMS_JS = """
   const txt = (e, n) => (e.innerText || e.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, n);
   const items = [];
   main.querySelectorAll('[data-testid="stDownloadButton"]').forEach(e => items.push('download: ' + txt(e, 80)));
-  main.querySelectorAll('[data-testid="stPlotlyChart"] .gtitle').forEach(e => items.push('chart: ' + txt(e, 80)));
+  main.querySelectorAll('[data-testid="labChart"] .gtitle').forEach(e => items.push('chart: ' + txt(e, 80)));
   main.querySelectorAll('h1, h2, h3, h4, h5, h6').forEach(e => items.push('heading: ' + txt(e, 80)));
   main.querySelectorAll('[data-testid="stMetricLabel"]').forEach(e => items.push('metric: ' + txt(e, 80)));
   main.querySelectorAll('[data-testid="stAlert"]').forEach(e => items.push('alert: ' + txt(e, 60)));
   // results only: not the live progress chart inside a (collapsed) st.status, which a rerun does not redraw
-  Array.from(main.querySelectorAll('[data-testid="stPlotlyChart"]'))
+  Array.from(main.querySelectorAll('[data-testid="labChart"]'))
     .filter(e => !e.closest('[data-testid="stExpander"]'))
     .forEach((e, i) => items.push('chart #' + (i + 1)));
   return items;

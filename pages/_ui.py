@@ -33,8 +33,9 @@ value back into the URL (one rerun). Valid values are left to Streamlit's own bi
                                   a shared link), with a note when the store does not have it
     client_keys()                 (('session', id), ('address', ip or None)): who asks, for the training
                                   queue's one-at-a-time-per-person rule (lstm_core.compare)
-    plot(fig, key=None)           st.plotly_chart with the app's settings (full width, no logo);
-                                  the element key becomes "chart_<key>" (never clashes with URL keys)
+    plot(fig, key=None, narrow=None)  a chart (pages/_chart.py) with the app's settings (full width, no
+                                  mode bar), updated in place; the element key becomes "chart_<key>"
+                                  (never clashes with URL keys); narrow: the figure for a phone-wide chart
 
 ``container`` is any Streamlit container (st.sidebar, a column); default the main area.
 """
@@ -48,6 +49,7 @@ from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from lstm_core.experiments import comparison_runs
+from pages._chart import chart
 from pages._text import code, inert
 from pages._url_values import check_choices, check_number, clean_text, last_value, number_fits
 
@@ -353,13 +355,14 @@ def client_keys() -> tuple:
     return (("session", ctx.session_id if ctx else None), ("address", st.context.ip_address))
 
 
-def plot(fig, key: str | None = None, container=None) -> None:
-    """st.plotly_chart with the app's settings: full width, no plotly mode bar.
+def plot(fig, key: str | None = None, container=None, narrow=None) -> None:
+    """A chart with the app's settings (pages/_chart.py): full width, no plotly mode bar, updated in place.
 
     The mode bar is always shown on touch screens, where it sat on the chart titles (the browser test's
-    overlap check at 390x844); dragging still zooms, a double click resets, and Streamlit's own element
-    toolbar offers full screen. ``key`` is prefixed with "chart_" so it can never collide with a widget's
-    URL parameter name.
+    overlap check at 390x844); dragging still zooms and a double click resets. ``key`` is prefixed with
+    "chart_" so it can never collide with a widget's URL parameter name; ``narrow`` is the figure drawn
+    instead on a phone-wide chart.
     """
-    (container or st).plotly_chart(fig, key=f"chart_{key}" if key else None, width="stretch",
-                                   config={"displaylogo": False, "displayModeBar": False})
+    with container or st.container():
+        chart(fig, key=f"chart_{key}" if key else None, narrow=narrow,
+              config={"displaylogo": False, "displayModeBar": False})

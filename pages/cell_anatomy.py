@@ -90,14 +90,11 @@ if H > 1:
     unit = bound_select("Unit shown", [0, 1], 0, "unit", radio=True, help="Which unit the diagram and equations show.")
 # the diagram takes the page's whole width (on a projector it is the largest thing on screen); the equations
 # follow in one column, so none is cut on a narrow screen
-# a phone (a viewport up to 640 px, where Streamlit stacks columns too) gets the drawing turned upright:
-# the landscape one is ~26 px per unit there and its labels overlapped (browser test); CSS shows one of the two
+# a phone gets the drawing turned upright (the browser picks it by the chart's width): the landscape one is
+# ~26 px per unit there and its labels overlapped (browser test)
 values = anatomy.diagram_values(step, unit)
-st.html("<style>@media (max-width: 640px) { .st-key-chart_diagram { display: none; } }"
-        "@media (min-width: 641px) { .st-key-chart_diagram_upright { display: none; } }</style>")
-plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}"), key="diagram")
-plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}", portrait=True),
-     key="diagram_upright")
+plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}"), key="diagram",
+     narrow=anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}", portrait=True))
 caption("Box colour = gate value (pale ≈ 0, full colour ≈ 1; for g, |g|). Line thickness = how much flows: "
         "watch the top line (the cell state) pass through when f ≈ 1 and get cut when f ≈ 0.")
 st.markdown(f"**Every intermediate, unit {unit}** (pre-activations with a tilde)")

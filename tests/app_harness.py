@@ -34,6 +34,10 @@ EXPECT = {
     "stacked-and-bidirectional": {"charts": True, "slider": True},
     "learning-to-forget": {"charts": True, "slider": True},
 }
+if str(ROOT) not in sys.path:   # bench scripts import this file from outside the project
+    sys.path.insert(0, str(ROOT))
+from pages._chart import COMPONENT_NAME as CHART_COMPONENT  # noqa: E402
+
 GOAL_PAGES = ("cell-anatomy", "gates-over-time", "vanishing-gradients")  # rerun p95 <= 100 ms
 
 
@@ -308,8 +312,11 @@ APP_IDLE_JS = """
 CHARTS_JS = """
 () => {
   const loading = document.querySelectorAll('[data-testid="stMain"] [data-testid="stSkeleton"], [data-testid="stSidebar"] [data-testid="stSkeleton"]').length;
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-  const visible = charts.filter(c => { const r = c.getBoundingClientRect(); return c.offsetParent !== null && r.width > 0 && r.height > 0; });
+  // every element of pages/_chart.py's component (the preload one is hidden), whether or not its script has
+  // created the chart's div yet
+  const charts = [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')];
+  // displayed (not in a hidden tab or a collapsed expander); its height is 0 until the chart is drawn
+  const visible = charts.filter(c => c.offsetParent !== null && c.getBoundingClientRect().width > 0);
   const drawn = visible.filter(c => {
     const p = c.querySelector('.js-plotly-plot');
     const svg = p && p.querySelector('svg.main-svg');
@@ -404,11 +411,39 @@ def run_page_script(path, params=None, timeout: float = 300):
     return at
 
 
+@dataclass(frozen=True)
+class Chart:
+    """One chart of an AppTest page (pages/_chart.py's component): its element key ("chart_diagram"; "" when
+    it has none), its plotly JSON and, if it has one, the phone figure's JSON."""
+    key: str
+    spec: str
+    narrow: str | None = None
+
+
+def chart_elements(at) -> list:
+    """Every chart on the page, in page order, as Chart."""
+    out = []
+    for e in at.get("bidi_component"):
+        if e.proto.component_name != CHART_COMPONENT:
+            continue
+        data = json.loads(e.proto.json)
+        if data.get("preload"):   # app.py's plotly.js preloader, not a chart
+            continue
+        key = e.proto.id.rsplit("-", 1)[-1]
+        out.append(Chart("" if key == "None" else key, data["spec"], data.get("narrow")))
+    return out
+
+
 def charts_by_name(at, names) -> dict:
     """The page's plotly specs in page order, named (there must be exactly one per name)."""
-    specs = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    specs = [json.loads(c.spec) for c in chart_elements(at)]
     assert len(specs) == len(names)
     return dict(zip(names, specs))
+
+
+def charts_by_key(at) -> dict:
+    """{element key without "chart_": plotly spec (dict)} of every keyed chart on the page."""
+    return {c.key.removeprefix("chart_"): json.loads(c.spec) for c in chart_elements(at) if c.key}
 
 
 def main_texts(at) -> str:

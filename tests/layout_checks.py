@@ -15,8 +15,8 @@ SIZES = {
 }
 
 MIN_DIAGRAM_FONT_PX = 12.0
-# landscape, or upright on a phone (pages/cell_anatomy.py shows one of the two)
-DIAGRAM_SELECTOR = '.st-key-chart_diagram [data-testid="stPlotlyChart"], .st-key-chart_diagram_upright [data-testid="stPlotlyChart"]'
+# landscape, or upright on a phone (pages/_chart.js draws the narrow figure there)
+DIAGRAM_SELECTOR = '.st-key-chart_diagram [data-testid="labChart"]'
 
 # Horizontal overflow: the document (issue 13's test) and Streamlit's own scrolling main area,
 # plus the widest offenders (for the message).
@@ -47,7 +47,7 @@ PLOTLY_OVERLAP_JS = """
   const txt = e => (e.textContent || '').trim().slice(0, 40);
   const inter = (a, b) => Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 &&
                           Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
-  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].filter(c => c.offsetParent !== null);
+  const charts = [...document.querySelectorAll('[data-testid="labChart"]')].filter(c => c.offsetParent !== null);
   charts.forEach((c, ci) => {
     const p = c.querySelector('.js-plotly-plot'); if (!p) return;
     out.charts++;
@@ -78,7 +78,7 @@ PLOTLY_OVERLAP_JS = """
 """
 
 # The cell diagram (lstm_core.figures.lstm_cell_diagram: plotly shapes + annotations + text points, element key
-# chart_diagram, or chart_diagram_upright on a phone; the one shown): the smallest rendered font size of any text in it, in CSS px (computed font size
+# chart_diagram; upright on a phone): the smallest rendered font size of any text in it, in CSS px (computed font size
 # times the element's on-screen scale), with the text; its size on screen; and overlapping labels.
 DIAGRAM_JS = """
 (sel) => {

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from app_harness import assert_clean, main_texts, open_app_page
+from app_harness import assert_clean, chart_elements, main_texts, open_app_page
 
 from lstm_core.cells.variants import VARIANT_ARCHS, spec_for_arch
 from lstm_core.experiments import comparison, comparison_runs
@@ -135,7 +135,7 @@ def test_choosing_variants_trains_them():
     assert comparison_text.summary(res) in shown
     for line in comparison_text.verdict(res):
         assert line in shown
-    spec = {e.proto.id.rsplit("-", 1)[-1]: json.loads(e.proto.spec) for e in at.get("plotly_chart")}
+    spec = {c.key: json.loads(c.spec) for c in chart_elements(at)}
     names = {t.get("name") for t in spec["chart_tc_learning"]["data"]}
     assert {"LSTM_NFG", "LSTM_CIFG"} <= names
     assert spec_for_arch("lstm_cifg").description in at.multiselect(key="variants").help

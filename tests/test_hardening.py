@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from streamlit.testing.v1 import AppTest
 
-from app_harness import open_app_page, walk_elements, discover_pages
+from app_harness import chart_elements, open_app_page, walk_elements, discover_pages
 from lstm_core import limits
 from lstm_core.experiments import inspection as insp
 from lstm_core.training import checkpoint, uploads
@@ -174,7 +174,7 @@ def test_crafted_metadata_gets_the_page_message_and_the_page_still_renders():
         assert_clean(at)
         errors = [plain(e.value) for e in at.error]
         assert any(e.startswith(f"{name}: rejected") for e in errors), (name, errors)
-        assert "got_gates" in " ".join(c.proto.id for c in at.get("plotly_chart")), name
+        assert "got_gates" in " ".join(c.key for c in chart_elements(at)), name
         at.run()                                           # and on the next rerun too
         assert_clean(at)
 

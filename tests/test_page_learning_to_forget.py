@@ -6,6 +6,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_harness import chart_elements
 from lstm_core.experiments import learning_to_forget as lf
 from lstm_core.narration import learning_to_forget as say
 
@@ -26,7 +27,7 @@ def open_page(params=None) -> AppTest:
 
 
 def specs(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return [json.loads(c.spec) for c in chart_elements(at)]
 
 
 def warnings(at) -> str:

@@ -2,7 +2,7 @@
 found, every main widget changes its chart's data, and URL parameters (shared or hostile) work."""
 from pathlib import Path
 
-from app_harness import charts_by_name, run_page_script
+from app_harness import chart_elements, charts_by_name, run_page_script
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import number_units as nu
@@ -130,7 +130,7 @@ def test_a_shared_link_reproduces_the_view_and_hostile_params_get_a_note():
     assert at.selectbox(key="nu_k").value == str(nu.default_k(model.hidden)) and at.slider(key="nu_att").value == 2
     assert at.slider(key="nu_unit").value == 2 and at.slider(key="nu_fg").value == 6
     assert at.selectbox(key="nu_seed").value == "0" and at.selectbox(key="nu_fg_model").value == "LSTM"
-    assert len(at.get("plotly_chart")) == len(CHARTS)
+    assert len(chart_elements(at)) == len(CHARTS)
     # a shared link to the two-subject LSTM's forget-gate view
     at = open_page({"nu_fg_model": "LSTM trained on two-subject sentences too", "nu_fg": "2"})
     assert not at.warning and "it resets there" in texts(at)

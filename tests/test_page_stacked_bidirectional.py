@@ -2,7 +2,7 @@
 every main widget changes what is drawn, and hostile URL values get a note, not a traceback."""
 from pathlib import Path
 
-from app_harness import charts_by_name, run_page_script
+from app_harness import chart_elements, charts_by_name, run_page_script
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import stacked_bidir as sb
@@ -74,7 +74,7 @@ def test_hostile_url_values_get_a_note_and_a_shared_link_reproduces_the_view():
     notes = " ".join(w.value for w in at.warning)
     for key in HOSTILE:
         assert f"`{key}`" in notes, f"no note for {key}"
-    assert "Traceback" not in texts(at) and len(at.get("plotly_chart")) == len(CHARTS)
+    assert "Traceback" not in texts(at) and len(chart_elements(at)) == len(CHARTS)
     assert at.selectbox(key="sb_state").value == "cell state" and at.selectbox(key="sb_layer").value == "both"
     at = open_page({"sb_layer": "layer 1", "sb_direction": "forward", "sb_sentence": "3"})
     assert not at.warning and at.slider(key="sb_sentence").value == 3

@@ -4,7 +4,7 @@ shipped one, matching it."""
 import json
 
 import pytest
-from app_harness import open_app_page, walk_elements
+from app_harness import chart_elements, open_app_page, walk_elements
 from gate_ablation_fakes import fake_grid
 
 from lstm_core.experiments import gate_ablation as ga
@@ -14,7 +14,7 @@ PAGE = "pages/which_gate.py"
 
 
 def charts(at) -> list[str]:
-    return [c.proto.spec for c in at.get("plotly_chart")]
+    return [c.spec for c in chart_elements(at)]
 
 
 def texts(at) -> str:

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_harness import chart_elements
 from lstm_core.figures import vanishing as vanishing_figures
 from lstm_core.experiments import anatomy, vanishing, vanishing_trained
 from lstm_core.narration import comparison as comparison_text
@@ -30,7 +31,7 @@ def open_page(path=None, params=None) -> AppTest:
 
 
 def charts(at) -> list[str]:
-    return [c.proto.spec for c in at.get("plotly_chart")]
+    return [c.spec for c in chart_elements(at)]
 
 
 def view(at) -> tuple:
@@ -95,9 +96,11 @@ def test_home_preset_links_open_their_settings():
 def test_anatomy_defaults():
     at = open_page(ANATOMY)
     no_errors(at)
-    # the diagram twice: landscape, and upright for a phone (CSS shows one); the same labels in both
-    assert len(charts(at)) == 2 and len(at.latex) == 7 and not at.warning
-    wide, upright = (json.loads(c) for c in charts(at))
+    # one diagram: landscape, with an upright figure for a phone-wide chart (the browser draws one); the same
+    # labels in both
+    (diagram,) = chart_elements(at)
+    assert len(at.latex) == 7 and not at.warning and diagram.key == "chart_diagram"
+    wide, upright = json.loads(diagram.spec), json.loads(diagram.narrow)
     assert sorted(a["text"] for a in wide["layout"]["annotations"]) == sorted(
         a["text"].replace(" =<br>", " = ") for a in upright["layout"]["annotations"])
     step = anatomy.step()
@@ -159,7 +162,7 @@ def test_anatomy_hostile_url_is_clamped_with_a_note():
     assert at.radio(key="units").value == 1 and at.selectbox(key="clamp").value == "none"
     assert at.toggle(key="forget_gate").value is True
     assert "`<script>alert(1)</script>`" in text, "hostile text is shown literally, as code"
-    assert len(charts(at)) == 2
+    assert len(charts(at)) == 1
 
 
 def test_anatomy_shared_url_reproduces_the_view():

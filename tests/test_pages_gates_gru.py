@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from app_harness import assert_clean, main_texts, open_app_page
+from app_harness import assert_clean, charts_by_key, main_texts, open_app_page
 from streamlit.testing.v1 import AppTest
 
 from lstm_core.experiments import inspection as insp
@@ -24,8 +24,7 @@ def open_page(params=None) -> AppTest:
 
 
 def charts(at) -> dict:
-    return {e.proto.id.rsplit("-", 1)[-1].removeprefix("chart_"): json.loads(e.proto.spec)
-            for e in at.get("plotly_chart")}
+    return charts_by_key(at)
 
 
 texts = main_texts

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_harness import open_app_page, walk_elements
+from app_harness import charts_by_key, open_app_page, walk_elements
 import torch
 from streamlit.testing.v1 import AppTest
 
@@ -53,11 +53,7 @@ def texts(at) -> str:
 
 def charts(at) -> dict:
     """key -> plotly spec (dict) of every chart on the page."""
-    out = {}
-    for e in at.get("plotly_chart"):
-        key = e.proto.id.rsplit("-", 1)[-1].removeprefix("chart_")
-        out[key] = json.loads(e.proto.spec)
-    return out
+    return charts_by_key(at)
 
 
 def assert_clean(at):

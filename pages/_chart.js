@@ -1,0 +1,104 @@
+// A plotly chart that stays mounted across reruns (pages/_chart.py).
+//
+// st.plotly_chart hashes the figure into its element id, so every changed figure is a new React element:
+// React unmounts the old chart, plotly purges it and draws the new one from scratch. Here the element keeps
+// its key, the div stays, and Plotly.react diffs the new figure into it; a chart off screen is updated
+// when it scrolls into view. Plotly itself is Streamlit's own copy: importing Streamlit's PlotlyChart chunk
+// (already in the browser once any chart was drawn) sets window.Plotly.
+
+const THEME = /*THEME*/ null;   // Streamlit's light plotly theme, resolved (pages/_chart_theme.json)
+
+let plotlyLoading = null;
+
+function plotly(chunk) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!plotlyLoading) {
+    const index = document.querySelector('script[src*="/static/js/index."]');
+    const base = index ? index.src : new URL("static/js/", document.baseURI).href;
+    plotlyLoading = import(new URL(chunk, base).href).then(() => window.Plotly);
+  }
+  return plotlyLoading;
+}
+
+function themed(layout) {
+  const out = { ...layout, template: THEME, autosize: true };
+  delete out.width;
+  const title = out.title;
+  if (title && typeof title.text === "string" && title.text && !title.text.startsWith("<b>")) {
+    out.title = { ...title, text: `<b>${title.text}</b>` };   // as Streamlit's theme does
+  }
+  return out;
+}
+
+function pickFigure(data, width) {
+  // data.narrow: an alternative figure for containers narrower than data.narrow_below px (phones)
+  return data.narrow && width > 0 && width < data.narrow_below ? data.narrow : data.spec;
+}
+
+function draw(div, data, width) {
+  const spec = pickFigure(data, width);
+  div._lab.narrow = spec !== data.spec;
+  div._lab.drawn = data;
+  const fig = JSON.parse(spec);
+  const config = { displaylogo: false, responsive: true, ...(data.config || {}) };
+  return window.Plotly.react(div, fig.data || [], themed(fig.layout || {}), config);
+}
+
+function update(div, parent) {
+  // Draw the latest figure unless it is drawn already, or the chart is off screen (then it is drawn when it
+  // scrolls into view: a slider move repaints only what can be seen).
+  const lab = div._lab;
+  if (!window.Plotly || lab.drawn === lab.data || (div._fullLayout && !lab.onScreen)) return;
+  return draw(div, lab.data, parent.clientWidth);
+}
+
+function watch(div, parent) {
+  const lab = div._lab;
+  lab.observers = [];
+  if (window.IntersectionObserver) {
+    const seen = new IntersectionObserver((entries) => {
+      lab.onScreen = entries[entries.length - 1].isIntersecting;
+      if (lab.onScreen) update(div, parent);
+    }, { rootMargin: "200px 0px" });
+    seen.observe(parent);
+    lab.observers.push(seen);
+  } else lab.onScreen = true;
+  if (window.ResizeObserver) {
+    // a width change the window did not announce (sidebar toggled), or a swap to/from the narrow figure
+    let lastWidth = 0;
+    const sized = new ResizeObserver(() => {
+      const w = parent.clientWidth;
+      if (!w || w === lastWidth || !window.Plotly || !div._fullLayout) return;
+      lastWidth = w;
+      if ((pickFigure(lab.drawn, w) !== lab.drawn.spec) !== lab.narrow) draw(div, lab.drawn, w);
+      else window.Plotly.Plots.resize(div);
+    });
+    sized.observe(parent);
+    lab.observers.push(sized);
+  }
+}
+
+export default function ({ data, parentElement }) {
+  if (data.preload) {   // pages/_chart.py preload_plotly: fetch and compile plotly.js while the page computes
+    plotly(data.chunk).catch((e) => console.error("LSTM Lab chart", e));
+    return;
+  }
+  let div = parentElement.querySelector(":scope > .lab-chart > div");
+  if (!div) {
+    const box = document.createElement("div");   // the chart's element, as Streamlit's stPlotlyChart is
+    box.className = "lab-chart";
+    box.setAttribute("data-testid", "labChart");
+    div = document.createElement("div");
+    div._lab = { onScreen: false };
+    box.appendChild(div);
+    parentElement.appendChild(box);
+    watch(div, parentElement);
+  }
+  div._lab.data = data;
+  plotly(data.chunk).then(() => update(div, parentElement)).catch((e) => console.error("LSTM Lab chart", e));
+  return () => {
+    if (div._lab.data !== data) return;   // not the last figure: a newer call owns the div
+    div._lab.observers.forEach((o) => o.disconnect());
+    if (window.Plotly) window.Plotly.purge(div);
+  };
+}

@@ -1,0 +1,76 @@
+"""Every chart of the app: a plotly figure in a component that stays mounted across reruns.
+
+st.plotly_chart puts a hash of the figure into its element id, so a slider move that changes a figure
+makes a new element: the browser unmounts the chart and draws it from scratch. This component keeps its
+key, so the same div receives the new figure and plotly.js diffs it in (Plotly.react, pages/_chart.js);
+a chart off screen is redrawn when it scrolls into view. (Cell anatomy, slider -> repaint p95: 224-239 ms
+with st.plotly_chart, 163 ms with this; bench/bench_browser.py.) The look is
+Streamlit's own plotly theme (pages/_chart_theme.json, resolved from st.plotly_chart in Chromium) and
+plotly.js is Streamlit's own copy (its PlotlyChart chunk), so nothing new is downloaded.
+
+    chart(fig, key=None, config=None, narrow=None, narrow_below=NARROW_BELOW)
+        narrow: a second figure drawn instead when the chart is narrower than narrow_below CSS px
+        (a phone), chosen in the browser, so only one of the two is ever drawn.
+    preload_plotly()
+        an invisible element that starts loading plotly.js at once (app.py calls it before the page runs):
+        a first visit then fetches and compiles it while the server computes the page's figures.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import plotly.io as pio
+import streamlit as st
+
+_HERE = Path(__file__).resolve().parent
+_LOG = logging.getLogger("lstm_lab")
+COMPONENT_NAME = "lstm_lab_chart"
+NARROW_BELOW = 600   # CSS px of chart width: below it a chart with a narrow variant draws that one (phones)
+
+
+def plotly_chunk() -> str | None:
+    """File name of Streamlit's PlotlyChart chunk (it carries plotly.js and sets window.Plotly)."""
+    js_dir = Path(st.__file__).resolve().parent / "static" / "static" / "js"
+    found = sorted(js_dir.glob("PlotlyChart.*.js"))
+    return found[0].name if found else None
+
+
+def _component_js() -> str:
+    theme = json.loads((_HERE / "_chart_theme.json").read_text())
+    return (_HERE / "_chart.js").read_text().replace("/*THEME*/ null", json.dumps(theme, separators=(",", ":")))
+
+
+CHUNK = plotly_chunk()
+_COMPONENT = st.components.v2.component(COMPONENT_NAME, js=_component_js(), isolate_styles=False)
+
+
+def figure_json(fig) -> str:
+    """The figure as plotly JSON without its template (the browser applies the theme)."""
+    spec = fig.to_plotly_json()
+    spec.get("layout", {}).pop("template", None)
+    return pio.json.to_json_plotly(spec)
+
+
+def chart(fig, key: str | None = None, config: dict | None = None, narrow=None,
+          narrow_below: int = NARROW_BELOW) -> None:
+    """Draw ``fig`` at full width; with a ``key`` the chart is updated in place on later reruns."""
+    if CHUNK is None:   # a Streamlit without the chunk: its own chart, re-created on every change
+        _LOG.warning("Streamlit's PlotlyChart chunk not found; using st.plotly_chart")
+        st.plotly_chart(fig, key=key, width="stretch", config=config or {})
+        return
+    data = {"spec": figure_json(fig), "config": config or {}, "chunk": CHUNK}
+    if narrow is not None:
+        data.update(narrow=figure_json(narrow), narrow_below=narrow_below)
+    _COMPONENT(key=key, data=data)
+
+
+PRELOAD_KEY = "chart_preload"
+
+
+def preload_plotly() -> None:
+    if CHUNK is not None:
+        st.html(f"<style>.st-key-{PRELOAD_KEY} {{ display: none; }}</style>")
+        _COMPONENT(key=PRELOAD_KEY, data={"preload": True, "chunk": CHUNK})
