@@ -65,6 +65,29 @@ def test_measure_reads_the_trace_by_distance():
             np.testing.assert_allclose(m.step_factor, step[0][::-1])
 
 
+@pytest.mark.parametrize("change,kept", [({"scale": 2.0}, "lstm"), ({"activation": "relu"}, "lstm"),
+                                         ({"forget_bias": 3.0}, "rnn"), ({"max_norm": 0.5}, "both")])
+def test_compare_remeasures_only_the_model_a_setting_shapes(change, kept):
+    """compare() caches each model per the settings that shape it: a one-model slider leaves the other model's
+    measurement as it was (the same object), and every result equals a fresh measure() of that model."""
+    s = _small()
+    before = vanishing.compare(s)
+    after = vanishing.compare(dataclasses.replace(s, **change))
+    for arch in ("lstm", "rnn"):
+        same = getattr(before, arch) is getattr(after, arch)
+        assert same == (kept in (arch, "both")), (arch, change)
+    s2 = dataclasses.replace(s, **change)
+    lstm, rnn = vanishing.synthetic_models(s2)
+    x, u = vanishing.synthetic_input(s2)
+    for arch, cell in (("lstm", lstm), ("rnn", rnn)):
+        fresh = vanishing.measure(cell, x, vanishing.readout_loss(u), label=arch.upper())
+        got = getattr(after, arch)
+        np.testing.assert_allclose(got.grad_h, fresh.grad_h, rtol=1e-12)
+        np.testing.assert_allclose(got.contrib, fresh.contrib, rtol=1e-12)
+        assert got.total_norm == pytest.approx(fresh.total_norm, rel=1e-12)
+        assert not got.grad_h.flags.writeable, "shared by the cache: read-only"
+
+
 def test_chunked_jacobian_norms_equal_why():
     s = _small(T=2 * vanishing._JAC_CHUNK + 7, H=5)
     _, rnn = vanishing.synthetic_models(s)
