@@ -25,3 +25,17 @@ def test_figures_are_float32_and_check_shapes(lstm_summary):
     assert fig.data[0].y.dtype == np.float32 and fig.data[2].yaxis == "y2"
     with pytest.raises(ValueError):
         nf.error_case_figure(e.tokens, e.p_correct, e.subject_pos, [], len(e.tokens) + 3, {}, verb="is")
+
+
+def test_position_axis_labels_few_positions_each_at_its_place():
+    """At most POSITION_TICKS + 2 labels (32 rotated ones ran together on a phone), 'before' and 'subject'
+    always, each label on its own position."""
+    for n in (3, 8, 20, 31, 60):
+        positions = list(range(-1, n))
+        axis = nf.position_axis(positions, "t")
+        labels = nf.position_labels(positions)
+        assert len(axis["tickvals"]) <= nf.POSITION_TICKS + 2
+        assert axis["ticktext"][:2] == ["before", "subject"]
+        assert axis["ticktext"] == [labels[i] for i in axis["tickvals"]]
+        if n <= nf.POSITION_TICKS:
+            assert axis["ticktext"] == labels, "few positions: every one labelled"

@@ -66,6 +66,18 @@ def position_labels(positions) -> list[str]:
     return ["subject" if p == 0 else ("before" if p < 0 else f"+{p}") for p in positions]
 
 
+POSITION_TICKS = 12   # at most about this many position labels: 32 rotated labels ran together on a phone
+
+
+def position_axis(positions, title: str) -> dict:
+    """An x axis over positions 0..P-1 labelled 'before', 'subject' and every k-th '+n' (hover names each)."""
+    labels = position_labels(positions)
+    every = max(1, -(-len(labels) // POSITION_TICKS))
+    keep = [i for i, p in enumerate(positions) if p <= 0 or p % every == 0]
+    return dict(tickmode="array", tickvals=keep, ticktext=[labels[i] for i in keep], tickangle=-45,
+                title=dict(text=title))
+
+
 def _rgba(hex_color: str, alpha: float) -> str:
     h = hex_color.lstrip("#")
     return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
@@ -151,8 +163,7 @@ def separability_heatmap(sep, units, positions, *, field: str = "cell") -> go.Fi
                  hovertemplate="%{y}<br>%{customdata}<br>separability %{z:.2f}<extra></extra>")]
     layout = _layout(f"How well each top unit's {label} tells singular from plural, token by token",
                      max(300, 120 + 18 * len(units)),
-                     xaxis=dict(tickmode="array", tickvals=list(range(len(positions))), ticktext=labels,
-                                title=dict(text="tokens after the subject"), tickangle=-45),
+                     xaxis=position_axis(positions, "tokens after the subject"),
                      yaxis=dict(type="category", autorange="reversed"))
     return figure(data, layout)
 
@@ -184,8 +195,7 @@ def probe_curves(curves: dict, positions, colors: dict | None = None, dashes: di
     shapes, notes = _lines(hlines=[(0.5, OKABE_ITO["grey"], "dash", "chance")])
     layout = _layout("Diagnostic classifier: can a linear probe read the subject's number here?", 400,
                      shapes=shapes, annotations=notes,
-                     xaxis=dict(tickmode="array", tickvals=x.tolist(), ticktext=labels, tickangle=-45,
-                                title=dict(text="tokens after the subject (held-out sentences)")),
+                     xaxis=position_axis(positions, "tokens after the subject (held-out sentences)"),
                      yaxis=dict(title=dict(text="probe accuracy (5-fold CV)"), range=[0.3, 1.03]))
     return figure(data, layout)
 
