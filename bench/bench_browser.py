@@ -102,8 +102,10 @@ class Frames:
                 kind = d.new_element.WhichOneof("type")
                 self.by_element[kind] += len(payload)
                 if kind == "bidi_component" and d.new_element.bidi_component.component_name == CHART_COMPONENT:
-                    self.plotly_bytes += len(payload)
-                    self.specs.append(json.loads(d.new_element.bidi_component.json)["spec"])
+                    chart = json.loads(d.new_element.bidi_component.json)
+                    if "spec" in chart:          # not app.py's plotly.js preloader
+                        self.plotly_bytes += len(payload)
+                        self.specs.append(chart["spec"])
 
     def take(self) -> dict:
         out = dict(frames=self.frames, bytes=self.bytes, deltas=self.deltas, plotly_bytes=self.plotly_bytes,

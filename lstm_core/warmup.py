@@ -35,21 +35,36 @@ _lock = threading.Lock()
 _thread: threading.Thread | None = None
 
 
-def run() -> int:
-    """Do the warm-up here and now; returns how many objects were frozen."""
-    for name in MODULES:
-        importlib.import_module(name)
-    trainer.preload()
-    vanishing.carousel_contrast()            # the home page's chart
+def _steps():
+    """(name, callable) in order: what the pages need, loaded before the first visitor asks."""
     d = trainer.TrainConfig().distance       # the agreement defaults' sentence pool and baselines
-    pool.training_pool(0, d)
-    baselines.reference_baselines(d, baselines.REFERENCE_N)
+    yield "imports", lambda: [importlib.import_module(name) for name in MODULES]
+    yield "optimizer step", trainer.preload
+    yield "home page curves", vanishing.carousel_contrast
+    yield "training pool", lambda: pool.training_pool(0, d)
+    yield "baselines", lambda: baselines.reference_baselines(d, baselines.REFERENCE_N)
     for arch in number_units.PRETRAINED:
         if number_units.has_pretrained(arch):
             for seed in number_units.PRECOMPUTED_SEEDS:
-                number_units.load_precomputed(arch, seed)
+                yield f"number units {arch} seed {seed}", lambda a=arch, s=seed: number_units.load_precomputed(a, s)
     for key in learning_to_forget.MODELS:     # its page slices these traces (~1 s each)
-        learning_to_forget.whole_trace(key, 0)
+        yield f"learning to forget {key}", lambda k=key: learning_to_forget.whole_trace(k, 0)
+
+
+def _run_steps() -> None:
+    """Every step; its generator and closures are gone when this returns (nothing of them gets frozen)."""
+    for name, step in _steps():
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - logged; costs only that page's first visit
+            _LOG.exception("warm-up step failed: %s", name)
+
+
+def run() -> int:
+    """Do the warm-up here and now; returns how many objects were frozen. A step that fails is logged and
+    skipped (its page computes it when asked); the freeze happens whatever failed, since without it every
+    rerun of every session pays a full garbage collection."""
+    _run_steps()
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

@@ -24,3 +24,19 @@ def test_run_freezes_what_is_loaded_so_a_full_collection_skips_it():
     assert frozen == gc.get_freeze_count() > 10_000
     # the import-time objects are no longer tracked by the collector's generations
     assert len(gc.get_objects()) < frozen / 10
+
+
+def test_a_failing_step_is_logged_and_the_rest_still_runs_and_freezes(monkeypatch, caplog):
+    """A step that raises (the warm-up once died inside an autograd call) must not cost every later rerun a
+    full garbage collection: the other steps run and the freeze still happens."""
+    ran = []
+
+    def steps():
+        yield "boom", lambda: 1 / 0
+        yield "after", lambda: ran.append("after")
+    monkeypatch.setattr(warmup, "_steps", steps)
+    gc.unfreeze()
+    with caplog.at_level("ERROR", logger=warmup.__name__):
+        frozen = warmup.run()
+    assert ran == ["after"] and frozen > 0 and gc.get_freeze_count() > 0
+    assert "warm-up step failed: boom" in caplog.text

@@ -329,13 +329,10 @@ def _measured(arch: str, s: Settings) -> ModelGradients:
     return out
 
 
-def _one_torch_thread():
-    torch.set_num_threads(1)
-
-
 # The two models are measured side by side on two cores (torch and numpy release the GIL): at T = 1000,
-# H = 256 a rerun waits for the slower model instead of both.
-_PAIR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vanishing", initializer=_one_torch_thread)
+# H = 256 a rerun waits for the slower model instead of both. No torch.set_num_threads in these threads (they
+# use the process's setting): with it, a warm-up running at the same time once failed inside an autograd call.
+_PAIR = ThreadPoolExecutor(max_workers=2, thread_name_prefix="vanishing")
 
 
 def compare(s: Settings) -> GradientView:
