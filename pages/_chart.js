@@ -35,13 +35,31 @@ function pickFigure(data, width) {
   return data.narrow && width > 0 && width < data.narrow_below ? data.narrow : data.spec;
 }
 
+function keepMargins(layout, kept) {
+  // Axis automargin grows a margin after a draw that needs more room and then draws again (a second full draw,
+  // ~100 ms later, on about every other slider move). Starting from the margins the last draw ended with, the
+  // room is already there; margins only grow, never shrink, so nothing gets cut.
+  if (!kept) return layout;
+  const m = { ...(layout.margin || {}) };
+  for (const side of ["l", "r", "t", "b"]) m[side] = Math.max(m[side] ?? 0, kept[side]);
+  return { ...layout, margin: m };
+}
+
 function draw(div, data, width) {
+  const lab = div._lab;
   const spec = pickFigure(data, width);
-  div._lab.narrow = spec !== data.spec;
-  div._lab.drawn = data;
+  const narrow = spec !== data.spec;
+  if (narrow !== lab.narrow || width !== lab.width) lab.margins = null;   // another figure, or another size
+  lab.narrow = narrow;
+  lab.width = width;
+  lab.drawn = data;
   const fig = JSON.parse(spec);
-  const config = { displaylogo: false, responsive: true, ...(data.config || {}) };
-  return window.Plotly.react(div, fig.data || [], themed(fig.layout || {}), config);
+  const config = { displaylogo: false, ...(data.config || {}) };   // resizes: the ResizeObserver below
+  return window.Plotly.react(div, fig.data || [], keepMargins(themed(fig.layout || {}), lab.margins), config)
+    .then(() => {
+      const size = div._fullLayout && div._fullLayout._size;
+      if (size) lab.margins = { l: size.l, r: size.r, t: size.t, b: size.b };
+    });
 }
 
 function update(div, parent) {
@@ -70,8 +88,7 @@ function watch(div, parent) {
       const w = parent.clientWidth;
       if (!w || w === lastWidth || !window.Plotly || !div._fullLayout) return;
       lastWidth = w;
-      if ((pickFigure(lab.drawn, w) !== lab.drawn.spec) !== lab.narrow) draw(div, lab.drawn, w);
-      else window.Plotly.Plots.resize(div);
+      draw(div, lab.drawn, w);   // the figure for this width, with margins found anew
     });
     sized.observe(parent);
     lab.observers.push(sized);
