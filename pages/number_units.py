@@ -8,6 +8,7 @@ import streamlit as st
 
 from lstm_core.experiments import number_units as nu
 from lstm_core.experiments.number_units import patching as pm
+from lstm_core.experiments.number_units import shipped_live as live
 from lstm_core.figures import number_units as nf
 from lstm_core.figures.number_units_patching import patching_bars
 from lstm_core.narration import number_units as say
@@ -15,7 +16,6 @@ from lstm_core.narration.number_units_patching import describe_patching
 from pages._blocks import beside, choose
 from pages._ui import begin_page, trained_result, bound_select, bound_slider, show_error
 
-ARCHS = ("lstm", "gru", "rnn")
 # what a selectbox shows (and the URL carries) -> the core's name
 SHOWN = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN", "cell": "cell", "hidden": "hidden",
          "forget_gate": "forget gate", "update_gate": "update gate", "ablate": "ablate (0)",
@@ -56,16 +56,10 @@ def _my_sweep(result_id: str, arch: str, seed: int, rank: str, mode: str, target
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def _check(key: str, arch: str, seed: int, rank: str, target: str, k: int, sentences: str, _model,
-           _summary) -> nu.AblationCheck:
-    """Top-k vs random-k ablation on CHECK_N fresh sentences (key: 'shipped' or the trained result's id)."""
+def _my_check(result_id: str, arch: str, seed: int, rank: str, target: str, k: int, sentences: str, _model,
+              _summary) -> nu.AblationCheck:
+    """Top-k vs random-k ablation on CHECK_N fresh sentences, on a model trained on Train and compare."""
     return nu.ablation_check(_model, _summary, k=k, sentences=sentences, target=target, rank_field=rank)
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def _patching(arch: str, seed: int, rank: str, k: int, where: str) -> pm.Patching:
-    """Activation patching on a shipped model (live: a fraction of a second, then cached)."""
-    return pm.patching(nu.pretrained(arch)[0], _summary(arch, seed), k=k, where=where, rank_field=rank)
 
 
 @st.cache_data(max_entries=12, show_spinner=False)
@@ -84,7 +78,7 @@ st.markdown(
     "agreement models, live: **find** candidate units, **plot** what they do over a sentence, "
     "**ablate or clamp** them through the glass-box core, and compare with the simple RNN.")
 
-available = [a for a in ARCHS if nu.has_pretrained(a)]
+available = [a for a in live.PAGE_ARCHS if nu.has_pretrained(a)]
 if not available:
     st.error("No shipped agreement model was found (lstm_core/pretrained). "
              "Train one with `python -m lstm_core.training --task agreement --save ...`.")
@@ -243,12 +237,12 @@ def ablation_section():
             "the grey band, the ranked units matter more than random ones.", say.describe_sweep(sw))
     if mode != "ablate":
         return
-    model = mine[arch] if family_is_mine else nu.pretrained(arch)[0]
     st.markdown(f"**The same ablation at scale** ({nu.CHECK_N:,} fresh sentences per set, 95% Wilson intervals):")
     with st.spinner(f"Ablating on {nu.CHECK_N:,} sentences of the attractor sets and of the training distribution…"):
         for sentences in nu.SENTENCES:
-            st.markdown(say.describe_ablation_check(_check(result.id if family_is_mine else "shipped", arch, seed,
-                                                           rank, target, k, sentences, _model=model, _summary=s)))
+            check = (_my_check(result.id, arch, seed, rank, target, k, sentences, _model=mine[arch], _summary=s)
+                     if family_is_mine else live.ablation_check(arch, seed, rank, target, k, sentences))
+            st.markdown(say.describe_ablation_check(check))
 
 
 ablation_section()
@@ -273,7 +267,7 @@ def patching_section():
     try:
         with st.spinner(f"Patching {pm.PATCH_N * len(nu.COUNTS)} sentence pairs through the glass core…"):
             pt = (_my_patching(result.id, arch, seed, rank, k, where, _model=mine[arch], _summary=s)
-                  if family_is_mine else _patching(arch, seed, rank, k, where))
+                  if family_is_mine else live.patching(arch, seed, rank, k, where))
     except Exception as exc:  # noqa: BLE001
         show_error(exc, "patching")
         return

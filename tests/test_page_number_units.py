@@ -180,3 +180,23 @@ def test_models_the_analysis_cannot_read_are_not_offered_and_it_says_why():
     at.run()
     assert not at.exception and MY_LSTM not in at.selectbox(key="nu_model").options
     assert "trained at distance 5; this analysis needs 12..100" in texts(at)
+
+
+def test_the_opening_view_is_what_the_warm_up_computes():
+    """lstm_core.warmup fills shipped_live for the page's opening settings: they must BE the page's defaults,
+    and the page must show those cached results (the first visitor then waits for none of it)."""
+    from lstm_core.experiments.number_units import shipped_live as live
+
+    v = live.default_view()
+    at = open_page()
+    assert at.selectbox(key="nu_model").value == v["arch"].upper()
+    assert at.selectbox(key="nu_k").value == str(v["k"]) and at.selectbox(key="nu_patch_k").value == str(v["k"])
+    assert at.selectbox(key="nu_seed").value == str(v["seed"])
+    shown = texts(at)
+    for sentences in nu.SENTENCES:
+        check = live.ablation_check(v["arch"], v["seed"], v["rank"], v["target"], v["k"], sentences)
+        assert say.describe_ablation_check(check) in shown
+    assert describe_patching(live.patching(v["arch"], v["seed"], v["rank"], v["k"], pm.WHERE[0])) in shown
+    before = live.ablation_check.cache_info().hits
+    open_page()
+    assert live.ablation_check.cache_info().hits >= before + len(nu.SENTENCES), "served from the cache"
