@@ -4,7 +4,7 @@
 
 1. Import every module the pages use, take one optimizer step (trainer.preload: torch imports
    torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s), read the shipped
-   precomputed number-unit analyses and compute the Number units page's opening ablation checks, build the default agreement training pool, measure the
+   precomputed number-unit analyses and compute the Number units page's opening ablation checks and Gates over time's accuracy by distance, build the default agreement training pool, measure the
    shortcut baselines, the home page's gradient curves and the Learning-to-forget traces (~6 s). The first user's page does not wait for any of it.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
    With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140 ms of every
@@ -21,9 +21,9 @@ import logging
 import threading
 
 from lstm_core.data import baselines, pool
-from lstm_core.experiments import learning_to_forget, number_units, vanishing
+from lstm_core.experiments import distance_profile, learning_to_forget, number_units, vanishing
 from lstm_core.experiments.number_units import shipped_live
-from lstm_core.training import trainer
+from lstm_core.training import registry, trainer
 
 MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.torch",
            "lstm_core.experiments.anatomy", "lstm_core.experiments.comparison", "lstm_core.experiments.inspection",
@@ -49,6 +49,7 @@ def _steps():
             for seed in number_units.PRECOMPUTED_SEEDS:
                 yield f"number units {arch} seed {seed}", lambda a=arch, s=seed: number_units.load_precomputed(a, s)
     yield "number units opening view", shipped_live.warm      # ablation at scale + patching (~3 s)
+    yield "shipped accuracy by distance", lambda: distance_profile.shipped_profiles(registry.PRETRAINED)  # ~1 s
     for key in learning_to_forget.MODELS:     # its page slices these traces (~1 s each)
         yield f"learning to forget {key}", lambda k=key: learning_to_forget.whole_trace(k, 0)
 

@@ -4,7 +4,10 @@ import gc
 import sys
 
 from lstm_core import warmup
+from lstm_core.experiments import distance_profile
 from lstm_core.experiments import number_units as nu
+from lstm_core.experiments.number_units import shipped_live
+from lstm_core.training import registry
 
 
 def test_start_runs_once_in_the_background_and_leaves_everything_loaded():
@@ -16,6 +19,9 @@ def test_start_runs_once_in_the_background_and_leaves_everything_loaded():
         assert name in sys.modules
     assert "torch._dynamo" in sys.modules          # train.preload took the optimizer's first step
     assert nu.load_precomputed.cache_info().currsize >= len(nu.PRETRAINED)
+    # the opening views of Number units and Gates over time (their first visitor waited 1-3 s for these)
+    assert shipped_live.ablation_check.cache_info().currsize >= len(nu.SENTENCES)
+    assert distance_profile.shipped_profile.cache_info().currsize >= len(registry.PRETRAINED)
     assert gc.get_freeze_count() > 0
 
 
