@@ -6,8 +6,7 @@ bench/bench_rnn_distance.py.
 """
 from __future__ import annotations
 
-import functools
-
+from lstm_core.once import once
 from lstm_core.training.checkpoint import load_pretrained
 from lstm_core.training.trainer import accuracy_by_distance
 
@@ -23,7 +22,7 @@ def measure(model, distances=DISTANCES, n: int = N, seed: int = SEED) -> dict[in
                                                               seed=seed).items()}
 
 
-@functools.lru_cache(maxsize=8)
+@once(maxsize=8)
 def shipped_profile(name: str, distances: tuple = DISTANCES, n: int = N,
                     seed: int = SEED) -> dict[int, float]:
     """measure() of the shipped checkpoint `name` (training/pretrained/), once per process."""

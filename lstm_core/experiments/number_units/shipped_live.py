@@ -11,25 +11,24 @@ through the glass core). Results are shared by every session: treat them as read
 
 from __future__ import annotations
 
-import functools
-
 from lstm_core.experiments.number_units import patching as pm
 from lstm_core.experiments.number_units import reliability
 from lstm_core.experiments.number_units.interventions import default_k
 from lstm_core.experiments.number_units.models import has_pretrained, pretrained
 from lstm_core.experiments.number_units.precomputed import shipped_summary
 from lstm_core.experiments.number_units.summary import fields_of
+from lstm_core.once import once
 
 PAGE_ARCHS = ("lstm", "gru", "rnn")   # the page's model choices, first available = the opening one
 
 
-@functools.lru_cache(maxsize=32)
+@once(maxsize=32)
 def ablation_check(arch: str, seed: int, rank: str, target: str, k: int, sentences: str) -> reliability.AblationCheck:
     return reliability.ablation_check(pretrained(arch)[0], shipped_summary(arch, seed), k=k, sentences=sentences,
                                       target=target, rank_field=rank)
 
 
-@functools.lru_cache(maxsize=32)
+@once(maxsize=32)
 def patching(arch: str, seed: int, rank: str, k: int, where: str) -> pm.Patching:
     return pm.patching(pretrained(arch)[0], shipped_summary(arch, seed), k=k, where=where, rank_field=rank)
 
