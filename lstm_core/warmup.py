@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import logging
@@ -35,6 +36,7 @@ MODULES = ("numpy", "pandas", "plotly.graph_objects", "plotly.io", "safetensors.
 _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
+_stopping = threading.Event()   # set at interpreter exit: the warm-up skips its remaining steps
 
 
 def _steps():
@@ -58,6 +60,8 @@ def _steps():
 def _run_steps() -> None:
     """Every step; its generator and closures are gone when this returns (nothing of them gets frozen)."""
     for name, step in _steps():
+        if _stopping.is_set():
+            return
         try:
             step()
         except Exception:  # noqa: BLE001 - logged; costs only that page's first visit
@@ -91,6 +95,14 @@ def _run_logged() -> None:
         _LOG.exception("warm-up failed")
 
 
+def _stop_at_exit() -> None:
+    """At interpreter exit: let the running step finish, skip the rest. A daemon thread killed inside torch
+    aborts the process ("terminate called without an active exception", exit status 134)."""
+    _stopping.set()
+    if _thread is not None:
+        _thread.join(timeout=60)
+
+
 def start() -> threading.Thread:
     """Start the warm-up in a daemon thread, once per process (later calls return the same thread)."""
     global _thread
@@ -98,4 +110,5 @@ def start() -> threading.Thread:
         if _thread is None:
             _thread = threading.Thread(target=_run_logged, name="lstm-lab-warmup", daemon=True)
             _thread.start()
+            atexit.register(_stop_at_exit)
         return _thread
