@@ -51,3 +51,18 @@ def test_a_changed_figure_keeps_its_element():
     ids_after = [e.proto.id for e in at.get("bidi_component") if e.proto.component_name == _chart.COMPONENT_NAME]
     assert after.spec != before.spec and after.narrow != before.narrow, "the figure changed"
     assert ids_after == ids and after.key == "chart_diagram", "in the same element"
+
+
+def test_without_the_chunk_a_chart_falls_back_to_st_plotly_chart():
+    """A Streamlit without its PlotlyChart chunk: the chart is still drawn (Streamlit's own element)."""
+    def script():
+        import plotly.graph_objects as go
+        from pages import _chart
+        _chart.CHUNK = None
+        _chart.chart(go.Figure(dict(data=[dict(type="bar", y=[1, 2])])), key="chart_x")
+
+    at = AppTest.from_function(script, default_timeout=60).run()
+    try:
+        assert not at.exception and len(at.get("plotly_chart")) == 1 and not chart_elements(at)
+    finally:
+        _chart.CHUNK = _chart.plotly_chunk()
