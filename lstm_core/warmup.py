@@ -1,17 +1,18 @@
-"""Once per server process, in the background: load what the pages need, then freeze it.
+"""Once per server process, in the background, at low priority: load what the pages need, then freeze it.
 
-    warmup.start()      # app.py, on the first script run; returns at once
+    warmup.start()      # app.py, at startup; returns at once
 
-1. Import every module the pages use, take one optimizer step (trainer.preload: torch imports
-   torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s), read the shipped
-   precomputed number-unit analyses and compute the Number units page's opening ablation checks and Gates over time's accuracy by distance, build the default agreement training pool, measure the
-   shortcut baselines, the home page's gradient curves and the Learning-to-forget traces (~6 s). The first user's page does not wait for any of it.
+1. Import every module the pages use and take one optimizer step (trainer.preload: torch imports
+   torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s); freeze (2.) what exists then.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
-   With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140 ms of every
-   rerun on our 2-core machine, ~80 ms more once torch._dynamo is in. Frozen, they are skipped
-   (a collection then takes a few ms); what sessions create later is still collected as before.
-   bench/load_test.py --server-timing measures both.
-"""
+   With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140-250 ms of every
+   rerun on our 2-core machine. Frozen, they are skipped (a collection then takes a few ms); what sessions
+   create later is still collected as before. bench/load_test.py --server-timing measures both.
+3. What the pages open with (~10 s): the home page's gradient curves, the default agreement training pool
+   and its shortcut baselines, the shipped precomputed number-unit analyses, Gates over time's accuracy by
+   distance, Number units' opening ablation checks, the Learning-to-forget traces; then freeze again.
+A step that fails is logged and skipped; at interpreter exit the running step finishes and the rest is
+skipped. The first visitor's page waits for none of it."""
 
 from __future__ import annotations
 
@@ -44,6 +45,9 @@ def _steps():
     d = trainer.TrainConfig().distance       # the agreement defaults' sentence pool and baselines
     yield "imports", lambda: [importlib.import_module(name) for name in MODULES]
     yield "optimizer step", trainer.preload
+    # most long-lived objects exist now (torch, torch._dynamo, plotly, pandas): freeze them already, so the
+    # reruns of early visitors skip them too instead of waiting for the end of the warm-up (~10 s)
+    yield "first freeze", _freeze
     yield "home page curves", vanishing.carousel_contrast
     yield "training pool", lambda: pool.training_pool(0, d)
     yield "baselines", lambda: baselines.reference_baselines(d, baselines.REFERENCE_N)
@@ -68,13 +72,17 @@ def _run_steps() -> None:
             _LOG.exception("warm-up step failed: %s", name)
 
 
+def _freeze() -> None:
+    gc.collect()
+    gc.freeze()
+
+
 def run() -> int:
     """Do the warm-up here and now; returns how many objects were frozen. A step that fails is logged and
     skipped (its page computes it when asked); the freeze happens whatever failed, since without it every
     rerun of every session pays a full garbage collection."""
     _run_steps()
-    gc.collect()
-    gc.freeze()
+    _freeze()
     return gc.get_freeze_count()
 
 
