@@ -180,6 +180,10 @@ def main():
     ap.add_argument("--pages", default="", help="comma-separated url paths (default: every page)")
     ap.add_argument("--timeout", type=float, default=20, help="s until a move or nav is settled")
     ap.add_argument("--tag", default="", help="suffix for the output files (e.g. 'before')")
+    ap.add_argument("--warm", type=float, default=20,
+                    help="s to wait after the server is up, so its warm-up (~10 s, lstm_core/warmup.py) is done "
+                         "and the figures are a running classroom's; 0 = measure during it "
+                         "(bench/bench_first_visit.py measures a start)")
     args = ap.parse_args()
     reason = chromium_missing_reason()
     if reason:
@@ -201,6 +205,7 @@ def main():
     with StreamlitServer(OUT / f"browser_server{tag}.log", launcher=ROOT / "bench" / "timed_server.py",
                          env={"LSTM_LAB_RUN_LOG": str(run_log)}) as server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        time.sleep(args.warm)
         try:
             ctx, page = probed_page(browser)
             page.on("pageerror", lambda e: errors.append(f"JS error: {e}"[:200]))
@@ -271,7 +276,8 @@ def report(records, errors, wall, args) -> list:
              NOTICE,
              f"settled = script finished, app idle, all visible charts drawn, then {QUIET_MS} ms with no change in a "
              f"chart (plotly_afterplot / DOM) or elsewhere in the main area; times end at the last change",
-             f"moves per slider {args.moves}, wall {wall:.0f} s", ""]
+             f"moves per slider {args.moves}, measured from {args.warm:g} s after the server start (warm-up), "
+             f"wall {wall:.0f} s", ""]
     head = (f"{'page':<20} {'what':<34} {'n':>3} {'p50':>6} {'p95':>6} | {'key>send':>8} {'script':>7} {'>fin':>6} "
             f"{'render':>7} {'plotAP':>7} {'text':>6} | {'KB':>7} {'plotKB':>7} {'dl':>4} {'charts':>7}")
     lines += ["all times ms (medians, except p95); plotAP / text = input -> last plotly_afterplot / last other "
