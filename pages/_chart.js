@@ -30,9 +30,10 @@ function themed(layout) {
   return out;
 }
 
-function pickFigure(data, width) {
-  // data.narrow: an alternative figure for containers narrower than data.narrow_below px (phones)
-  return data.narrow && width > 0 && width < data.narrow_below ? data.narrow : data.spec;
+function pickFigure(data) {
+  // data.narrow: an alternative figure for a viewport narrower than data.narrow_below CSS px (a phone, where
+  // Streamlit stacks columns too); a projector at 150% zoom (853 px) keeps the wide one
+  return data.narrow && window.innerWidth < data.narrow_below ? data.narrow : data.spec;
 }
 
 function keepMargins(layout, kept) {
@@ -47,7 +48,7 @@ function keepMargins(layout, kept) {
 
 function draw(div, data, width) {
   const lab = div._lab;
-  const spec = pickFigure(data, width);
+  const spec = pickFigure(data);
   const narrow = spec !== data.spec;
   if (narrow !== lab.narrow || width !== lab.width) lab.margins = null;   // another figure, or another size
   lab.narrow = narrow;

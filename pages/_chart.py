@@ -9,7 +9,7 @@ Streamlit's own plotly theme (pages/_chart_theme.json, resolved from st.plotly_c
 plotly.js is Streamlit's own copy (its PlotlyChart chunk), so nothing new is downloaded.
 
     chart(fig, key=None, config=None, narrow=None, narrow_below=NARROW_BELOW)
-        narrow: a second figure drawn instead when the chart is narrower than narrow_below CSS px
+        narrow: a second figure drawn instead when the viewport is narrower than narrow_below CSS px
         (a phone), chosen in the browser, so only one of the two is ever drawn.
     preload_plotly()
         an invisible element that starts loading plotly.js at once (app.py calls it before the page runs):
@@ -28,7 +28,7 @@ import streamlit as st
 _HERE = Path(__file__).resolve().parent
 _LOG = logging.getLogger("lstm_lab")
 COMPONENT_NAME = "lstm_lab_chart"
-NARROW_BELOW = 600   # CSS px of chart width: below it a chart with a narrow variant draws that one (phones)
+NARROW_BELOW = 641   # CSS px of viewport width: below it a chart with a narrow variant draws that one (phones)
 
 
 def plotly_chunk() -> str | None:

@@ -90,7 +90,7 @@ if H > 1:
     unit = bound_select("Unit shown", [0, 1], 0, "unit", radio=True, help="Which unit the diagram and equations show.")
 # the diagram takes the page's whole width (on a projector it is the largest thing on screen); the equations
 # follow in one column, so none is cut on a narrow screen
-# a phone gets the drawing turned upright (the browser picks it by the chart's width): the landscape one is
+# a phone gets the drawing turned upright (the browser picks it by the viewport width): the landscape one is
 # ~26 px per unit there and its labels overlapped (browser test)
 values = anatomy.diagram_values(step, unit)
 plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit}"), key="diagram",
