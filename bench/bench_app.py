@@ -33,13 +33,14 @@ from app_harness import APP, GOAL_PAGES, discover_pages  # noqa: E402
 from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 from streamlit.testing.v1 import app_test as _app_test  # noqa: E402
+from streamlit.testing.v1 import local_script_runner as _local_runner  # noqa: E402
 
 _SHARED_CACHE = ScriptCache()
 
 
 def share_script_cache() -> None:
     """Make every AppTest run use one script cache, as the server does (compile each script once)."""
-    _app_test.ScriptCache = lambda: _SHARED_CACHE
+    _app_test.ScriptCache = _local_runner.ScriptCache = lambda: _SHARED_CACHE
 
 GOAL_MS = 100.0
 
