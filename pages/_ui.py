@@ -42,6 +42,7 @@ value back into the URL (one rerun). Valid values are left to Streamlit's own bi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import streamlit as st
@@ -363,6 +364,6 @@ def plot(fig, key: str | None = None, container=None, narrow=None) -> None:
     "chart_" so it can never collide with a widget's URL parameter name; ``narrow`` is the figure drawn
     instead on a phone-wide chart.
     """
-    with container or st.container():
+    with container if container is not None else contextlib.nullcontext():   # no extra block per chart
         chart(fig, key=f"chart_{key}" if key else None, narrow=narrow,
               config={"displaylogo": False, "displayModeBar": False})
