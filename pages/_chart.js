@@ -64,10 +64,19 @@ function draw(div, data, width) {
 }
 
 function update(div, parent) {
-  // Draw the latest figure unless it is drawn already, or the chart is off screen (then it is drawn when it
-  // scrolls into view: a slider move repaints only what can be seen).
+  // Draw the latest figure unless it is drawn already. A chart off screen waits: drawn before, it is redrawn
+  // when it scrolls into view (a slider move repaints only what can be seen); never drawn, it is drawn in a
+  // task of its own after the charts on screen (a first visit shows its first screenful sooner).
   const lab = div._lab;
-  if (!window.Plotly || lab.drawn === lab.data || (div._fullLayout && !lab.onScreen)) return;
+  if (!window.Plotly || lab.drawn === lab.data) return;
+  if (lab.onScreen === false) {
+    if (div._fullLayout || lab.later) return;
+    lab.later = setTimeout(() => {
+      lab.later = null;
+      if (lab.drawn !== lab.data) draw(div, lab.data, parent.clientWidth);
+    }, 0);
+    return;
+  }
   return draw(div, lab.data, parent.clientWidth);
 }
 
@@ -107,7 +116,7 @@ export default function ({ data, parentElement }) {
     box.className = "lab-chart";
     box.setAttribute("data-testid", "labChart");
     div = document.createElement("div");
-    div._lab = { onScreen: false };
+    div._lab = {};   // onScreen: unknown until the IntersectionObserver's first report
     box.appendChild(div);
     parentElement.appendChild(box);
     watch(div, parentElement);
@@ -117,6 +126,7 @@ export default function ({ data, parentElement }) {
   return () => {
     if (div._lab.data !== data) return;   // not the last figure: a newer call owns the div
     div._lab.observers.forEach((o) => o.disconnect());
+    clearTimeout(div._lab.later);
     if (window.Plotly) window.Plotly.purge(div);
   };
 }
