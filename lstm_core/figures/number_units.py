@@ -70,10 +70,11 @@ POSITION_TICKS = 12   # at most about this many position labels: 32 rotated labe
 
 
 def position_axis(positions, title: str) -> dict:
-    """An x axis over positions 0..P-1 labelled 'before', 'subject' and every k-th '+n' (hover names each)."""
+    """An x axis over positions 0..P-1 labelled 'subject' and every k-th '+n', and 'before' when every position
+    is labelled (thinned, its label ran into 'subject' beside it); hover names each."""
     labels = position_labels(positions)
     every = max(1, -(-len(labels) // POSITION_TICKS))
-    keep = [i for i, p in enumerate(positions) if p <= 0 or p % every == 0]
+    keep = [i for i, p in enumerate(positions) if p == 0 or (p > 0 and p % every == 0) or (p < 0 and every == 1)]
     return dict(tickmode="array", tickvals=keep, ticktext=[labels[i] for i in keep], tickangle=-45,
                 title=dict(text=title))
 
