@@ -4,8 +4,7 @@ st.plotly_chart puts a hash of the figure into its element id, so a slider move 
 makes a new element: the browser unmounts the chart and draws it from scratch. This component keeps its
 key, so the same div receives the new figure and plotly.js diffs it in (Plotly.react, pages/_chart.js);
 a chart off screen is redrawn when it scrolls into view. (Cell anatomy, slider -> repaint p95: 224-239 ms
-with st.plotly_chart, 163 ms with this; bench/bench_browser.py.) The look is
-Streamlit's own plotly theme (pages/_chart_theme.json, resolved from st.plotly_chart in Chromium) and
+with st.plotly_chart, 143-162 ms with this; bench/bench_browser.py.) The look is Streamlit's own plotly theme (pages/_chart_theme.json, resolved from st.plotly_chart in Chromium) and
 plotly.js is Streamlit's own copy (its PlotlyChart chunk), so nothing new is downloaded.
 
     chart(fig, key=None, config=None, narrow=None, narrow_below=NARROW_BELOW)
@@ -44,6 +43,8 @@ def _component_js() -> str:
 
 
 CHUNK = plotly_chunk()
+if CHUNK is None:
+    _LOG.warning("Streamlit's PlotlyChart chunk not found; charts fall back to st.plotly_chart")
 _COMPONENT = st.components.v2.component(COMPONENT_NAME, js=_component_js(), isolate_styles=False)
 
 
@@ -58,7 +59,6 @@ def chart(fig, key: str | None = None, config: dict | None = None, narrow=None,
           narrow_below: int = NARROW_BELOW) -> None:
     """Draw ``fig`` at full width; with a ``key`` the chart is updated in place on later reruns."""
     if CHUNK is None:   # a Streamlit without the chunk: its own chart, re-created on every change
-        _LOG.warning("Streamlit's PlotlyChart chunk not found; using st.plotly_chart")
         st.plotly_chart(fig, key=key, width="stretch", config=config or {})
         return
     data = {"spec": figure_json(fig), "config": config or {}, "chunk": CHUNK}

@@ -35,7 +35,7 @@ value back into the URL (one rerun). Valid values are left to Streamlit's own bi
                                   queue's one-at-a-time-per-person rule (lstm_core.compare)
     plot(fig, key=None, narrow=None)  a chart (pages/_chart.py) with the app's settings (full width, no
                                   mode bar), updated in place; the element key becomes "chart_<key>"
-                                  (never clashes with URL keys); narrow: the figure for a phone-wide chart
+                                  (never clashes with URL keys); narrow: the figure for a phone
 
 ``container`` is any Streamlit container (st.sidebar, a column); default the main area.
 """
@@ -362,7 +362,7 @@ def plot(fig, key: str | None = None, container=None, narrow=None) -> None:
     The mode bar is always shown on touch screens, where it sat on the chart titles (the browser test's
     overlap check at 390x844); dragging still zooms and a double click resets. ``key`` is prefixed with
     "chart_" so it can never collide with a widget's URL parameter name; ``narrow`` is the figure drawn
-    instead on a phone-wide chart.
+    instead on a phone (a viewport under pages/_chart.py's NARROW_BELOW px).
     """
     with container if container is not None else contextlib.nullcontext():   # no extra block per chart
         chart(fig, key=f"chart_{key}" if key else None, narrow=narrow,

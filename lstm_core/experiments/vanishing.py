@@ -88,17 +88,27 @@ class Settings:
                        forget_bias=float(self.forget_bias), max_norm=float(self.max_norm), clip=bool(self.clip))
 
 
-def synthetic_models(s: Settings) -> tuple[GlassLSTM, GlassRNN]:
-    """The seeded, untrained LSTM and RNN of the comparison (float64: no underflow at 10^-38)."""
+def synthetic_model(s: Settings, arch: str) -> GlassLSTM | GlassRNN:
+    """The seeded, untrained LSTM or RNN of the comparison (float64: no underflow at 10^-38); each model
+    draws from seeds of its own, so one can be built without the other."""
     s = s.checked()
-    lstm = GlassLSTM(INPUT_SIZE, s.H, dtype=torch.float64, seed=s.seed)
+    if arch == "lstm":
+        lstm = GlassLSTM(INPUT_SIZE, s.H, dtype=torch.float64, seed=s.seed)
+        init_recurrent(lstm, s.init, generator=torch.Generator().manual_seed(s.seed + 2))
+        lstm.bias_ih = lstm.bias_ih.clone()
+        lstm.bias_ih[s.H:2 * s.H] += s.forget_bias                  # the forget gate's rows (order i, f, g, o)
+        return lstm
+    if arch != "rnn":
+        raise ValueError(f"the comparison's models are 'lstm' and 'rnn', got {arch!r}")
     rnn = GlassRNN(INPUT_SIZE, s.H, nonlinearity=s.activation, dtype=torch.float64, seed=s.seed + 1)
-    init_recurrent(lstm, s.init, generator=torch.Generator().manual_seed(s.seed + 2))
     init_recurrent(rnn, s.init, generator=torch.Generator().manual_seed(s.seed + 3))
     rnn.weight_hh = rnn.weight_hh * s.scale
-    lstm.bias_ih = lstm.bias_ih.clone()
-    lstm.bias_ih[s.H:2 * s.H] += s.forget_bias                      # the forget gate's rows (order i, f, g, o)
-    return lstm, rnn
+    return rnn
+
+
+def synthetic_models(s: Settings) -> tuple[GlassLSTM, GlassRNN]:
+    """Both models of the comparison: synthetic_model(s, 'lstm'), synthetic_model(s, 'rnn')."""
+    return synthetic_model(s, "lstm"), synthetic_model(s, "rnn")
 
 
 def synthetic_input(s: Settings) -> tuple[np.ndarray, np.ndarray]:
@@ -319,10 +329,8 @@ def _model_settings(s: Settings, arch: str) -> Settings:
 def _measured(arch: str, s: Settings) -> ModelGradients:
     """One model of the comparison, measured; cached per the settings that shape it, so a slider of one model
     (RNN weight scale, forget-gate bias, activation) re-measures that model only. Read-only arrays."""
-    lstm, rnn = synthetic_models(s)
     x, u = synthetic_input(s)
-    cell = lstm if arch == "lstm" else rnn
-    out = measure(cell, x, readout_loss(u), label=arch.upper(), max_norm=s.max_norm if s.clip else None)
+    out = measure(synthetic_model(s, arch), x, readout_loss(u), label=arch.upper(), max_norm=s.max_norm if s.clip else None)
     for a in (out.grad_h, out.grad_c, out.gain, out.step_factor, out.contrib):
         if a is not None:
             a.flags.writeable = False
