@@ -56,9 +56,8 @@ def test_one_queued_or_running_training_per_session_and_per_address():
     t.join(5)
     assert got and slots.state() == {"running": 1, "waiting": 0}
     # a refused or finished owner may train again; loopback (no address) is never shared
-    with pytest.raises(queue.AlreadyQueued):
-        with slots.hold(owners=(("address", "10.0.0.8"),)):
-            pass
+    with pytest.raises(queue.AlreadyQueued), slots.hold(owners=(("address", "10.0.0.8"),)):
+        pass
     slots2 = queue.TrainingSlots(2)
     with slots2.hold(owners=(("session", "a"), ("address", None))), \
             slots2.hold(owners=(("session", "b"), ("address", None))):
