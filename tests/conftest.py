@@ -8,6 +8,10 @@ import torch
 # two threads per process fight the browser-test server and Chromium for the cores.
 torch.set_num_threads(1)
 
+# Every figure a test builds (and those of the servers the browser tests start) passes plotly's schema check and
+# sends the JSON a checked figure sends (lstm_core/figures/style.py figure(); the app skips the check for speed).
+os.environ["LSTM_LAB_CHECK_FIGURES"] = "1"
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)

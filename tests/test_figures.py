@@ -4,6 +4,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 import plotly.graph_objects as go
 
 from lstm_core.figures import anatomy as anatomy_figures
@@ -102,3 +103,35 @@ def test_figures_serialise():
         spec = json.loads(fig.to_json())
         assert spec["layout"]["title"]["text"]
         assert not re.search(r"NaN(?!\w)", json.dumps(spec["layout"]))
+
+
+# ----------------------------------------------------------------------------- the schema check
+
+
+def test_the_suite_checks_every_figure_against_plotlys_schema():
+    """The app builds figures unchecked (speed); under the suite style.figure() checks each one, so a bad
+    property or value fails the test that drew it."""
+    assert style.CHECK_FIGURES
+    with pytest.raises(ValueError):
+        style.figure([dict(type="scatter", x=[0, 1], y=[1, 2], colour="red")], {})
+    with pytest.raises(ValueError):
+        style.figure([dict(type="scatter", x=[0, 1], y=[1, 2])], dict(xaxis=dict(range="wide")))
+
+
+def test_an_unchecked_figure_sends_what_a_checked_one_sends():
+    """What the check would rewrite is written its way beforehand (titles as dicts, None and empty
+    lists left out); a rewrite nobody spelled out (a named colour scale: plotly.js names scales
+    differently) fails."""
+    spec = dict(data=[dict(type="heatmap", z=np.arange(6.0).reshape(2, 3), colorbar=dict(title="|c|"))],
+                layout=dict(title="t", xaxis=dict(title=None), shapes=[], annotations=[]))
+    fig = style.figure(spec["data"], spec["layout"])
+    assert style._sent(fig) == style._sent(go.Figure(fig.to_dict()))
+    assert fig.layout.title.text == "t" and fig.data[0].colorbar.title.text == "|c|"
+    with pytest.raises(ValueError, match=r"data\[0\]\.colorscale"):
+        style.figure([dict(type="heatmap", z=[[0.0, 1.0]], colorscale="RdBu")], {})
+
+
+def test_without_the_check_a_figure_is_built_unchecked(monkeypatch):
+    monkeypatch.setattr(style, "CHECK_FIGURES", False)
+    fig = style.figure([dict(type="heatmap", z=[[0.0, 1.0]], colorscale="RdBu")], {})
+    assert fig.data[0].colorscale == "RdBu"        # as given: plotly did not look at it

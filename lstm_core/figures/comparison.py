@@ -9,6 +9,7 @@ from lstm_core.figures.style import (
     ARCH_DASHES,
     CURSOR_LINE,
     FONT,
+    GRADIENT_SCALE,
     LEGEND_BELOW,
     OKABE_ITO,
     dom,
@@ -84,7 +85,7 @@ def grad_heatmaps(grads: dict, *, height_per: int = 260, xaxis_title: str = "tim
         top = 1 - k * (h + gap)
         data.append(dict(type="heatmap", z=f32(lg), x=np.arange(g.shape[1]), y=steps,
                          xaxis="x" + ax, yaxis="y" + ax, zmin=zmin, zmax=zmax,
-                         colorscale="Cividis", showscale=(k == 0), name=label,
+                         colorscale=GRADIENT_SCALE, showscale=(k == 0), name=label,
                          colorbar=dict(title=dict(text="log₁₀ ‖∂L/∂·‖"), thickness=12),
                          customdata=g.astype(np.float32),
                          hovertemplate=f"{label}<br>training step %{{y}}, t = %{{x}}<br>norm "

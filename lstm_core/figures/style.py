@@ -13,13 +13,20 @@ tokens as tick text (token_axis), the subject bold and attractors marked; one da
 (cursor_shapes / set_cursor).
 
 Each figure is built in ONE go.Figure(dict) call (figure()) and names no plotly template (Streamlit's
-theme styles the chart in the browser): that takes a few ms, while update_layout / add_trace calls and
-template="plotly_white" cost 10-30 ms each.
+theme styles the chart in the browser): update_layout / add_trace calls and template="plotly_white" cost
+10-30 ms each. plotly's check of the dict against its schema is skipped in the app: it was ~90% of a
+figure's cost (the cell diagram: 4.5 of 5 ms, twice on every slider move). The test suite turns it on
+(CHECK_FIGURES, LSTM_LAB_CHECK_FIGURES=1 in tests/conftest.py): there every figure is checked, and must
+send plotly.js exactly what the checked figure sends.
 """
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import pandas  # noqa: F401 - see below
+import plotly.colors
 import plotly.graph_objects as go
 
 from lstm_core.cells.variants import VARIANT_ARCHS
@@ -88,6 +95,10 @@ def _diverging(color: str) -> list:
 
 
 # gates in (0, 1) get white -> gate colour; signed quantities get orange -> white -> blue
+# gradient norms over training (log scale): a perceptually uniform, colour-blind-safe scale, spelled out (the
+# name "Cividis" means another scale in plotly.js than in plotly.py)
+GRADIENT_SCALE = plotly.colors.get_colorscale("Cividis")
+
 GATE_SCALES = {
     "input_gate": _sequential(GATE_COLORS["input_gate"]),
     "forget_gate": _sequential(GATE_COLORS["forget_gate"]),
@@ -197,8 +208,11 @@ def wrap_title(text: str, width: int = TITLE_CHARS) -> str:
     return "<br>".join(lines)
 
 
+CHECK_FIGURES = os.environ.get("LSTM_LAB_CHECK_FIGURES") == "1"
+
+
 def figure(data: list, layout: dict, cursor: int | None = None) -> go.Figure:
-    """One go.Figure(dict) call (plotly validates it once); with the time cursor at x = cursor if given.
+    """One go.Figure(dict) call, unchecked unless CHECK_FIGURES; with the time cursor at x = cursor if given.
     A long title is wrapped (wrap_title) and the top margin grows with its lines."""
     if cursor is not None:
         layout = {**layout, "shapes": list(layout.get("shapes", [])) + cursor_shapes(cursor, [("x", "y")])}
@@ -212,4 +226,58 @@ def figure(data: list, layout: dict, cursor: int | None = None) -> go.Figure:
         layout = {**layout, "margin": margin,
                   "title": {**(title if isinstance(title, dict) else {}), "text": text,   # lines grow downwards
                             "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 12}}}
-    return go.Figure(dict(data=data, layout=layout))
+    spec = _spelled_out(dict(data=data, layout=layout))
+    fig = go.Figure(spec, _validate=False)
+    if CHECK_FIGURES:
+        _check(fig, spec)
+    return fig
+
+
+_OBJECT_ARRAYS = ("annotations", "shapes", "images")
+
+
+def _spelled_out(node):
+    """node with what plotly's check would rewrite already written its way (unchecked figures skip it):
+    a title given as a string becomes {"text": title} (the browser's theme bolds chart titles it finds there);
+    a property set to None or {} and an empty list of shapes or annotations are left out. Dicts and lists of dicts are copied, never changed;
+    arrays are passed through."""
+    if isinstance(node, dict):
+        out = {k: {"text": v} if k == "title" and isinstance(v, str) else _spelled_out(v) for k, v in node.items()}
+        return {k: v for k, v in out.items()
+                if not (v is None or (isinstance(v, dict) and not v) or (k in _OBJECT_ARRAYS and len(v) == 0))}
+    if isinstance(node, (list, tuple)) and any(isinstance(v, dict) for v in node):
+        return [_spelled_out(v) for v in node]
+    return node
+
+
+def _sent(fig: go.Figure) -> dict:
+    """What the browser receives of fig (its JSON without the template; pages/_chart.py figure_json)."""
+    out = json.loads(fig.to_json())
+    out.get("layout", {}).pop("template", None)
+    return out
+
+
+def _check(fig: go.Figure, spec: dict) -> None:
+    """ValueError unless spec passes plotly's schema check and the checked figure's JSON is fig's: an
+    unknown property, a bad value, or a value the check would rewrite (a named colour scale, which plotly.js
+    names differently) fails the test that drew it."""
+    where = _first_difference(_sent(go.Figure(spec)), _sent(fig))
+    if where is not None:
+        raise ValueError(f"this figure's JSON changes at {where} when plotly checks it: spell out what the "
+                         "check rewrites")
+
+
+def _first_difference(a, b, path: str = "") -> str | None:
+    """The path of the first place where the JSON values a and b differ, None if they are equal."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b)):
+            if k not in a or k not in b:
+                return f"{path}.{k} ({'sent' if k in b else 'checked'} only)"
+            found = _first_difference(a[k], b[k], f"{path}.{k}")
+            if found:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return next((f for i, (x, y) in enumerate(zip(a, b)) if (f := _first_difference(x, y, f"{path}[{i}]"))),
+                    None)
+    return None if a == b else f"{path} ({a!r:.60} checked, {b!r:.60} sent)"
