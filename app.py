@@ -6,8 +6,8 @@
   (e.g. /cell-anatomy?...) gets a false "Page not found" dialog over an inert page (streamlit#9624);
 - limits glibc to two malloc arenas and maps big blocks (lstm_core.malloc: otherwise every session
   thread's trainings leave memory behind) and one torch thread per rerun (sessions share the cores fairly);
-- starts lstm_core.warmup in the background: imports, an optimizer step, the precomputed analyses, then
-  gc.freeze() (see its docstring), so the first visitor does not wait for them.
+- starts lstm_core.warmup in the background: imports, the precomputed analyses, an optimizer step, then
+  gc.freeze() (see its docstring), so the first visitor does not wait for them; it pauses while a page runs.
 
 Every session then runs this file as its script (`__name__ == "__main__"`): the page config, an element
 that starts loading plotly.js in the browser at once (pages/_chart.py), and the navigation between the pages
@@ -51,7 +51,7 @@ if __name__ == "__main__":
     st.html("<style>[data-testid='stMain'] [data-testid='stPageLink-NavLink'] * "
             "{ white-space: normal; overflow: visible; }</style>")
     preload_plotly()
-    st.navigation([
+    pages = st.navigation([
         st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),
         st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon=":material/biotech:", url_path="cell-anatomy"),
         st.Page("pages/gates_over_time.py", title="Gates over time", icon=":material/traffic:",
@@ -66,4 +66,6 @@ if __name__ == "__main__":
         st.Page("pages/learning_to_forget.py", title="Learning to forget", icon=":material/delete_sweep:",
                 url_path="learning-to-forget"),
         st.Page("pages/which_gate.py", title="Which gate matters", icon=":material/rule:", url_path="which-gate-matters"),
-    ]).run()
+    ])
+    with warmup.visitor():      # the warm-up starts no step while a visitor's page runs (one GIL)
+        pages.run()

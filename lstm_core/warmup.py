@@ -1,22 +1,27 @@
 """Once per server process, in the background, at low priority: load what the pages need, then freeze it.
 
-    warmup.start()      # app.py, at startup; returns at once
+    warmup.start()            # app.py, at startup; returns at once
+    with warmup.visitor():    # app.py, around each script run: no warm-up step starts while one runs
 
-1. Import every module the pages use and take one optimizer step (trainer.preload: torch imports
-   torch._dynamo, sympy and mpmath on an optimizer's first step, ~1 s); freeze (2.) what exists then.
+1. Import every module the pages use; freeze (2.) what exists then.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
    With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140-250 ms of every
    rerun on our 2-core machine. Frozen, they are skipped (a collection then takes a few ms); what sessions
    create later is still collected as before. bench/load_test.py --server-timing measures both.
-3. What the pages open with (~10 s): the home page's gradient curves, the default agreement training pool
-   and its shortcut baselines, the shipped precomputed number-unit analyses, Gates over time's accuracy by
-   distance, Number units' opening ablation checks, the Learning-to-forget traces; then freeze again.
+3. What the pages open with (~5 s; what can be is stored ahead of time in lstm_core/precomputed): the home
+   page's gradient curves, Gates over time's measures of the shipped models, the shipped number-unit
+   analyses, the Learning-to-forget traces, the default agreement training pool and its baselines, one
+   optimizer step (trainer.preload: torch imports torch._dynamo, sympy and mpmath on an optimizer's first
+   step, ~1 s; only training needs it, so it comes last); then freeze again.
+A visitor comes first: the warm-up shares the interpreter (one GIL) with the visitors' script runs, so while
+one runs no step starts (a step waits at most YIELD_S, so a busy class cannot keep it from ever finishing).
 A step that fails is logged and skipped; at interpreter exit the running step finishes and the rest is
 skipped. The first visitor's page waits for none of it."""
 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import importlib
 import logging
@@ -24,7 +29,7 @@ import os
 import threading
 
 from lstm_core.data import baselines, pool
-from lstm_core.experiments import distance_profile, learning_to_forget, number_units, vanishing
+from lstm_core.experiments import learning_to_forget, number_units, shipped_measures, vanishing
 from lstm_core.experiments.number_units import shipped_live
 from lstm_core.training import registry, trainer
 
@@ -38,38 +43,64 @@ _LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
 _thread: threading.Thread | None = None
 _stopping = threading.Event()   # set at interpreter exit: the warm-up skips its remaining steps
+_visits = threading.Condition()
+_running = 0                    # visitors' script runs in progress
+YIELD_S = 5.0                   # the longest a step waits for the visitors' runs to end
 
 
 def _steps():
     """(name, callable) in order: what the pages need, loaded before the first visitor asks."""
     d = trainer.TrainConfig().distance       # the agreement defaults' sentence pool and baselines
     yield "imports", lambda: [importlib.import_module(name) for name in MODULES]
-    yield "optimizer step", trainer.preload
-    # most long-lived objects exist now (torch, torch._dynamo, plotly, pandas): freeze them already, so the
-    # reruns of early visitors skip them too instead of waiting for the end of the warm-up (~10 s)
+    # most long-lived objects exist now (torch, plotly, pandas): freeze them already, so the reruns of early
+    # visitors skip them too instead of waiting for the end of the warm-up
     yield "first freeze", _freeze
     yield "home page curves", vanishing.carousel_contrast
-    yield "training pool", lambda: pool.training_pool(0, d)
-    yield "baselines", lambda: baselines.reference_baselines(d, baselines.REFERENCE_N)
+    yield "shipped accuracy by distance", lambda: shipped_measures.shipped_profiles(registry.SHIPPED)
+    yield "baselines", lambda: shipped_measures.reference_baselines(d, baselines.REFERENCE_N)
     for arch in number_units.PRETRAINED:
         if number_units.has_pretrained(arch):
             for seed in number_units.PRECOMPUTED_SEEDS:
                 yield f"number units {arch} seed {seed}", lambda a=arch, s=seed: number_units.load_precomputed(a, s)
-    yield "shipped accuracy by distance", lambda: distance_profile.shipped_profiles(registry.PRETRAINED)  # ~1 s
-    yield "number units opening view", shipped_live.warm      # ablation at scale + patching (~3 s)
+    yield "number units opening view", shipped_live.warm
     for key in learning_to_forget.MODELS:     # its page slices these traces (~1 s each)
         yield f"learning to forget {key}", lambda k=key: learning_to_forget.whole_trace(k, 0)
+    yield "training pool", lambda: pool.training_pool(0, d)
+    yield "optimizer step", trainer.preload
 
 
 def _run_steps() -> None:
     """Every step; its generator and closures are gone when this returns (nothing of them gets frozen)."""
     for name, step in _steps():
+        _wait_for_visitors()
         if _stopping.is_set():
             return
         try:
             step()
         except Exception:  # noqa: BLE001 - logged; costs only that page's first visit
             _LOG.exception("warm-up step failed: %s", name)
+
+
+@contextlib.contextmanager
+def visitor():
+    """Around a visitor's script run: no warm-up step starts until it ends."""
+    global _running
+    with _visits:
+        _running += 1
+    try:
+        yield
+    finally:
+        with _visits:
+            _running -= 1
+            _visits.notify_all()
+
+
+def _wait_for_visitors(timeout: float | None = None) -> bool:
+    """Until no visitor's script runs (or the interpreter exits), at most timeout (YIELD_S) seconds; True if
+    none runs."""
+    with _visits:
+        return _visits.wait_for(lambda: _running == 0 or _stopping.is_set(),
+                                YIELD_S if timeout is None else timeout) and _running == 0
 
 
 def _freeze() -> None:
@@ -107,6 +138,8 @@ def _stop_at_exit() -> None:
     """At interpreter exit: let the running step finish, skip the rest. A daemon thread killed inside torch
     aborts the process ("terminate called without an active exception", exit status 134)."""
     _stopping.set()
+    with _visits:
+        _visits.notify_all()
     if _thread is not None:
         _thread.join(timeout=60)
 

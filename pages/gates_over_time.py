@@ -5,7 +5,7 @@ import streamlit as st
 
 from lstm_core import limits
 from lstm_core.data import baselines, lexicon
-from lstm_core.experiments import distance_profile
+from lstm_core.experiments import distance_profile, shipped_measures
 from lstm_core.experiments import inspection as insp
 from lstm_core.experiments import inspection_models as sources
 from lstm_core.figures import inspection as inspection_figures
@@ -47,7 +47,7 @@ def pretrained(names: dict):
 def distance_captions(names: dict) -> str:
     """What each shipped model answers at distance 0..30, measured on it (cached per server)."""
     return "  \n".join(distance_sentence(arch.upper(), acc, distance_profile.N)
-                        for arch, acc in distance_profile.shipped_profiles(names).items())
+                        for arch, acc in shipped_measures.shipped_profiles(names).items())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -60,7 +60,7 @@ def inspection(model_key: str, sentence_key: tuple, _models: dict, _sentence, _s
 def shortcut_caption(distance: int) -> str:
     """What rules without memory or syntax score on fresh sentences (lstm_core.data.baselines)."""
     n = baselines.REFERENCE_N
-    return baselines_sentence(baselines.reference_baselines(distance, n), distance, n)
+    return baselines_sentence(shipped_measures.reference_baselines(distance, n), distance, n)
 
 
 begin_page()

@@ -10,8 +10,7 @@ import streamlit as st
 
 from lstm_core import limits
 from lstm_core.cells.variants import VARIANT_ARCHS, VARIANTS, spec_for_arch
-from lstm_core.data import baselines
-from lstm_core.experiments import comparison, comparison_runs
+from lstm_core.experiments import comparison, comparison_runs, shipped_measures
 from lstm_core.experiments.learning_curves import THRESHOLD
 from lstm_core.figures import comparison as comparison_figures
 from lstm_core.narration import comparison as comparison_text
@@ -40,7 +39,7 @@ BASELINE_N = 1000
 @st.cache_data(show_spinner="Measuring the shortcut baselines…", max_entries=8)
 def shortcut_caption(distance: int) -> str:
     """What rules without memory or syntax score at this distance (lstm_core.data.baselines)."""
-    return baselines_sentence(baselines.reference_baselines(distance, BASELINE_N), distance, BASELINE_N)
+    return baselines_sentence(shipped_measures.reference_baselines(distance, BASELINE_N), distance, BASELINE_N)
 
 
 @st.cache_resource

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from lstm_core.experiments import distance_profile as dp
+from lstm_core.experiments import shipped_measures
 from lstm_core.narration.distance_profile import COMPETENT, at_chance, distance_sentence
 from lstm_core.training import registry
 from lstm_core.training.checkpoint import load_pretrained
@@ -59,7 +60,7 @@ def check(name: str, accs: dict, n: int) -> None:
 
 @pytest.mark.parametrize("arch", list(SHIPPED))
 def test_the_sentence_about_each_shipped_model_is_a_fresh_measurement(arch):
-    accs = dp.shipped_profile(SHIPPED[arch])
+    accs = shipped_measures.shipped_profile(SHIPPED[arch])
     model, _ = load_pretrained(SHIPPED[arch])
     fresh = accuracy_by_distance(model.eval(), dp.DISTANCES, n=dp.N, seed=dp.SEED)   # measured again
     for d in dp.DISTANCES:
@@ -73,9 +74,9 @@ def test_the_sentence_about_each_shipped_model_is_a_fresh_measurement(arch):
 def test_what_the_shipped_models_are():
     """The finding the page states (issue 12): the shipped RNN is not a model that remembers short and
     forgets long - it never gets competent; the mixed-length RNN is competent short and fades long."""
-    assert _kind(dp.shipped_profile(SHIPPED["rnn"]), dp.N) in ("chance", "weak")
-    assert _kind(dp.shipped_profile(SHIPPED["mixed"]), dp.N) == "short"
-    assert _kind(dp.shipped_profile(SHIPPED["lstm"]), dp.N) == "every"
+    assert _kind(shipped_measures.shipped_profile(SHIPPED["rnn"]), dp.N) in ("chance", "weak")
+    assert _kind(shipped_measures.shipped_profile(SHIPPED["mixed"]), dp.N) == "short"
+    assert _kind(shipped_measures.shipped_profile(SHIPPED["lstm"]), dp.N) == "every"
 
 
 def _table(seed: int) -> tuple[dict, int]:

@@ -15,12 +15,12 @@ from app_harness import charts_by_key, open_app_page, walk_elements
 import torch
 from streamlit.testing.v1 import AppTest
 
-from lstm_core.experiments import distance_profile
+from lstm_core.experiments import distance_profile, shipped_measures
 from lstm_core.experiments import comparison
 from lstm_core.experiments import inspection as insp
 from lstm_core.narration import comparison as comparison_text
 from lstm_core.training import checkpoint, queue, registry
-from lstm_core.data.baselines import REFERENCE_N, reference_baselines
+from lstm_core.data.baselines import REFERENCE_N
 from lstm_core.narration.baselines import baselines_sentence
 from lstm_core.narration.distance_profile import distance_sentence
 from lstm_core.training.trainer import TrainConfig, build_model
@@ -97,13 +97,13 @@ def test_gates_page_renders_on_defaults():
     for u in ins.traces["lstm"].top_units(2):
         assert insp.describe_unit(ins, u) in shown
     # what each shipped model is, from its accuracy at each distance measured on it (issue 12 item 2)
-    for arch, acc in distance_profile.shipped_profiles(registry.PRETRAINED).items():
+    for arch, acc in shipped_measures.shipped_profiles(registry.PRETRAINED).items():
         assert distance_sentence(arch.upper(), acc, distance_profile.N) in shown
     number = insp.NUMBER[s.label]
     assert (f"{len(s.tokens)} tokens read · the subject '{s.tokens[s.subject_pos]}' (bold) is {number} · "
             f"{s.distance} tokens between it and the verb · {len(s.attractor_positions)} attractor(s) (italic) · "
             f"agreeing verbs judged: '{s.verb}' ({number})") in shown
-    assert baselines_sentence(reference_baselines(TrainConfig().distance, REFERENCE_N), TrainConfig().distance,
+    assert baselines_sentence(shipped_measures.reference_baselines(TrainConfig().distance, REFERENCE_N), TrainConfig().distance,
                               REFERENCE_N) in shown
     p = {a: ins.traces[a].p_plural[-1] for a in ("lstm", "rnn")}
     assert f"Cursor at token **5: 'cabinet'** · LSTM P(plural) = {p['lstm']:.2f} · RNN P(plural) = {p['rnn']:.2f}" in shown
@@ -311,7 +311,7 @@ def test_training_completes_survives_page_switches_and_feeds_gates_over_time():
         assert line in shown
     assert all(w in shown for w in comparison_text.warnings(res))
     d = res.config.distance                                   # the shortcuts at the trained distance
-    assert baselines_sentence(reference_baselines(d, 1000), d, 1000) in shown
+    assert baselines_sentence(shipped_measures.reference_baselines(d, 1000), d, 1000) in shown
     assert {"tc_curves", "tc_sweep", "tc_grads"} <= set(charts(at))
     assert [b.label for b in at.get("download_button")][:2] == ["Training curves (CSV)", "Gradient norms (CSV)"]
     # Gates over time reads the trained models (other figures than the pretrained ones), then Train and compare

@@ -80,6 +80,42 @@ def test_precomputed_analysis_is_what_the_code_computes(arch):
         assert_same(sw, shipped["sweeps"][pre._sweep_key(rank, mode, target)], f"{arch} sweep {rank}/{mode}/{target}")
 
 
+def assert_same_answers(a, b, where):
+    """Two runs' right/wrong answers: at most 1 in 1,000 differs (a verb read at p = 0.5 to float32
+    round-off may go either way on another BLAS kernel); everything else as assert_same."""
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, np.ndarray) and x.dtype == bool:
+            assert x.shape == y.shape and np.mean(x != y) <= 1e-3, f"{where}.{f.name}"
+        else:
+            assert_same(x, y, f"{where}.{f.name}")
+
+
+@pytest.mark.parametrize("arch", [a for a in ARCHS if a not in nu.SUMMARY_ONLY])
+def test_precomputed_opening_view_is_what_the_code_computes(arch):
+    """The page's opening ablation checks (both sentence sets) and patching, stored with the summary, are
+    what reliability.ablation_check and patching.patching compute now; shipped_live hands them out."""
+    from lstm_core.experiments.number_units import patching as pm
+    from lstm_core.experiments.number_units import shipped_live
+
+    seed = nu.PRECOMPUTED_SEEDS[0]
+    model, _ = nu.pretrained(arch)
+    summary = nu.shipped_summary(arch, seed)
+    checks, patching = pre.opening_analyses(model, summary)
+    shipped = nu.load_precomputed(arch, seed)
+    assert sorted(shipped["checks"]) == sorted(checks) and len(checks) == len(nu.SENTENCES)
+    assert sorted(shipped["patching"]) == sorted(patching) and len(patching) == 1
+    for key, check in checks.items():
+        assert_same_answers(check, shipped["checks"][key], f"{arch} check {key}")
+    for key, p in patching.items():
+        assert_same(p, shipped["patching"][key], f"{arch} patching {key}")
+    o = pre.opening(arch, summary.hidden_size)
+    for sentences in nu.SENTENCES:
+        served = shipped_live.ablation_check(arch, seed, o["rank"], o["target"], o["k"], sentences)
+        assert served is shipped["checks"][pre._check_key(o["rank"], o["target"], o["k"], sentences)]
+    assert shipped_live.patching(arch, seed, o["rank"], o["k"], pm.WHERE[0]) is next(iter(shipped["patching"].values()))
+
+
 def test_shipped_accessors_serve_the_file_and_compute_other_seeds():
     pre = nu.load_precomputed("rnn", 0)
     assert nu.shipped_summary("rnn", 0) is pre["summary"]

@@ -1,12 +1,14 @@
 """lstm_core.warmup: one background warm-up per process that leaves the slow lazy imports done,
 the precomputed analyses read, and what it loaded frozen out of the garbage collector."""
 import gc
+import threading
+import time
 import subprocess
 import sys
 from pathlib import Path
 
 from lstm_core import warmup
-from lstm_core.experiments import distance_profile
+from lstm_core.experiments import shipped_measures
 from lstm_core.experiments import number_units as nu
 from lstm_core.experiments.number_units import shipped_live
 from lstm_core.training import registry
@@ -23,7 +25,7 @@ def test_start_runs_once_in_the_background_and_leaves_everything_loaded():
     assert nu.load_precomputed.cache_info().currsize >= len(nu.PRETRAINED)
     # the opening views of Number units and Gates over time (their first visitor waited 1-3 s for these)
     assert shipped_live.ablation_check.cache_info().currsize >= len(nu.SENTENCES)
-    assert distance_profile.shipped_profile.cache_info().currsize >= len(registry.PRETRAINED)
+    assert shipped_measures.shipped_profile.cache_info().currsize >= len(registry.PRETRAINED)
     assert gc.get_freeze_count() > 0
 
 
@@ -59,3 +61,30 @@ def test_a_process_that_exits_during_the_warm_up_exits_cleanly():
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "leaving True" in done.stdout, "the warm-up was still running when the process left"
+
+
+def test_no_step_starts_while_a_visitors_page_runs(monkeypatch):
+    """The warm-up shares the GIL with the visitors' script runs: a first visitor right after the start waited
+    behind it. While a run is in progress (app.py: `with warmup.visitor()`) the next step waits."""
+    started = []
+    monkeypatch.setattr(warmup, "_steps", lambda: iter([("a", lambda: started.append("a")),
+                                                         ("b", lambda: started.append("b"))]))
+    monkeypatch.setattr(warmup, "YIELD_S", 30.0)
+    with warmup.visitor():
+        worker = threading.Thread(target=warmup._run_steps)
+        worker.start()
+        worker.join(0.5)
+        assert started == [] and worker.is_alive()     # waiting for the visitor
+    worker.join(30)
+    assert started == ["a", "b"] and not worker.is_alive()
+
+
+def test_a_visitor_that_never_leaves_delays_a_step_by_at_most_yield_s(monkeypatch):
+    started = []
+    monkeypatch.setattr(warmup, "_steps", lambda: iter([("a", lambda: started.append("a"))]))
+    monkeypatch.setattr(warmup, "YIELD_S", 0.2)
+    with warmup.visitor(), warmup.visitor():
+        t0 = time.monotonic()
+        warmup._run_steps()
+        assert started == ["a"] and 0.15 < time.monotonic() - t0 < 10
+    assert warmup._wait_for_visitors(0)       # both runs counted out

@@ -1,13 +1,11 @@
-"""What a shipped agreement model answers at each subject-verb distance, measured on one model (issue 12
-item 2): the numbers behind the sentence *Gates over time* writes about the shipped models, and behind
-bench/bench_rnn_distance.py.
+"""What an agreement model answers at each subject-verb distance, measured on one model (issue 12 item 2):
+the numbers behind the sentence *Gates over time* writes about the shipped models (stored ahead of time,
+lstm_core.experiments.shipped_measures), and behind bench/bench_rnn_distance.py.
 
-    acc = shipped_profile("agreement_d30_rnn")      # {0: 0.592, 2: 0.608, ..., 30: 0.494}, cached
+    acc = measure(model)      # {0: 0.592, 2: 0.608, ..., 30: 0.494}
 """
 from __future__ import annotations
 
-from lstm_core.once import once
-from lstm_core.training.checkpoint import load_pretrained
 from lstm_core.training.trainer import accuracy_by_distance
 
 DISTANCES = (0, 2, 5, 10, 20, 30)   # the shipped models' training range (0..30)
@@ -20,16 +18,3 @@ def measure(model, distances=DISTANCES, n: int = N, seed: int = SEED) -> dict[in
     model.eval()
     return {int(d): float(a) for d, a in accuracy_by_distance(model, tuple(distances), n=n,
                                                               seed=seed).items()}
-
-
-@once(maxsize=8)
-def shipped_profile(name: str, distances: tuple = DISTANCES, n: int = N,
-                    seed: int = SEED) -> dict[int, float]:
-    """measure() of the shipped checkpoint `name` (training/pretrained/), once per process."""
-    model, _meta = load_pretrained(name)
-    return measure(model, distances, n, seed)
-
-
-def shipped_profiles(names: dict) -> dict[str, dict[int, float]]:
-    """arch -> shipped_profile(name) for a registry table such as registry.PRETRAINED."""
-    return {arch: shipped_profile(name) for arch, name in names.items()}

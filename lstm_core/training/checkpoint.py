@@ -10,6 +10,7 @@ Any problem is a ValueError with a message naming it.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
@@ -27,6 +28,15 @@ from lstm_core.training.models import ARCHS, INPUT_KINDS, SeqModel
 from lstm_core.training.trainer import SENTENCE_TASKS, Task, TrainConfig, upgrade_keys
 
 PRETRAINED_DIR = Path(__file__).resolve().parent / "pretrained"
+
+
+def pretrained_sha256(name: str) -> str:
+    """sha256 over a shipped checkpoint's weights and metadata files: what an analysis stored ahead of time
+    was made from (lstm_core/precomputed)."""
+    digest = hashlib.sha256()
+    for suffix in (".safetensors", ".json"):
+        digest.update((PRETRAINED_DIR / f"{name}{suffix}").read_bytes())
+    return digest.hexdigest()
 
 
 def _stem(path) -> Path:

@@ -1,16 +1,15 @@
-"""Number units, precomputed: the shipped models' analysis for seed 0 (their summary and every
-sweep) is computed ahead of time into lstm_core/precomputed/ by
+"""Number units, precomputed: the shipped models' analysis for seed 0 (their summary, every sweep and the
+page's opening ablation checks and patching) is computed ahead of time into lstm_core/precomputed/ by
 
     python -m lstm_core.experiments.number_units --precompute [--arch lstm] [--seed 0] [--dir DIR]
 
-so the page opens at once; shipped_summary / shipped_sweep read it when it matches the checkpoint
-(sha256) and compute otherwise. tests/test_precomputed.py recomputes it and checks that it matches.
+so the page opens at once; shipped_summary / shipped_sweep / stored_check / stored_patching read it when it
+matches the checkpoint (sha256); the callers compute otherwise. tests/test_precomputed.py recomputes it and checks that it matches.
 """
 from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import logging
 from pathlib import Path
 
@@ -18,7 +17,9 @@ import torch
 
 from lstm_core import results_io
 from lstm_core.training import checkpoint
-from lstm_core.experiments.number_units.interventions import MODES, Ablation, Sweep, sweep
+from lstm_core.experiments.number_units import patching as pm
+from lstm_core.experiments.number_units import reliability
+from lstm_core.experiments.number_units.interventions import MODES, Ablation, Sweep, default_k, sweep
 from lstm_core.experiments.number_units.models import KEY_ARCH, PRETRAINED, SUMMARY_ONLY, has_pretrained, pretrained
 from lstm_core.experiments.number_units.summary import (ErrorCase, Summary, Template, TwoClause, _check_seed,
                                                         fields_of, summarize)
@@ -30,7 +31,8 @@ _LOG = logging.getLogger(__name__)
 
 
 def _classes() -> dict[str, type]:
-    return {c.__name__: c for c in (Summary, Template, ErrorCase, TwoClause, Sweep, Ablation)}
+    return {c.__name__: c for c in (Summary, Template, ErrorCase, TwoClause, Sweep, Ablation, reliability.AblationCheck,
+                                    pm.Patching)}
 
 
 def sweep_settings(arch: str) -> list[tuple[str, str, str]]:
@@ -48,13 +50,37 @@ def _sweep_key(rank: str, mode: str, target: str) -> str:
     return f"{rank}|{mode}|{target}"
 
 
+def opening(arch: str, hidden_size: int) -> dict:
+    """rank, target and k the Number units page opens with for an arch: its first state field, default k."""
+    field = fields_of(arch)[0]
+    return dict(rank=field, target=field, k=default_k(hidden_size))
+
+
+def _check_key(rank: str, target: str, k: int, sentences: str) -> str:
+    return f"{rank}|{target}|{int(k)}|{sentences}"
+
+
+def _patching_key(rank: str, k: int, where: str) -> str:
+    return f"{rank}|{int(k)}|{where}"
+
+
+def opening_analyses(model, summary: Summary) -> tuple[dict, dict]:
+    """({key: AblationCheck}, {key: Patching}) of the page's opening view of this model: the ablation check
+    on both sentence sets and patching at the subject (the page's default settings, ~2 s of glass core)."""
+    o = opening(model.arch, summary.hidden_size)
+    checks = {_check_key(o["rank"], o["target"], o["k"], s):
+              reliability.ablation_check(model, summary, k=o["k"], sentences=s, target=o["target"], rank_field=o["rank"])
+              for s in reliability.SENTENCES}
+    where = pm.WHERE[0]
+    patching = {_patching_key(o["rank"], o["k"], where): pm.patching(model, summary, k=o["k"], where=where,
+                                                                    rank_field=o["rank"])}
+    return checks, patching
+
+
 @functools.lru_cache(maxsize=8)
 def checkpoint_sha256(arch: str) -> str:
     """sha256 over the shipped checkpoint's weights and metadata files: what an analysis was made from."""
-    digest = hashlib.sha256()
-    for suffix in (".safetensors", ".json"):
-        digest.update((checkpoint.PRETRAINED_DIR / f"{PRETRAINED[arch]}{suffix}").read_bytes())
-    return digest.hexdigest()
+    return checkpoint.pretrained_sha256(PRETRAINED[arch])
 
 
 def precomputed_path(arch: str, seed: int, directory: Path | None = None) -> Path:
@@ -71,14 +97,17 @@ def precompute(arch: str, seed: int = 0, directory: Path | None = None, progress
     for rank, mode, target in precomputed_sweeps(arch):
         report(f"{arch}: sweep rank={rank} mode={mode} target={target}")
         sweeps[_sweep_key(rank, mode, target)] = sweep(model, summary, mode=mode, target=target, rank_field=rank)
+    checks, patching = ({}, {}) if arch in SUMMARY_ONLY else opening_analyses(model, summary)
     meta = dict(arch=arch, seed=int(seed), checkpoint=PRETRAINED[arch], checkpoint_sha256=checkpoint_sha256(arch),
                 command=f"{PRECOMPUTE_COMMAND} --arch {arch} --seed {int(seed)}")
-    return results_io.save(precomputed_path(arch, seed, directory), {"summary": summary, "sweeps": sweeps}, meta)
+    return results_io.save(precomputed_path(arch, seed, directory), {"summary": summary, "sweeps": sweeps, "checks": checks,
+                                                                      "patching": patching}, meta)
 
 
 @functools.lru_cache(maxsize=8)
 def load_precomputed(arch: str, seed: int, directory: Path | None = None) -> dict | None:
-    """{'summary': Summary, 'sweeps': {key: Sweep}} from the precomputed file of (arch, seed), or None
+    """{'summary': Summary, 'sweeps': {key: Sweep}, 'checks': {key: AblationCheck}, 'patching': {key: Patching}}
+    from the precomputed file of (arch, seed), or None
     if there is none, or it does not match the shipped checkpoint (then it is logged and ignored)."""
     path = precomputed_path(arch, seed, directory)
     if not path.is_file():
@@ -113,6 +142,18 @@ def shipped_sweep(arch: str, seed: int, rank: str, mode: str, target: str, summa
         return pre["sweeps"][_sweep_key(rank, mode, target)]
     model, _ = pretrained(arch)
     return sweep(model, summary or shipped_summary(arch, seed), mode=mode, target=target, rank_field=rank)
+
+
+def stored_check(arch: str, seed: int, rank: str, target: str, k: int, sentences: str):
+    """The precomputed reliability.ablation_check (default n and draws) of the shipped model, or None."""
+    pre = load_precomputed(arch, _check_seed(seed))
+    return (pre or {}).get("checks", {}).get(_check_key(rank, target, k, sentences))
+
+
+def stored_patching(arch: str, seed: int, rank: str, k: int, where: str):
+    """The precomputed patching.patching (default n and draws) of the shipped model, or None."""
+    pre = load_precomputed(arch, _check_seed(seed))
+    return (pre or {}).get("patching", {}).get(_patching_key(rank, k, where))
 
 
 def main(argv=None) -> int:
