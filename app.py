@@ -46,11 +46,11 @@ app = st.App(__file__, lifespan=_startup)
 if __name__ == "__main__":
     st.set_page_config(page_icon="🧠", layout="wide")      # no page_title: each tab is titled by its page
     process_setup()
+    preload_plotly()        # first: the browser starts fetching plotly.js (4.7 MB) as early as it can
     # Page-link labels wrap instead of being cut mid-word (Streamlit sets nowrap with an ellipsis that is not
     # drawn, because the text sits in a block child). Found by tests/test_browser.py's clip check.
     st.html("<style>[data-testid='stMain'] [data-testid='stPageLink-NavLink'] * "
             "{ white-space: normal; overflow: visible; }</style>")
-    preload_plotly()
     pages = st.navigation([
         st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),
         st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon=":material/biotech:", url_path="cell-anatomy"),

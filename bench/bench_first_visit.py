@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
-from app_harness import (APP_IDLE_JS, CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, EXCEPTIONS_JS, PAGE_NOT_FOUND_JS,  # noqa: E402
+from app_harness import (APP_IDLE_JS, CHART_ELEMENTS_JS, CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, EXCEPTIONS_JS, PAGE_NOT_FOUND_JS,  # noqa: E402
                          RunWatcher, StreamlitServer, chromium_missing_reason, discover_pages, loopback_only)
 
 OUT = ROOT / "bench" / "out"
@@ -28,11 +28,11 @@ VIEWPORT = {"width": 1366, "height": 900}
 TIMEOUT_S = 120
 # the charts a visitor sees without scrolling (in the first screenful), all drawn
 ON_SCREEN_JS = """() => {
-  const els = [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')]
+  const els = CHART_ELEMENTS
     .filter(c => c.offsetParent !== null && c.getBoundingClientRect().top < innerHeight);
   return els.length > 0 && els.every(c => !!c.querySelector('.js-plotly-plot svg.main-svg') &&
     !!c.querySelector('.js-plotly-plot g.trace, .js-plotly-plot .heatmaplayer image, .js-plotly-plot .shapelayer path'));
-}"""
+}""".replace("CHART_ELEMENTS", CHART_ELEMENTS_JS)
 READY_JS = (f"() => {{ const c = ({CHARTS_JS})(); return c.loading === 0 && c.drawn === c.visible && c.visible > 0 "
             f"&& ({APP_IDLE_JS})(); }}")
 

@@ -13,8 +13,11 @@
    analyses, the Learning-to-forget traces, the default agreement training pool and its baselines, one
    optimizer step (trainer.preload: torch imports torch._dynamo, sympy and mpmath on an optimizer's first
    step, ~1 s; only training needs it, so it comes last); then freeze again.
-A visitor comes first: the warm-up shares the interpreter (one GIL) with the visitors' script runs, so while
-one runs no step starts (a step waits at most YIELD_S, so a busy class cannot keep it from ever finishing).
+A visitor comes first: the warm-up shares the interpreter (one GIL) with the visitors' script runs and the
+2 cores with their browsers, so after the first freeze a step starts only once no visitor's page has run for
+QUIET_S (the browser draws what it was sent meanwhile) and at least QUIET_S after the start (a link opened
+at once is loading the app in the browser then); a step waits at most YIELD_S, so a busy class cannot keep it
+from ever finishing.
 A step that fails is logged and skipped; at interpreter exit the running step finishes and the rest is
 skipped. The first visitor's page waits for none of it."""
 
@@ -27,6 +30,7 @@ import importlib
 import logging
 import os
 import threading
+import time
 
 from lstm_core.data import baselines, pool
 from lstm_core.experiments import learning_to_forget, number_units, shipped_measures, vanishing
@@ -45,7 +49,10 @@ _thread: threading.Thread | None = None
 _stopping = threading.Event()   # set at interpreter exit: the warm-up skips its remaining steps
 _visits = threading.Condition()
 _running = 0                    # visitors' script runs in progress
-YIELD_S = 5.0                   # the longest a step waits for the visitors' runs to end
+_quiet_since = time.monotonic() # when the last one ended (at first: the start)
+QUIET_S = 2.0                   # how long no page must have run before a step starts
+YIELD_S = 6.0                   # the longest a step waits for that
+EAGER = ("imports", "first freeze")    # what every visitor's run needs: these never wait
 
 
 def _steps():
@@ -72,7 +79,8 @@ def _steps():
 def _run_steps() -> None:
     """Every step; its generator and closures are gone when this returns (nothing of them gets frozen)."""
     for name, step in _steps():
-        _wait_for_visitors()
+        if name not in EAGER:
+            _wait_for_visitors()
         if _stopping.is_set():
             return
         try:
@@ -84,7 +92,7 @@ def _run_steps() -> None:
 @contextlib.contextmanager
 def visitor():
     """Around a visitor's script run: no warm-up step starts until it ends."""
-    global _running
+    global _running, _quiet_since
     with _visits:
         _running += 1
     try:
@@ -92,15 +100,26 @@ def visitor():
     finally:
         with _visits:
             _running -= 1
+            _quiet_since = time.monotonic()
             _visits.notify_all()
 
 
+def _quiet() -> bool:
+    return _running == 0 and time.monotonic() - _quiet_since >= QUIET_S
+
+
 def _wait_for_visitors(timeout: float | None = None) -> bool:
-    """Until no visitor's script runs (or the interpreter exits), at most timeout (YIELD_S) seconds; True if
-    none runs."""
+    """Until no visitor's page has run for QUIET_S (or the interpreter exits), at most timeout (YIELD_S)
+    seconds; True if it is quiet."""
+    deadline = time.monotonic() + (YIELD_S if timeout is None else timeout)
     with _visits:
-        return _visits.wait_for(lambda: _running == 0 or _stopping.is_set(),
-                                YIELD_S if timeout is None else timeout) and _running == 0
+        while not (_quiet() or _stopping.is_set()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            # woken when a run ends; else when the quiet period since the last one is over
+            _visits.wait(min(left, max(QUIET_S - (time.monotonic() - _quiet_since), 0.01)))
+        return _quiet()
 
 
 def _freeze() -> None:
@@ -146,9 +165,10 @@ def _stop_at_exit() -> None:
 
 def start() -> threading.Thread:
     """Start the warm-up in a daemon thread, once per process (later calls return the same thread)."""
-    global _thread
+    global _thread, _quiet_since
     with _lock:
         if _thread is None:
+            _quiet_since = time.monotonic()
             _thread = threading.Thread(target=_run_logged, name="lstm-lab-warmup", daemon=True)
             _thread.start()
             atexit.register(_stop_at_exit)

@@ -8,16 +8,8 @@
 
 const THEME = /*THEME*/ null;   // Streamlit's light plotly theme, resolved (pages/_chart_theme.json)
 
-let plotlyLoading = null;
-
 function plotly(chunk) {
-  if (window.Plotly) return Promise.resolve(window.Plotly);
-  if (!plotlyLoading) {
-    const index = document.querySelector('script[src*="/static/js/index."]');
-    const base = index ? index.src : new URL("static/js/", document.baseURI).href;
-    plotlyLoading = import(new URL(chunk, base).href).then(() => window.Plotly);
-  }
-  return plotlyLoading;
+  return window.Plotly ? Promise.resolve(window.Plotly) : streamlitChunk(chunk).then(() => window.Plotly);
 }
 
 function themed(layout) {

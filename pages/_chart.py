@@ -24,6 +24,8 @@ from pathlib import Path
 import plotly.io as pio
 import streamlit as st
 
+from pages import _streamlit_chunks as chunks
+
 _HERE = Path(__file__).resolve().parent
 _LOG = logging.getLogger("lstm_lab")
 COMPONENT_NAME = "lstm_lab_chart"
@@ -32,14 +34,12 @@ NARROW_BELOW = 641   # CSS px of viewport width: below it a chart with a narrow 
 
 def plotly_chunk() -> str | None:
     """File name of Streamlit's PlotlyChart chunk (it carries plotly.js and sets window.Plotly)."""
-    js_dir = Path(st.__file__).resolve().parent / "static" / "static" / "js"
-    found = sorted(js_dir.glob("PlotlyChart.*.js"))
-    return found[0].name if found else None
+    return chunks.chunk("PlotlyChart")
 
 
 def _component_js() -> str:
     theme = json.loads((_HERE / "_chart_theme.json").read_text())
-    return (_HERE / "_chart.js").read_text().replace("/*THEME*/ null", json.dumps(theme, separators=(",", ":")))
+    return chunks.component_js(_HERE / "_chart.js", {"/*THEME*/ null": json.dumps(theme, separators=(",", ":"))})
 
 
 CHUNK = plotly_chunk()

@@ -6,6 +6,7 @@ from lstm_core.experiments import anatomy
 from lstm_core.figures import anatomy as anatomy_figures
 from lstm_core.narration import anatomy as anatomy_text
 from pages import _presets as presets
+from pages._equations import equations
 from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error,
                       url_notes_banner)
 
@@ -98,8 +99,7 @@ plot(anatomy_figures.lstm_cell_diagram(values, title=f"One LSTM step, unit {unit
 caption("Box colour = gate value (pale ≈ 0, full colour ≈ 1; for g, |g|). Line thickness = how much flows: "
         "watch the top line (the cell state) pass through when f ≈ 1 and get cut when f ≈ 0.")
 st.markdown(f"**Every intermediate, unit {unit}** (pre-activations with a tilde)")
-for line in anatomy_text.equations(step, unit):
-    st.latex(line)
+equations(anatomy_text.equations(step, unit), key="equations")
 
 # ----------------------------------------------------------------------------- the RNN question
 st.subheader("Is i = 1, f = 0 really a simple RNN?")
@@ -117,8 +117,7 @@ with b:
     for u in range(H):
         st.metric(f"h_t (unit {u})", f"{step.rnn_h[u]:.3f}", delta=f"{step.rnn_h[u] - step.h[u]:+.3f} vs LSTM h_t",
                   delta_color="off", delta_arrow="off")
-for line in anatomy_text.rnn_equations(step, unit):     # full width: a column would cut it on a projector
-    st.latex(line)
+equations(anatomy_text.rnn_equations(step, unit), key="rnn_equations")   # full width: a column cut it
 for sentence in anatomy_text.rnn_verdict(step):
     st.markdown(f"- {sentence}")
 caption("With the gates held at i = 1, f = 0 (preset), compare c_t with the RNN's h_t, then h_t with it.")

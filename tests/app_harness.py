@@ -37,6 +37,7 @@ EXPECT = {
 if str(ROOT) not in sys.path:   # bench scripts import this file from outside the project
     sys.path.insert(0, str(ROOT))
 from pages._chart import COMPONENT_NAME as CHART_COMPONENT  # noqa: E402
+from pages._equations import COMPONENT_NAME as EQUATIONS_COMPONENT  # noqa: E402
 
 GOAL_PAGES = ("cell-anatomy", "gates-over-time", "vanishing-gradients")  # rerun p95 <= 100 ms
 
@@ -309,12 +310,16 @@ APP_IDLE_JS = """
 # many of the visible ones are drawn (a sized main svg holding traces, a heatmap image, a canvas,
 # drawn shapes/annotations, or a table); `loading` counts placeholders of lazily loaded elements (widgets and
 # charts whose code is still being fetched), in the main area and the sidebar.
+# the elements of pages/_chart.py's component: every bidi component but the equations' (pages/_equations.py)
+CHART_ELEMENTS_JS = ("[...document.querySelectorAll('[data-testid=\"stBidiComponentRegular\"]')]"
+                     ".filter(c => !c.closest('[class*=\"st-key-equations_\"]'))")
+
 CHARTS_JS = """
 () => {
   const loading = document.querySelectorAll('[data-testid="stMain"] [data-testid="stSkeleton"], [data-testid="stSidebar"] [data-testid="stSkeleton"]').length;
   // every element of pages/_chart.py's component (the preload one is hidden), whether or not its script has
   // created the chart's div yet
-  const charts = [...document.querySelectorAll('[data-testid="stBidiComponentRegular"]')];
+  const charts = CHART_ELEMENTS;
   // displayed (not in a hidden tab or a collapsed expander); its height is 0 until the chart is drawn
   const visible = charts.filter(c => c.offsetParent !== null && c.getBoundingClientRect().width > 0);
   const drawn = visible.filter(c => {
@@ -327,7 +332,7 @@ CHARTS_JS = """
   });
   return {total: charts.length, visible: visible.length, drawn: drawn.length, loading};
 }
-"""
+""".replace("CHART_ELEMENTS", CHART_ELEMENTS_JS)
 
 EXCEPTIONS_JS = "() => document.querySelectorAll('[data-testid=\"stException\"]').length"
 
@@ -432,6 +437,12 @@ def chart_elements(at) -> list:
         key = e.proto.id.rsplit("-", 1)[-1]
         out.append(Chart("" if key == "None" else key, data["spec"], data.get("narrow")))
     return out
+
+
+def equation_lines(at) -> list[str]:
+    """Every TeX line the page shows with pages/_equations.py's component, in page order."""
+    return [line for e in at.get("bidi_component") if e.proto.component_name == EQUATIONS_COMPONENT
+            for line in json.loads(e.proto.json)["lines"]]
 
 
 def charts_by_name(at, names) -> dict:

@@ -388,6 +388,49 @@ def test_clamped_link_value_is_written_back(browser, server):
         context.close()
 
 
+EQUATIONS_JS = """() => [...document.querySelectorAll('.lab-equation')].map(e => {
+  const numbers = (t) => (t.replace(/\u2212/g, '-').match(/-?\\d+\\.\\d+/g) || []);
+  const base = e.querySelector('.katex');
+  const sub = e.querySelector('.msupsub .sizing');
+  return {tex: e.getAttribute('aria-label'), shown: numbers(e.innerText), given: numbers(e.getAttribute('aria-label')),
+          id: base && (base.__labId || (base.__labId = Math.random())),   // KaTeX's root: new if re-typeset
+          base_px: base ? parseFloat(getComputedStyle(base).fontSize) : 0,
+          sub_px: sub ? parseFloat(getComputedStyle(sub).fontSize) : 0};
+})"""
+
+
+def test_equations_show_the_numbers_they_are_sent_and_are_updated_in_place(browser, server):
+    """pages/_equations.js: Cell anatomy's equations are typeset once; a slider move replaces only their numbers.
+    After the move every line shows the numbers of its new TeX, in the same elements; the subscripts are
+    styled by Streamlit's KaTeX CSS (smaller than the line) -- the class names it gives back work."""
+    context = browser.new_context(**SIZES["desktop"])
+    context.route("**/*", loopback_only)
+    page = context.new_page()
+    runs = RunWatcher(page)
+    try:
+        page.goto(f"{server.url}/cell-anatomy", wait_until="domcontentloaded")
+        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+        page.wait_for_function("() => document.querySelectorAll('.lab-equation .katex').length >= 7", timeout=30_000)
+        before = page.evaluate(EQUATIONS_JS)
+        assert len(before) == 7        # the cell's six, the RNN's one
+        for line in before:
+            assert line["shown"] == line["given"] and len(line["given"]) >= 2, line
+            assert 0 < line["sub_px"] < 0.9 * line["base_px"], f"subscripts not styled: {line}"
+        seen = runs.finished
+        page.locator('input[type="range"][aria-label="x_t (input)"]').focus()    # every equation's numbers change
+        page.keyboard.press("ArrowRight")
+        wait_run(page, runs, seen, RUN_TIMEOUT_S)
+        page.wait_for_timeout(SETTLE_MS)
+        after = page.evaluate(EQUATIONS_JS)
+        assert [a["id"] for a in after] == [b["id"] for b in before], "typeset anew instead of numbers replaced"
+        assert sum(a["tex"] != b["tex"] for a, b in zip(after, before)) >= 5, "the move changed the equations"
+        for line in after:
+            assert line["shown"] == line["given"], line
+        assert page.evaluate(EXCEPTIONS_JS) == 0
+    finally:
+        context.close()
+
+
 def new_query(page) -> dict:
     from urllib.parse import parse_qs, urlsplit
 

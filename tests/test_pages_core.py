@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import chart_elements
+from app_harness import chart_elements, equation_lines
 from lstm_core.figures import vanishing as vanishing_figures
 from lstm_core.experiments import anatomy, vanishing, vanishing_trained
 from lstm_core.narration import comparison as comparison_text
@@ -36,7 +36,7 @@ def charts(at) -> list[str]:
 
 def view(at) -> tuple:
     """Everything the page shows that comes from the computation: figures, equations, sentences."""
-    return (tuple(charts(at)), tuple(x.value for x in at.latex), tuple(m.value for m in at.markdown))
+    return (tuple(charts(at)), tuple(equation_lines(at)), tuple(m.value for m in at.markdown))
 
 
 def no_errors(at):
@@ -99,7 +99,7 @@ def test_anatomy_defaults():
     # one diagram: landscape, with an upright figure for a phone-wide chart (the browser draws one); the same
     # labels in both
     (diagram,) = chart_elements(at)
-    assert len(at.latex) == 7 and not at.warning and diagram.key == "chart_diagram"
+    assert len(equation_lines(at)) == 7 and not at.warning and diagram.key == "chart_diagram"
     wide, upright = json.loads(diagram.spec), json.loads(diagram.narrow)
     assert sorted(a["text"] for a in wide["layout"]["annotations"]) == sorted(
         a["text"].replace(" =<br>", " = ") for a in upright["layout"]["annotations"])

@@ -70,19 +70,34 @@ def test_no_step_starts_while_a_visitors_page_runs(monkeypatch):
     monkeypatch.setattr(warmup, "_steps", lambda: iter([("a", lambda: started.append("a")),
                                                          ("b", lambda: started.append("b"))]))
     monkeypatch.setattr(warmup, "YIELD_S", 30.0)
+    monkeypatch.setattr(warmup, "QUIET_S", 0.3)
     with warmup.visitor():
         worker = threading.Thread(target=warmup._run_steps)
         worker.start()
         worker.join(0.5)
         assert started == [] and worker.is_alive()     # waiting for the visitor
+    left = time.monotonic()
     worker.join(30)
     assert started == ["a", "b"] and not worker.is_alive()
+    assert time.monotonic() - left >= 0.25              # and then for QUIET_S: its browser draws the page
+
+
+def test_imports_and_the_first_freeze_never_wait(monkeypatch):
+    """Every visitor's runs need them (a rerun before the freeze pays a full garbage collection)."""
+    started = []
+    monkeypatch.setattr(warmup, "_steps", lambda: iter([(name, lambda n=name: started.append(n))
+                                                         for name in warmup.EAGER]))
+    monkeypatch.setattr(warmup, "YIELD_S", 30.0)
+    with warmup.visitor():
+        warmup._run_steps()
+    assert started == list(warmup.EAGER)
 
 
 def test_a_visitor_that_never_leaves_delays_a_step_by_at_most_yield_s(monkeypatch):
     started = []
     monkeypatch.setattr(warmup, "_steps", lambda: iter([("a", lambda: started.append("a"))]))
     monkeypatch.setattr(warmup, "YIELD_S", 0.2)
+    monkeypatch.setattr(warmup, "QUIET_S", 0.0)
     with warmup.visitor(), warmup.visitor():
         t0 = time.monotonic()
         warmup._run_steps()
