@@ -17,8 +17,8 @@ import torch
 
 from lstm_core import results_io
 from lstm_core.training import checkpoint
-from lstm_core.experiments.number_units import patching as pm
-from lstm_core.experiments.number_units import reliability
+from lstm_core.experiments.number_units.patching import WHERE, Patching, patching
+from lstm_core.experiments.number_units.reliability import SENTENCES, AblationCheck, ablation_check
 from lstm_core.experiments.number_units.interventions import MODES, Ablation, Sweep, default_k, sweep
 from lstm_core.experiments.number_units.models import KEY_ARCH, PRETRAINED, SUMMARY_ONLY, has_pretrained, pretrained
 from lstm_core.experiments.number_units.summary import (ErrorCase, Summary, Template, TwoClause, _check_seed,
@@ -31,8 +31,7 @@ _LOG = logging.getLogger(__name__)
 
 
 def _classes() -> dict[str, type]:
-    return {c.__name__: c for c in (Summary, Template, ErrorCase, TwoClause, Sweep, Ablation, reliability.AblationCheck,
-                                    pm.Patching)}
+    return {c.__name__: c for c in (Summary, Template, ErrorCase, TwoClause, Sweep, Ablation, AblationCheck, Patching)}
 
 
 def sweep_settings(arch: str) -> list[tuple[str, str, str]]:
@@ -69,12 +68,11 @@ def opening_analyses(model, summary: Summary) -> tuple[dict, dict]:
     on both sentence sets and patching at the subject (the page's default settings, ~2 s of glass core)."""
     o = opening(model.arch, summary.hidden_size)
     checks = {_check_key(o["rank"], o["target"], o["k"], s):
-              reliability.ablation_check(model, summary, k=o["k"], sentences=s, target=o["target"], rank_field=o["rank"])
-              for s in reliability.SENTENCES}
-    where = pm.WHERE[0]
-    patching = {_patching_key(o["rank"], o["k"], where): pm.patching(model, summary, k=o["k"], where=where,
-                                                                    rank_field=o["rank"])}
-    return checks, patching
+              ablation_check(model, summary, k=o["k"], sentences=s, target=o["target"], rank_field=o["rank"])
+              for s in SENTENCES}
+    patched = {_patching_key(o["rank"], o["k"], WHERE[0]): patching(model, summary, k=o["k"], where=WHERE[0],
+                                                                   rank_field=o["rank"])}
+    return checks, patched
 
 
 @functools.lru_cache(maxsize=8)
@@ -97,11 +95,11 @@ def precompute(arch: str, seed: int = 0, directory: Path | None = None, progress
     for rank, mode, target in precomputed_sweeps(arch):
         report(f"{arch}: sweep rank={rank} mode={mode} target={target}")
         sweeps[_sweep_key(rank, mode, target)] = sweep(model, summary, mode=mode, target=target, rank_field=rank)
-    checks, patching = ({}, {}) if arch in SUMMARY_ONLY else opening_analyses(model, summary)
+    checks, patched = ({}, {}) if arch in SUMMARY_ONLY else opening_analyses(model, summary)
     meta = dict(arch=arch, seed=int(seed), checkpoint=PRETRAINED[arch], checkpoint_sha256=checkpoint_sha256(arch),
                 command=f"{PRECOMPUTE_COMMAND} --arch {arch} --seed {int(seed)}")
     return results_io.save(precomputed_path(arch, seed, directory), {"summary": summary, "sweeps": sweeps, "checks": checks,
-                                                                      "patching": patching}, meta)
+                                                                      "patching": patched}, meta)
 
 
 @functools.lru_cache(maxsize=8)
