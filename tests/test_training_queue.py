@@ -37,9 +37,8 @@ def test_one_queued_or_running_training_per_session_and_per_address():
     with slots.hold(owners=me):
         for other in [(("session", "tab-1"),),                                   # same tab
                       (("session", "tab-2"), ("address", "10.0.0.7"))]:          # 2nd tab, same address
-            with pytest.raises(queue.AlreadyQueued):
-                with slots.hold(owners=other):
-                    pass
+            with pytest.raises(queue.AlreadyQueued), slots.hold(owners=other):
+                pass
         assert slots.state() == {"running": 1, "waiting": 0}      # the refused ones never queued
         got = []                                                  # someone else queues as usual
 

@@ -1,15 +1,15 @@
 """lstm_core.warmup: one background warm-up per process that leaves the slow lazy imports done,
 the precomputed analyses read, and what it loaded frozen out of the garbage collector."""
 import gc
-import threading
-import time
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 from lstm_core import warmup
-from lstm_core.experiments import shipped_measures
 from lstm_core.experiments import number_units as nu
+from lstm_core.experiments import shipped_measures
 from lstm_core.experiments.number_units import shipped_live
 from lstm_core.training import registry
 
