@@ -302,6 +302,14 @@ def caption(text: str, container=None) -> None:
     (container or st).caption(":material/visibility: " + text)
 
 
+def bullets(sentences, container=None) -> None:
+    """Sentences as one bulleted list: one element, not one per sentence (each element is re-rendered in the
+    browser on every rerun)."""
+    sentences = list(sentences)
+    if sentences:
+        (container or st).markdown("\n".join(f"- {s}" for s in sentences))
+
+
 def show_error(exc: BaseException, what: str = "", container=None) -> None:
     """A clear on-page message instead of a traceback.
 

@@ -7,7 +7,7 @@ from lstm_core.figures import anatomy as anatomy_figures
 from lstm_core.narration import anatomy as anatomy_text
 from pages import _presets as presets
 from pages._equations import equations
-from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error,
+from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, bullets, caption, plot, show_error,
                       url_notes_banner)
 
 GATE_TITLES = {"i": "input gate i", "f": "forget gate f", "g": "candidate g", "o": "output gate o"}
@@ -118,6 +118,5 @@ with b:
         st.metric(f"h_t (unit {u})", f"{step.rnn_h[u]:.3f}", delta=f"{step.rnn_h[u] - step.h[u]:+.3f} vs LSTM h_t",
                   delta_color="off", delta_arrow="off")
 equations(anatomy_text.rnn_equations(step, unit), key="rnn_equations")   # full width: a column cut it
-for sentence in anatomy_text.rnn_verdict(step):
-    st.markdown(f"- {sentence}")
+bullets(anatomy_text.rnn_verdict(step))
 caption("With the gates held at i = 1, f = 0 (preset), compare c_t with the RNN's h_t, then h_t with it.")

@@ -12,7 +12,7 @@ import streamlit as st
 from lstm_core.experiments import learning_to_forget as lf
 from lstm_core.figures import learning_to_forget as lff
 from lstm_core.narration import learning_to_forget as say
-from pages._ui import begin_page, bound_select, bound_slider, caption, plot, show_error, url_notes_banner
+from pages._ui import begin_page, bound_select, bound_slider, bullets, caption, plot, show_error, url_notes_banner
 
 CHOICES = {
     "all three": ("forget", "nfg", "nfg_reset"),
@@ -76,8 +76,7 @@ stats = {k: lf.stats(tr) for k, tr in traces.items()}
 
 st.subheader("What happened")
 st.markdown(say.verdict(stats))
-for k in keys:
-    st.markdown(f"- {say.growth(k, stats[k])} {say.accuracy(k, stats[k])} {say.forget(k, stats[k])}")
+bullets(f"{say.growth(k, stats[k])} {say.accuracy(k, stats[k])} {say.forget(k, stats[k])}" for k in keys)
 
 st.header("The cell state along the stream")
 plot(lff.cell_growth({k: np.abs(tr.cell).mean(1) for k, tr in traces.items()}, (lo, hi)), "growth")

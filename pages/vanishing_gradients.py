@@ -17,7 +17,7 @@ from lstm_core.narration import comparison as comparison_text
 from lstm_core.narration import vanishing as vanishing_text
 from lstm_core.training import registry
 from pages import _presets as presets
-from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, caption, plot, show_error, TRAINED_RESULT, trained_result,
+from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, bullets, caption, plot, show_error, TRAINED_RESULT, trained_result,
                       url_notes_banner)
 
 C = style.ARCH_COLORS
@@ -192,8 +192,7 @@ with right:
             "step. The solid RNN line bounds the dotted measured one from above.")
 
 st.subheader("What the numbers say")
-for sentence in view.sentences:
-    st.markdown(f"- {sentence}")
+bullets(view.sentences)
 
 st.subheader("Exploding gradients and clipping")
 st.markdown("Clipping acts on the **parameter** gradient ∂L/∂θ, after backpropagation. Each step t adds its own "
@@ -222,8 +221,7 @@ n[1].metric("LSTM ‖∂L/∂θ‖ before clipping", vanishing_text.number_text(
             delta=f"× {lstm.clip_factor:.3g} after clipping" if clip else None, delta_color="off",
             delta_arrow="off")
 if clip:
-    for sentence in view.clip_sentences:
-        st.markdown(f"- {sentence}")
+    bullets(view.clip_sentences)
 else:
     caption("Turn on clipping (sidebar) with an exploding setting, e.g. orthogonal init and RNN weight scale 1.5."
             if source == UNTRAINED else "Turn on clipping (sidebar) to see what it would do to these models' gradients.")

@@ -10,7 +10,7 @@ from lstm_core.experiments import gate_ablation_stats as gs
 from lstm_core.figures import gate_ablation as gf
 from lstm_core.narration import gate_ablation as say
 from lstm_core.training import queue
-from pages._ui import (begin_page, bound_select, bound_slider, caption, client_keys, plot, show_error,
+from pages._ui import (begin_page, bound_select, bound_slider, bullets, caption, client_keys, plot, show_error,
                        url_notes_banner)
 
 FRESH = "wg_fresh"              # session: {(arch, task, seed): CellRun} trained live on this page
@@ -91,8 +91,7 @@ caption("final: median test " + ("accuracy" if metric == "accuracy" else "MSE") 
             f"{ga.LABELS[a]} {rows[a].recurrent_params:,}" for a in archs) + " of them in the recurrent layer.")
 
 st.subheader(f"What {gs.CITATION.split(',')[0]} found, and what we find")
-for line in say.claim_lines(summary, task):
-    st.markdown("- " + line)
+bullets(say.claim_lines(summary, task))
 st.markdown(say.claims_tally(summary))
 caption(say.verdict_rule())
 

@@ -457,6 +457,11 @@ def charts_by_key(at) -> dict:
     return {c.key.removeprefix("chart_"): json.loads(c.spec) for c in chart_elements(at) if c.key}
 
 
+def markdown_lines(at) -> list[str]:
+    """Every line of every markdown element (a bulleted list, pages/_ui.bullets, is one element)."""
+    return [line for m in at.markdown for line in m.value.split("\n")]
+
+
 def main_texts(at) -> str:
     """Every string value and label in the main area."""
     return "\n".join(v for n in walk_elements(at.main) for attr in ("value", "label")

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import chart_elements, equation_lines
+from app_harness import chart_elements, equation_lines, markdown_lines
 from lstm_core.figures import vanishing as vanishing_figures
 from lstm_core.experiments import anatomy, vanishing, vanishing_trained
 from lstm_core.narration import comparison as comparison_text
@@ -182,7 +182,7 @@ def test_gradients_defaults_show_the_computed_sentences():
     at = open_page(GRADIENTS)
     no_errors(at)
     assert len(charts(at)) == 3 and not at.warning
-    shown = [m.value for m in at.markdown]
+    shown = markdown_lines(at)
     for sentence in vanishing.compare(vanishing.Settings()).sentences:
         assert f"- {sentence}" in shown
 
@@ -317,7 +317,7 @@ def test_gradients_pretrained_source_shows_the_trained_models_on_a_sentence():
     assert {"vg_dist", "vg_seed", "clip", "max_norm"} <= _keys(at)
     assert any("build the **untrained** models only" in c.value for c in at.sidebar.caption)
     expected = _shipped_view()
-    text = [m.value for m in at.markdown]
+    text = markdown_lines(at)
     for sentence in expected.sentences:
         assert f"- {sentence}" in text
     layout = json.loads(shown[0])["layout"]
@@ -328,11 +328,11 @@ def test_gradients_pretrained_source_shows_the_trained_models_on_a_sentence():
         at.slider(key=key).set_value(value).run()
         no_errors(at)
         assert charts(at)[0] != before[0], f"moving {key} did not change the gradient figure"
-    assert f"- {_shipped_view(18, 4).sentences[1]}" in [m.value for m in at.markdown]
+    assert f"- {_shipped_view(18, 4).sentences[1]}" in markdown_lines(at)
     at.toggle(key="clip").set_value(True).run()
     no_errors(at)
     for sentence in _shipped_view(18, 4, max_norm=1.0).clip_sentences:
-        assert f"- {sentence}" in [m.value for m in at.markdown]
+        assert f"- {sentence}" in markdown_lines(at)
 
 
 def test_gradients_pretrained_shared_url_reproduces_the_view():
@@ -368,7 +368,7 @@ def test_gradients_page4_source_appears_only_with_a_result():
     at.selectbox(key="vg_models").set_value(MINE).run()
     no_errors(at)
     assert len(charts(at)) == 3 and at.slider(key="vg_dist").value == 8, "starts at the trained distance"
-    text = [m.value for m in at.markdown]
+    text = markdown_lines(at)
     for sentence in vanishing_trained.comparison_view(res, 8, 0).sentences:
         assert f"- {sentence}" in text
     assert any(comparison_text.summary(res) in c.value for c in at.caption)
