@@ -66,3 +66,27 @@ def test_without_the_chunk_a_chart_falls_back_to_st_plotly_chart():
         assert not at.exception and len(at.get("plotly_chart")) == 1 and not chart_elements(at)
     finally:
         _chart.CHUNK = _chart.plotly_chunk()
+
+
+def test_figure_json_is_the_figures_plotly_json_without_a_copy():
+    """figure_json converts arrays into new containers (no deep copy of the figure): the same JSON as
+    to_plotly_json(), arrays in traces, markers, 2-d heatmaps and shapes included, and the figure unchanged."""
+    from lstm_core.figures import style
+
+    z = np.arange(12, dtype=np.float32).reshape(3, 4)
+    fig = style.figure([dict(type="heatmap", z=z, x=np.arange(4), customdata=z * 2),
+                        dict(type="scatter", x=np.arange(3), y=np.array([0.5, 1.0, 2.0]),
+                             marker=dict(color=np.array([1, 2, 3]), size=(4, 5, 6)))],
+                       dict(title="t", xaxis=dict(range=(0, 3)), shapes=[dict(type="line", x0=0, x1=1, y0=0, y1=1)]))
+    before = fig.to_plotly_json()
+    spec = fig.to_plotly_json()
+    spec["layout"].pop("template", None)
+    assert json.loads(_chart.figure_json(fig)) == json.loads(pio_json(spec))
+    assert isinstance(fig.data[0].z, np.ndarray) and json.dumps(fig.to_plotly_json(), default=str) == json.dumps(
+        before, default=str), "the figure itself is left as it was"
+
+
+def pio_json(spec) -> str:
+    import plotly.io as pio
+
+    return pio.json.to_json_plotly(spec)

@@ -227,6 +227,9 @@ def figure(data: list, layout: dict, cursor: int | None = None) -> go.Figure:
                   "title": {**(title if isinstance(title, dict) else {}), "text": text,   # lines grow downwards
                             "y": 1.0, "yref": "container", "yanchor": "top", "pad": {"t": 12}}}
     spec = _spelled_out(dict(data=data, layout=layout))
+    # an empty template: plotly would otherwise copy its default one into every figure, for the browser's
+    # theme to replace (pages/_chart.py drops it)
+    spec.setdefault("layout", {})["template"] = {}
     fig = go.Figure(spec, _validate=False)
     if CHECK_FIGURES:
         _check(fig, spec)
