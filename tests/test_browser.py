@@ -22,6 +22,7 @@ no "Page not found" dialog and the page is interactive (issue 13 item 4; see app
 Skips only when Chromium/Playwright are missing on a developer machine; under CI it fails.
 """
 
+import contextlib
 import math
 import sys
 import time
@@ -84,6 +85,22 @@ def browser():
 def server(browser):
     with StreamlitServer(ARTIFACTS / "streamlit_browser_test.log") as srv:
         yield srv
+
+
+@contextlib.contextmanager
+def opened(browser, url: str, size: str = "desktop"):
+    """A new tab of `size` that may reach loopback only, on url, its first script run finished: (page, runs).
+    The tab's context is closed afterwards."""
+    context = browser.new_context(**SIZES[size])
+    context.route("**/*", loopback_only)
+    page = context.new_page()
+    runs = RunWatcher(page)
+    try:
+        page.goto(url, wait_until="domcontentloaded")
+        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+        yield page, runs
+    finally:
+        context.close()
 
 
 def wait_charts(page):
@@ -338,13 +355,7 @@ def _diagram_links():
 def test_cell_diagram_on_a_phone(browser, server, name, query):
     """The upright cell diagram a phone shows (pages/cell_anatomy.py) in every preset and with two units:
     its text >= 12 CSS px, no two labels overlapping (held gates and the 1997 cell have two-line labels)."""
-    context = browser.new_context(**SIZES["phone"])
-    context.route("**/*", loopback_only)
-    page = context.new_page()
-    runs = RunWatcher(page)
-    try:
-        page.goto(f"{server.url}/cell-anatomy?{query}", wait_until="domcontentloaded")
-        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+    with opened(browser, f"{server.url}/cell-anatomy?{query}", "phone") as (page, _runs):
         wait_charts(page)
         page.wait_for_timeout(SETTLE_MS)
         d = page.evaluate(DIAGRAM_JS, DIAGRAM_SELECTOR)
@@ -352,8 +363,6 @@ def test_cell_diagram_on_a_phone(browser, server, name, query):
         assert d["min_font_px"] >= MIN_DIAGRAM_FONT_PX - 0.05, f"{name}: {d['min_text']!r} is {d['min_font_px']:.1f} px"
         assert not d["overlaps"], f"{name}: labels overlap: {d['overlaps']}"
         assert page.evaluate(EXCEPTIONS_JS) == 0
-    finally:
-        context.close()
 
 
 def test_clamped_link_value_is_written_back(browser, server):
@@ -403,13 +412,7 @@ def test_equations_show_the_numbers_they_are_sent_and_are_updated_in_place(brows
     """pages/_equations.js: Cell anatomy's equations are typeset once; a slider move replaces only their numbers.
     After the move every line shows the numbers of its new TeX, in the same elements; the subscripts are
     styled by Streamlit's KaTeX CSS (smaller than the line) -- the class names it gives back work."""
-    context = browser.new_context(**SIZES["desktop"])
-    context.route("**/*", loopback_only)
-    page = context.new_page()
-    runs = RunWatcher(page)
-    try:
-        page.goto(f"{server.url}/cell-anatomy", wait_until="domcontentloaded")
-        wait_run(page, runs, 0, RUN_TIMEOUT_S)
+    with opened(browser, f"{server.url}/cell-anatomy") as (page, runs):
         page.wait_for_function("() => document.querySelectorAll('.lab-equation .katex').length >= 7", timeout=30_000)
         before = page.evaluate(EQUATIONS_JS)
         assert len(before) == 7        # the cell's six, the RNN's one
@@ -427,8 +430,6 @@ def test_equations_show_the_numbers_they_are_sent_and_are_updated_in_place(brows
         for line in after:
             assert line["shown"] == line["given"], line
         assert page.evaluate(EXCEPTIONS_JS) == 0
-    finally:
-        context.close()
 
 
 def new_query(page) -> dict:
@@ -442,13 +443,7 @@ def test_first_deep_link_after_start(browser):
     found' dialog, the right page, and the page reacts to a slider at once."""
     target = next(p for p in PAGES if p.expects("slider") and p.expects("charts"))
     with StreamlitServer(ARTIFACTS / "streamlit_first_link.log") as srv:
-        context = browser.new_context(**SIZES["desktop"])
-        context.route("**/*", loopback_only)
-        page = context.new_page()
-        runs = RunWatcher(page)
-        try:
-            page.goto(srv.url + target.route, wait_until="domcontentloaded")
-            wait_run(page, runs, 0, RUN_TIMEOUT_S)
+        with opened(browser, srv.url + target.route) as (page, runs):
             wait_charts(page)
             page.wait_for_timeout(500)
             dialogs = page.evaluate(PAGE_NOT_FOUND_JS)
@@ -464,8 +459,6 @@ def test_first_deep_link_after_start(browser):
             moved = next(s for s in page.evaluate(SLIDERS_JS) if s["label"] == sliders[0]["label"])
             assert moved["value"] != sliders[0]["value"]
             assert not page.evaluate(PAGE_NOT_FOUND_JS)
-        finally:
-            context.close()
         assert srv.uncaught_errors() == 0, srv.log_tail(60)
 
 
