@@ -84,12 +84,12 @@ function watch(div, parent) {
     lab.observers.push(seen);
   } else lab.onScreen = true;
   if (window.ResizeObserver) {
-    // a width change the window did not announce (sidebar toggled), or a swap to/from the narrow figure
-    let lastWidth = 0;
+    // a width change the window did not announce (sidebar toggled), or a swap to/from the narrow figure. Compared
+    // with the width the chart was last drawn at: the observer's first report, and the height a first draw
+    // gives the box, drew every chart a second time (Number units: 10 charts, ~300 ms on a first visit)
     const sized = new ResizeObserver(() => {
       const w = parent.clientWidth;
-      if (!w || w === lastWidth || !window.Plotly || !div._fullLayout) return;
-      lastWidth = w;
+      if (!w || w === lab.width || !window.Plotly || !div._fullLayout) return;
       draw(div, lab.drawn, w);   // the figure for this width, with margins found anew
     });
     sized.observe(parent);
