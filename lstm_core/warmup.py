@@ -117,8 +117,9 @@ def _wait_for_visitors(timeout: float | None = None) -> bool:
             left = deadline - time.monotonic()
             if left <= 0:
                 break
-            # woken when a run ends; else when the quiet period since the last one is over
-            _visits.wait(min(left, max(QUIET_S - (time.monotonic() - _quiet_since), 0.01)))
+            # while a page runs: until a run ends (notify); after: until the quiet period since then is over
+            quiet_in = QUIET_S - (time.monotonic() - _quiet_since)
+            _visits.wait(left if _running else min(left, max(quiet_in, 0.01)))
         return _quiet()
 
 
