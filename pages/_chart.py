@@ -4,7 +4,8 @@ st.plotly_chart puts a hash of the figure into its element id, so a slider move 
 makes a new element: the browser unmounts the chart and draws it from scratch. This component keeps its
 key, so the same div receives the new figure and plotly.js diffs it in (Plotly.react, pages/_chart.js);
 a chart off screen is redrawn when it scrolls into view. (Cell anatomy, slider -> repaint p95: 224-239 ms
-with st.plotly_chart, 143-162 ms with this; bench/bench_browser.py.) The look is Streamlit's own plotly theme (pages/_chart_theme.json, resolved from st.plotly_chart in Chromium) and
+with st.plotly_chart, 143-162 ms with this; bench/bench_browser.py.) The look is Streamlit's own plotly theme
+(pages/_chart_theme.json, resolved from st.plotly_chart in Chromium) and
 plotly.js is Streamlit's own copy (its PlotlyChart chunk), so nothing new is downloaded.
 
     chart(fig, key=None, config=None, narrow=None, narrow_below=NARROW_BELOW)

@@ -242,8 +242,8 @@ _OBJECT_ARRAYS = ("annotations", "shapes", "images")
 def _spelled_out(node):
     """node with what plotly's check would rewrite already written its way (unchecked figures skip it):
     a title given as a string becomes {"text": title} (the browser's theme bolds chart titles it finds there);
-    a property set to None or {} and an empty list of shapes or annotations are left out. Dicts and lists of dicts are copied, never changed;
-    arrays are passed through."""
+    a property set to None or {} and an empty list of shapes or annotations are left out. Dicts and lists of
+    dicts are copied, never changed; arrays are passed through."""
     if isinstance(node, dict):
         out = {k: {"text": v} if k == "title" and isinstance(v, str) else _spelled_out(v) for k, v in node.items()}
         return {k: v for k, v in out.items()

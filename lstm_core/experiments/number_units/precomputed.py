@@ -98,8 +98,8 @@ def precompute(arch: str, seed: int = 0, directory: Path | None = None, progress
     checks, patched = ({}, {}) if arch in SUMMARY_ONLY else opening_analyses(model, summary)
     meta = dict(arch=arch, seed=int(seed), checkpoint=PRETRAINED[arch], checkpoint_sha256=checkpoint_sha256(arch),
                 command=f"{PRECOMPUTE_COMMAND} --arch {arch} --seed {int(seed)}")
-    return results_io.save(precomputed_path(arch, seed, directory), {"summary": summary, "sweeps": sweeps, "checks": checks,
-                                                                      "patching": patched}, meta)
+    analysis = {"summary": summary, "sweeps": sweeps, "checks": checks, "patching": patched}
+    return results_io.save(precomputed_path(arch, seed, directory), analysis, meta)
 
 
 @functools.lru_cache(maxsize=8)
