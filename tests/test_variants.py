@@ -185,3 +185,37 @@ def test_trainer_trains_a_variant_with_every_init_and_checkpoints_it(tmp_path):
     back, _ = load_checkpoint(tmp_path / "m")
     x = torch.randint(0, res.model.n_in, (2, 9))
     np.testing.assert_allclose(back(x).detach().numpy(), res.model(x).detach().numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", [n for n in NAMES if n != "FGR"])
+def test_fused_trace_equals_the_loop_on_every_field(name, dtype):
+    """Without a loss, every variant but FGR may run its recurrence by the scripted loop and recompute the
+    gates in one go: the same trace as the step-by-step glass loop, from any starting state."""
+    m, _ = pair(name, dtype)
+    g = GlassVariant.from_torch(m)
+    torch.manual_seed(1)
+    x, h0, c0 = torch.randn(3, 11, 3, dtype=dtype), torch.randn(3, 5, dtype=dtype), torch.randn(3, 5, dtype=dtype)
+    loop, fused = g.trace(x, h0, c0, method="loop"), g.trace(x, h0, c0, method="fused")
+    assert sorted(fused.names()) == sorted(loop.names())
+    for field in loop.names():
+        np.testing.assert_allclose(getattr(fused, field), getattr(loop, field), rtol=0, atol=TOL[dtype] / 10,
+                                   err_msg=field)
+    np.testing.assert_allclose(fused.hidden, m(x, (h0[None], c0[None]))[0].detach().numpy(), rtol=0, atol=TOL[dtype])
+
+
+def test_auto_takes_the_scripted_loop_only_without_a_loss(monkeypatch):
+    m, g = pair("V")
+    x = torch.randn(1, 6, 3, dtype=torch.float64)
+    loss = head(5, torch.float64)
+    with pytest.raises(ValueError, match="with a loss"):
+        g.trace(x, loss_fn=loss, method="fused")
+    with pytest.raises(ValueError, match="nor this cell"):
+        pair("FGR")[1].trace(x, method="fused")
+
+    def no_loop(*args, **kwargs):
+        raise AssertionError("the loop ran")
+    with_loop = g.trace(x, loss_fn=loss)                        # a loss: the loop, which has the gradients
+    assert "grad_hidden" in with_loop.names()
+    monkeypatch.setattr(GlassVariant, "_loop", no_loop)
+    np.testing.assert_allclose(g.trace(x).cell, with_loop.cell, rtol=0, atol=1e-12)

@@ -210,9 +210,10 @@ class _GlassCell:
         loss_step = checked_loss_step(loss_step, T)
         if method not in ("auto", "loop", "fused"):
             raise ValueError(f"method must be 'auto', 'loop' or 'fused', got {method!r}")
-        can_fuse = not interventions and self._fusable()
+        can_fuse = not interventions and self._fusable(want_grad=loss_fn is not None)
         if method == "fused" and not can_fuse:
-            raise ValueError("the fused path cannot express interventions, peepholes or the 1997 LSTM")
+            raise ValueError("the fused path cannot express interventions, nor this cell"
+                             + (" with a loss" if loss_fn is not None else ""))
         # auto: the fused path wins for small batches; for large ones its probe matmul costs more
         # than the Python loop saves (measured crossover ~B=48 at T=100, H=64; bench/bench_core.py)
         fused = method == "fused" or (method == "auto" and can_fuse and B <= 32)
@@ -220,7 +221,8 @@ class _GlassCell:
         arrays, loss = run(x, h0, c0, loss_fn, loss_step, interventions)
         return Trace(self.arch, arrays, loss=loss, loss_step=loss_step if loss_fn is not None else None)
 
-    def _fusable(self) -> bool:
+    def _fusable(self, want_grad: bool) -> bool:
+        """Whether _fused can run this cell (without interventions); want_grad: the trace has a loss."""
         return True
 
     def _input_terms(self, x: Tensor) -> Tensor:
@@ -253,7 +255,8 @@ class _GlassCell:
         steps = []
         with torch.set_grad_enabled(want_grad):
             for t in range(T):
-                state = self.step(x_proj[:, t], state, lambda name, v: self._clamp(name, v, t, T, interventions))
+                clamp = (lambda name, v: self._clamp(name, v, t, T, interventions)) if interventions else unclamped
+                state = self.step(x_proj[:, t], state, clamp)
                 steps.append(state)
             arrays = {name: torch.stack([s[name] for s in steps], 1) for name in steps[0]}
             loss = None
@@ -302,6 +305,11 @@ def checked_loss_step(loss_step, T: int):
     if isinstance(loss_step, str) or not -T <= int(loss_step) < T:
         raise ValueError(f"loss_step {loss_step!r} out of range for a sequence of {T} steps")
     return int(loss_step) % T
+
+
+def unclamped(name: str, value: Tensor) -> Tensor:
+    """The clamp of a trace without interventions: every gate and state as computed."""
+    return value
 
 
 def _scalar_loss(loss_fn, h: Tensor) -> Tensor:

@@ -58,7 +58,7 @@ class GlassLSTM(_GlassCell):
             p.update(w_ci=self.w_ci, w_cf=self.w_cf, w_co=self.w_co)
         return p
 
-    def _fusable(self):
+    def _fusable(self, want_grad):
         return self.has_forget_gate and not self.peephole
 
     def step(self, x_proj_t, state, clamp):

@@ -36,7 +36,8 @@ import torch
 from torch import nn
 
 from lstm_core.cells.lstm import GlassLSTM
-from lstm_core.cells.variant_kernels import VariantFunction, variant_step
+from lstm_core.cells.base import unclamped
+from lstm_core.cells.variant_kernels import VariantFunction, _variant_forward, variant_step
 
 Tensor = torch.Tensor
 
@@ -158,20 +159,30 @@ class VariantLSTM(nn.Module):
             return z, z
         return hx[0][0], hx[1][0]
 
-    def forward(self, x: Tensor, hx=None):
+    def _input_terms(self, x: Tensor) -> Tensor:
+        """W x_t + b_ih + b_hh for every step: (B, T, I) -> (B, T, G*H)."""
         if x.dim() != 3:
             raise ValueError(f"input must be (batch, time, input_size), got {tuple(x.shape)}")
+        return x @ self.weight_ih_l0.t() + (self.bias_ih_l0 + self.bias_hh_l0)
+
+    def forward(self, x: Tensor, hx=None):
         h, c = self._start(x, hx)
-        xp = x @ self.weight_ih_l0.t() + (self.bias_ih_l0 + self.bias_hh_l0)
         a = self._args()
-        out, h, c = VariantFunction.apply(xp, h, c, self.weight_hh_l0, *a[:4], a[4:])
+        out, h, c = VariantFunction.apply(self._input_terms(x), h, c, self.weight_hh_l0, *a[:4], a[4:])
         return out, (h[None], c[None])
+
+    @torch.no_grad()
+    def states(self, x: Tensor, hx=None) -> Tuple[Tensor, Tensor]:
+        """Every h_t and every c_t, (B, T, H) each, by the scripted time loop, without autograd."""
+        h, c = self._start(x, hx)
+        hs, cs, _, _, _ = _variant_forward(self._input_terms(x), h, c, self.weight_hh_l0, *self._args())
+        return hs, cs
 
     def unrolled_states(self, x: Tensor) -> Tuple[list, list]:
         """Every h_t and c_t as separate autograd nodes (lists of T tensors (B, H)), so
         torch.autograd.grad(loss, hs) gives the total dL/dh_t (the trainer's gradient probe)."""
         h, c = self._start(x, None)
-        xp = x @ self.weight_ih_l0.t() + (self.bias_ih_l0 + self.bias_hh_l0)
+        xp = self._input_terms(x)
         hs, cs, gprev = [], [], None
         for t in range(x.shape[1]):
             h, c, g, _, _ = variant_step(xp[:, t] + h @ self.weight_hh_l0.t(), c, gprev, *self._args())
@@ -193,7 +204,10 @@ class GlassVariant(GlassLSTM):
     """A Greff variant in the glass core. The trace has every LSTM field (input_gate,
     forget_gate, candidate, output_gate, cell, hidden, grad_hidden, grad_cell); a gate the
     variant lacks is traced as the constant it is (1, or 1 - i for CIFG's forget gate).
-    Loop path only (NP, which is torch's LSTM, may also use the fused path)."""
+    Without a loss (no gradients to trace) its fused path runs the recurrence by the trained module's
+    scripted time loop and recomputes every gate from those states in one ``step`` over all steps; NP,
+    which is torch's LSTM, takes torch's fused path, with gradients too. FGR's gates depend on the
+    previous gates, so FGR always takes the loop."""
 
     def __init__(self, input_size, hidden_size, variant: str | VariantSpec = "V", *,
                  dtype=torch.float32, seed=None):
@@ -222,8 +236,20 @@ class GlassVariant(GlassLSTM):
             p["gate_rec"] = self.gate_rec
         return p
 
-    def _fusable(self):
-        return self.spec.is_torch_lstm
+    def _fusable(self, want_grad):
+        return self.spec.is_torch_lstm or not (want_grad or self.spec.full_recurrence)
+
+    def _fused(self, x, h0, c0, loss_fn, loss_step, interventions):
+        """NP: torch's fused LSTM. Any other variant (no loss): h_t and c_t from the scripted loop, then
+        every step's gates at once from (h_{t-1}, c_{t-1}) by the glass equations (``step`` broadcasts over
+        time), so the trace holds the glass core's gates, as on the loop path."""
+        if self.spec.is_torch_lstm:
+            return super()._fused(x, h0, c0, loss_fn, loss_step, interventions)
+        hs, cs = self.to_torch().states(x, (h0[None], c0[None]))
+        previous = {"hidden": torch.cat([h0[:, None], hs[:, :-1]], 1), "cell": torch.cat([c0[:, None], cs[:, :-1]], 1)}
+        with torch.no_grad():
+            arrays = self.step(self._input_terms(x), previous, unclamped)
+        return {k: v.numpy() for k, v in arrays.items()}, None
 
     @classmethod
     def from_torch(cls, m: VariantLSTM) -> "GlassVariant":
