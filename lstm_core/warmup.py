@@ -3,7 +3,8 @@
     warmup.start()            # app.py, at startup; returns at once
     with warmup.visitor():    # app.py, around each script run: no warm-up step starts while one runs
 
-1. Import every module the pages use; freeze (2.) what exists then.
+1. Profile the scripted time loops (lstm_core.cells.variant_kernels.warm); import every module the pages use;
+   freeze (2.) what exists then.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
    With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140-250 ms of every
    rerun on our 2-core machine. Frozen, they are skipped (a collection then takes a few ms); what sessions
@@ -32,6 +33,7 @@ import os
 import threading
 import time
 
+from lstm_core.cells import variant_kernels
 from lstm_core.data import baselines, pool
 from lstm_core.experiments import learning_to_forget, number_units, shipped_measures, vanishing
 from lstm_core.experiments.number_units import shipped_live
@@ -52,12 +54,13 @@ _running = 0                    # visitors' script runs in progress
 _quiet_since = time.monotonic() # when the last one ended (at first: the start)
 QUIET_S = 2.0                   # how long no page must have run before a step starts
 YIELD_S = 6.0                   # the longest a step waits for that
-EAGER = ("imports", "first freeze")    # what every visitor's run needs: these never wait
+EAGER = ("scripted kernels", "imports", "first freeze")    # what every visitor's run needs: these never wait
 
 
 def _steps():
     """(name, callable) in order: what the pages need, loaded before the first visitor asks."""
     d = trainer.TrainConfig().distance       # the agreement defaults' sentence pool and baselines
+    yield "scripted kernels", variant_kernels.warm
     yield "imports", lambda: [importlib.import_module(name) for name in MODULES]
     # most long-lived objects exist now (torch, plotly, pandas): freeze them already, so the reruns of early
     # visitors skip them too instead of waiting for the end of the warm-up
@@ -70,8 +73,8 @@ def _steps():
             for seed in number_units.PRECOMPUTED_SEEDS:
                 yield f"number units {arch} seed {seed}", lambda a=arch, s=seed: number_units.load_precomputed(a, s)
     yield "number units opening view", shipped_live.warm
-    for key in learning_to_forget.MODELS:     # its page slices these traces (~1 s each)
-        yield f"learning to forget {key}", lambda k=key: learning_to_forget.whole_trace(k, 0)
+    for key in learning_to_forget.MODELS:     # its page slices these traces (~0.2 s each)
+        yield f"learning to forget {key}", lambda k=key: learning_to_forget.run(k, learning_to_forget.MAX_SENTENCES)
     yield "training pool", lambda: pool.training_pool(0, d)
     yield "optimizer step", trainer.preload
 

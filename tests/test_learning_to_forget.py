@@ -42,6 +42,17 @@ def test_glass_core_matches_torch_on_the_stream_in_float64(shipped, key):
 
 
 @pytest.mark.parametrize("key", list(lf.MODELS))
+def test_the_carried_answers_read_from_the_glass_trace_are_torchs(shipped, key):
+    """The page reads the answers with the state carried from the glass trace's hidden states (float64);
+    torch's own pass over the stream (float32) gives the same answers, verb by verb."""
+    model = shipped[key][0]
+    s = lf.test_stream(lf.MAX_SENTENCES)
+    got = lf.trace_stream(model, s, key).acc_carry
+    assert got.shape == (s.n_sentences,) and got.dtype == bool
+    assert (got != stt.stream_accuracy(model, s, reset=False)).sum() <= 1      # a float32 near-tie may flip
+
+
+@pytest.mark.parametrize("key", list(lf.MODELS))
 def test_shipped_model_is_its_recipe_and_its_summary(shipped, long_stream, key):
     model, meta = shipped[key]
     cfg = stt.StreamConfig.from_checkpoint_train(meta["train"])
@@ -123,7 +134,7 @@ def test_stats_of_a_fabricated_trace():
     forget[s.verbs] = 0.2
     acc = np.ones(30, bool)
     acc[-8:] = False
-    tr = lf.StreamTrace("x", s, cell, forget, forget, forget, acc, np.ones(30, bool))
+    tr = lf.StreamTrace("x", s, np.tanh(cell), cell, forget, forget, forget, acc, np.ones(30, bool))
     got = lf.stats(tr)
     tenth = T // 10
     assert got["cell_first"] == pytest.approx(cell[:tenth].mean()) and got["cell_last"] > 80
@@ -148,3 +159,26 @@ def test_a_shorter_test_stream_is_a_prefix_and_its_trace_a_slice_of_the_whole():
     np.testing.assert_array_equal(sliced.acc_reset, alone.acc_reset)
     with pytest.raises(ValueError, match="no first"):
         short.head(lf.MIN_SENTENCES + 1)
+
+
+def test_a_trace_continued_from_a_prefix_is_the_trace_of_the_whole(monkeypatch):
+    """run() reads only as far as asked and continues from the last state when asked for more: the same
+    trace as one reading of the whole stream, and each part is read once."""
+    model, _ = lf.load_model("forget")
+    whole = lf.trace_stream(model, lf.test_stream(lf.MAX_SENTENCES), "forget")
+    monkeypatch.setattr(lf, "_read", {})
+    reads = []
+    real = lf.trace_stream
+    monkeypatch.setattr(lf, "trace_stream", lambda *a, **k: reads.append(a[1].n_sentences) or real(*a, **k))
+    first = lf.run("forget", lf.DEFAULT_SENTENCES)
+    longer = lf.run("forget", lf.MAX_SENTENCES)
+    again = lf.run("forget", lf.MIN_SENTENCES)
+    assert reads == [lf.DEFAULT_SENTENCES, lf.MAX_SENTENCES]
+    assert len(first.stream) < len(longer.stream) == len(whole.stream)
+    for name in ("hidden", "cell", "forget", "input_gate", "output_gate"):
+        np.testing.assert_allclose(getattr(longer, name), getattr(whole, name), rtol=1e-9, atol=1e-9, err_msg=name)
+        np.testing.assert_allclose(getattr(again, name), getattr(whole, name)[:len(again.stream)], rtol=1e-9,
+                                   atol=1e-9, err_msg=name)
+    assert (longer.acc_carry != whole.acc_carry).sum() <= 1 and np.array_equal(longer.acc_reset, whole.acc_reset)
+    with pytest.raises(ValueError):
+        lf.run("lstm", lf.DEFAULT_SENTENCES)

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from app_harness import chart_elements
 from lstm_core.experiments import learning_to_forget as lf
+from lstm_core.figures import learning_to_forget as lff
 from lstm_core.narration import learning_to_forget as say
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,7 +46,7 @@ def test_defaults_render_the_core_sentences_and_every_widget_changes_the_view():
     assert say.verdict(stats) in said
     for k in lf.MODELS:
         assert say.growth(k, stats[k]) in said and say.accuracy(k, stats[k]) in said
-    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == len(lf.MODELS)
+    assert len(at.table) == 1 and list(at.table[0].value.index) == [lff.LABELS[k] for k in lf.MODELS]
 
     before = [json.dumps(c) for c in specs(at)]
     at.selectbox(key="lf_models").set_value("forget-gate LSTM and 1997 cell").run()

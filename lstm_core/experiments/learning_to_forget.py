@@ -7,8 +7,9 @@ peepholes, so the forget gate is the only difference between the first two):
     nfg         "lstm_nfg" the 1997 cell, trained on unbroken streams
     nfg_reset   "lstm_nfg" the 1997 cell trained with its state reset at every sentence (the
                            control: can the cell learn the task at all when its state cannot grow?)
-Every model is read on a long test stream by the glass core (every gate and state, float64) and
-by torch twice: carrying the state across sentences and with the state reset at each sentence.
+Every model is read on a long test stream by the glass core (every gate and state, float64), whose
+hidden states give the answers at the verbs with the state carried across sentences, and by torch
+with the state reset at each sentence.
 
 Shipped: lstm_core/precomputed/learning_to_forget_<key>_seed0.{safetensors,json} (checkpoints) and
 learning_to_forget_summary.json (the numbers of every seed). Regenerate (about 30 s a model on one
@@ -19,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import threading
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -79,11 +81,12 @@ def load_model(key: str, seed: int = 0, root: Path | None = None) -> tuple[SeqMo
 
 @dataclass
 class StreamTrace:
-    """One model read over one test stream. cell, forget, input_gate, output_gate (T, H) from the
+    """One model read over one test stream. hidden, cell, forget, input_gate, output_gate (T, H) from the
     glass core; acc_carry / acc_reset (n,) bool, the answer at each sentence's verb with the state
     carried over the whole stream / reset at each sentence."""
     key: str
     stream: st.Stream
+    hidden: np.ndarray
     cell: np.ndarray
     forget: np.ndarray
     input_gate: np.ndarray
@@ -95,35 +98,49 @@ class StreamTrace:
         """The trace of the stream's first n sentences (slices: no copy)."""
         s = self.stream.head(n)
         T = len(s)
-        return StreamTrace(self.key, s, self.cell[:T], self.forget[:T], self.input_gate[:T],
+        return StreamTrace(self.key, s, self.hidden[:T], self.cell[:T], self.forget[:T], self.input_gate[:T],
                            self.output_gate[:T], self.acc_carry[:n], self.acc_reset[:n])
 
 
-def trace_stream(model: SeqModel, s: st.Stream, key: str = "") -> StreamTrace:
-    """Glass-core trace (float64) of the model over the whole stream from a zero state, plus the
-    torch answers with and without reset."""
+_STATES = ("hidden", "cell", "forget", "input_gate", "output_gate")
+
+
+def trace_stream(model: SeqModel, s: st.Stream, key: str = "", prefix: StreamTrace | None = None) -> StreamTrace:
+    """Glass-core trace (float64) of the model over the whole stream from a zero state; the answers with
+    the state carried read from its hidden states, those with the state reset from torch.
+    prefix: the trace of the stream's first sentences, continued from its last state instead of read again
+    (the state is carried, never reset, so the trace of a longer prefix continues that of a shorter one)."""
+    T0 = len(prefix.stream) if prefix is not None else 0
     glass = model.glass(torch.float64)
     with torch.no_grad():
-        x = model.embed(torch.from_numpy(s.ids)[None]).double()
-    tr = glass.trace(x)
-    return StreamTrace(key, s, tr.cell[0], tr.forget_gate[0], tr.input_gate[0], tr.output_gate[0],
-                       stt.stream_accuracy(model, s, reset=False), stt.stream_accuracy(model, s, reset=True))
+        x = model.embed(torch.from_numpy(s.ids[T0:])[None]).double()
+    start = (prefix.hidden[-1], prefix.cell[-1]) if prefix is not None else (None, None)
+    tr = glass.trace(x, *start)
+    new = dict(hidden=tr.hidden[0], cell=tr.cell[0], forget=tr.forget_gate[0], input_gate=tr.input_gate[0],
+               output_gate=tr.output_gate[0])
+    if prefix is not None:
+        new = {name: np.concatenate([getattr(prefix, name), new[name]]) for name in _STATES}
+    carried = stt.answer_logits(model, torch.from_numpy(new["hidden"]), s).argmax(-1) == s.labels
+    return StreamTrace(key, s, **new, acc_carry=carried, acc_reset=stt.stream_accuracy(model, s, reset=True))
 
 
 def run(key: str, n_sentences: int = DEFAULT_SENTENCES, seed: int = 0) -> StreamTrace:
     """The page's one call: the shipped model `key` read over the test stream of n_sentences: the first
-    n_sentences of its cached trace over the whole test stream (the state is carried, so a prefix of the
-    trace is the trace of the prefix)."""
+    n_sentences of the longest trace read so far in this process, continued first if it is shorter.
+    A first visit reads the default length only; the warm-up continues it to the whole stream."""
     n = test_stream(n_sentences).n_sentences             # validates n
-    return whole_trace(key, int(seed)).head(n)
+    if key not in MODELS:
+        raise ValueError(f"model must be one of {tuple(MODELS)}, got {key!r}")
+    with _reading:
+        tr = _read.get((key, int(seed)))
+        if tr is None or tr.stream.n_sentences < n:
+            model, _ = load_model(key, seed)
+            tr = _read[(key, int(seed))] = trace_stream(model, test_stream(n), key, prefix=tr)
+    return tr.head(n)
 
 
-@functools.lru_cache(maxsize=6)
-def whole_trace(key: str, seed: int) -> StreamTrace:
-    """The shipped model `key` over the whole test stream (MAX_SENTENCES), once per process and (key, seed)
-    (read-only; the warm-up fills it for seed 0)."""
-    model, _ = load_model(key, seed)
-    return trace_stream(model, _whole_stream(), key)
+_read: dict = {}                     # (key, seed) -> the longest StreamTrace read so far (read-only)
+_reading = threading.Lock()          # one reader at a time: two sessions never read the same stream twice
 
 
 # ----------------------------------------------------------------------------- the quantities

@@ -125,7 +125,7 @@ def stream_logits(model: SeqModel, s: st.Stream, reset: bool) -> np.ndarray:
     control: what the same weights do when nothing is carried over)."""
     if not reset:
         h, _ = model.rnn(model.embed(torch.from_numpy(s.ids)[None]))
-        return model.readout(h[0, s.answer_steps]).double().numpy()
+        return answer_logits(model, h[0], s)
     ends = np.append(s.starts[1:], len(s))
     T = int((ends - s.starts).max())
     x = torch.zeros(s.n_sentences, T, dtype=torch.int64)       # right-padded: the answer step
@@ -133,6 +133,13 @@ def stream_logits(model: SeqModel, s: st.Stream, reset: bool) -> np.ndarray:
         x[j, :b - a] = torch.from_numpy(s.ids[a:b])
     h, _ = model.rnn(model.embed(x))
     return model.readout(h[torch.arange(s.n_sentences), torch.from_numpy(s.answer_steps - s.starts)]).double().numpy()
+
+
+@torch.no_grad()
+def answer_logits(model: SeqModel, hidden: torch.Tensor, s: st.Stream) -> np.ndarray:
+    """(n, 2) the readout at each sentence's answer step, from the hidden states (T, H) of one pass over
+    the whole stream (torch's, or the glass core's in float64)."""
+    return model.readout(hidden[s.answer_steps].to(model.readout.weight.dtype)).double().numpy()
 
 
 def stream_accuracy(model: SeqModel, s: st.Stream, reset: bool) -> np.ndarray:
