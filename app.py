@@ -6,6 +6,8 @@
   (e.g. /cell-anatomy?...) gets a false "Page not found" dialog over an inert page (streamlit#9624);
 - limits glibc to two malloc arenas and maps big blocks (lstm_core.malloc: otherwise every session
   thread's trainings leave memory behind) and one torch thread per rerun (sessions share the cores fairly);
+- adds a Link header to every HTML page it sends (pages/_chart.PreloadPlotly): the browser fetches plotly.js
+  while Streamlit's frontend starts;
 - starts lstm_core.warmup in the background: imports, the precomputed analyses, an optimizer step, then
   gc.freeze() (see its docstring), so the first visitor does not wait for them; it pauses while a page runs.
 
@@ -17,10 +19,11 @@ import contextlib
 
 import streamlit as st
 import torch
+from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
 from lstm_core import malloc, warmup
-from pages._chart import preload_plotly
+from pages._chart import PreloadPlotly, preload_plotly
 
 
 @st.cache_resource
@@ -41,7 +44,7 @@ async def _startup(_app):
     yield
 
 
-app = st.App(__file__, lifespan=_startup)
+app = st.App(__file__, lifespan=_startup, middleware=[Middleware(PreloadPlotly)])
 
 if __name__ == "__main__":
     st.set_page_config(page_icon="🧠", layout="wide")      # no page_title: each tab is titled by its page

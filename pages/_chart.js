@@ -12,8 +12,18 @@ function plotly(chunk) {
   return window.Plotly ? Promise.resolve(window.Plotly) : streamlitChunk(chunk).then(() => window.Plotly);
 }
 
+// Tick labels stay where they are drawn. plotly's default ("hide past div") measures every tick label's box on
+// every draw to hide those past the chart's edge, a forced layout each: a third of a page's first draw. Axis
+// automargin already makes room for them.
+const ALLOW = { ticklabeloverflow: "allow" };
+const TEMPLATE = THEME && {
+  data: { ...THEME.data, heatmap: (THEME.data.heatmap || [{}]).map(t => ({ ...t, colorbar: { ...t.colorbar, ...ALLOW } })) },
+  layout: { ...THEME.layout, xaxis: { ...THEME.layout.xaxis, ...ALLOW }, yaxis: { ...THEME.layout.yaxis, ...ALLOW },
+            coloraxis: { ...THEME.layout.coloraxis, colorbar: { ...(THEME.layout.coloraxis || {}).colorbar, ...ALLOW } } },
+};
+
 function themed(layout) {
-  const out = { ...layout, template: THEME, autosize: true };
+  const out = { ...layout, template: TEMPLATE, autosize: true };
   delete out.width;
   const title = out.title;
   if (title && typeof title.text === "string" && title.text && !title.text.startsWith("<b>")) {
@@ -55,18 +65,25 @@ function draw(div, data, width) {
     });
 }
 
+function whenIdle(f) {   // -> a function that cancels it
+  if (!window.requestIdleCallback) { const t = setTimeout(f, 0); return () => clearTimeout(t); }
+  const id = requestIdleCallback(f, { timeout: 1000 });
+  return () => cancelIdleCallback(id);
+}
+
 function update(div, parent) {
   // Draw the latest figure unless it is drawn already. A chart off screen waits: drawn before, it is redrawn
-  // when it scrolls into view (a slider move repaints only what can be seen); never drawn, it is drawn in a
-  // task of its own after the charts on screen (a first visit shows its first screenful sooner).
+  // when it scrolls into view (a slider move repaints only what can be seen); never drawn, it is drawn when the
+  // browser is next idle, after the charts on screen are drawn and painted (a first visit shows its first
+  // screenful sooner, and a page of many charts does not hold the browser in one long burst).
   const lab = div._lab;
   if (!window.Plotly || lab.drawn === lab.data) return;
   if (lab.onScreen === false) {
     if (div._fullLayout || lab.later) return;
-    lab.later = setTimeout(() => {
+    lab.later = whenIdle(() => {
       lab.later = null;
       if (lab.drawn !== lab.data) draw(div, lab.data, parent.clientWidth);
-    }, 0);
+    });
     return;
   }
   return draw(div, lab.data, parent.clientWidth);
@@ -114,11 +131,13 @@ export default function ({ data, parentElement }) {
     watch(div, parentElement);
   }
   div._lab.data = data;
+  const height = pickFigure(data) === data.spec ? data.height : data.narrow_height;
+  if (height) div.style.minHeight = `${height}px`;   // its place on the page before plotly draws it
   plotly(data.chunk).then(() => update(div, parentElement)).catch((e) => console.error("LSTM Lab chart", e));
   return () => {
     if (div._lab.data !== data) return;   // not the last figure: a newer call owns the div
     div._lab.observers.forEach((o) => o.disconnect());
-    clearTimeout(div._lab.later);
+    if (div._lab.later) div._lab.later();
     if (window.Plotly) window.Plotly.purge(div);
   };
 }

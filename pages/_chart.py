@@ -24,6 +24,7 @@ from pathlib import Path
 
 import plotly.io as pio
 import streamlit as st
+from streamlit import config
 from _plotly_utils.utils import is_homogeneous_array, is_skipped_key, to_typed_array_spec
 
 from lstm_core.figures import style
@@ -82,13 +83,46 @@ def chart(fig, key: str | None = None, config: dict | None = None, narrow=None,
     if CHUNK is None:   # a Streamlit without the chunk: its own chart, re-created on every change
         st.plotly_chart(fig, key=key, width="stretch", config=config or {})
         return
-    data = {"spec": figure_json(fig), "config": config or {}, "chunk": CHUNK}
+    # the height the chart will take: its box holds it before plotly has drawn it, so the page does not jump and
+    # the browser knows which charts are on screen (those are drawn first) before any is drawn
+    data = {"spec": figure_json(fig), "config": config or {}, "chunk": CHUNK, "height": _height(fig)}
     if narrow is not None:
-        data.update(narrow=figure_json(narrow), narrow_below=narrow_below)
+        data.update(narrow=figure_json(narrow), narrow_below=narrow_below, narrow_height=_height(narrow))
     _COMPONENT(key=key, data=data)
 
 
+def _height(fig) -> int:
+    """The figure's height in CSS px (plotly's default where it sets none)."""
+    return int(fig._layout.get("height") or PLOTLY_DEFAULT_HEIGHT)
+
+
+PLOTLY_DEFAULT_HEIGHT = 450
 PRELOAD_KEY = "chart_preload"
+
+
+class PreloadPlotly:
+    """ASGI middleware (app.py): every HTML page the server sends asks the browser, in a Link header, to fetch and
+    compile plotly.js (Streamlit's own chunk, 4.7 MB) at once, while Streamlit's frontend starts, rather than when
+    the script's first message reaches it (about a second later on a first visit). The URL is the one
+    pages/_chunks.js imports, so the module is fetched once."""
+
+    def __init__(self, app, chunk: str | None = CHUNK):
+        self.app = app
+        base = config.get_option("server.baseUrlPath").strip("/")
+        self.link = f"</{base + '/' if base else ''}static/js/{chunk}>; rel=modulepreload".encode() if chunk else None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or self.link is None:
+            return await self.app(scope, receive, send)
+
+        async def linked(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                    message = {**message, "headers": headers + [(b"link", self.link)]}
+            await send(message)
+
+        await self.app(scope, receive, linked)
 
 
 def preload_plotly() -> None:

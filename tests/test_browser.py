@@ -34,6 +34,7 @@ from app_harness import (APP_IDLE_JS, CHARTS_JS, CHROMIUM, CHROMIUM_ARGS, CONTEN
                          discover_pages, loopback_only, slider_selector, under_ci, wait_run)
 from layout_checks import (CLIPPED_JS, DIAGRAM_JS, DIAGRAM_SELECTOR, MIN_DIAGRAM_FONT_PX, OVERFLOW_JS, PLOTLY_OVERLAP_JS,
                            SIZES)
+from pages._chart import CHUNK as CHART_CHUNK
 
 sys.path.insert(0, str(ROOT / "bench"))
 from browser_probe import PROBE_JS, settled_js  # noqa: E402
@@ -125,6 +126,12 @@ def screenshot(page, path, viewport):
     page.wait_for_timeout(SETTLE_MS)
 
 
+# a chart's box holds its figure's height before plotly draws (pages/_chart.py): it must be the height drawn
+HELD_HEIGHT_JS = """() => [...document.querySelectorAll('.lab-chart > div')]
+  .filter(d => d._fullLayout && d.style.minHeight !== `${d._fullLayout.height}px`)
+  .map(d => `${((d._fullLayout.title || {}).text || '').slice(0, 40)}: ${d.style.minHeight} held, ${d._fullLayout.height}px drawn`)"""
+
+
 def load_problems(page, app_page, what, shot) -> list:
     """Not found dialog, stException, charts not drawn, no chart where issue 4 promises one."""
     charts = wait_charts(page)
@@ -139,6 +146,8 @@ def load_problems(page, app_page, what, shot) -> list:
         out.append(f"{app_page.route}: {charts['loading']} elements still loading after {what}")
     if charts["drawn"] != charts["visible"]:
         out.append(f"{app_page.route}: only {charts['drawn']} of {charts['visible']} visible charts drawn after {what}")
+    for held in page.evaluate(HELD_HEIGHT_JS):
+        out.append(f"{app_page.route}: a chart held another height than it drew, the page jumps: {held}")
     if app_page.expects("charts") and charts["visible"] < 1:
         out.append(f"{app_page.route}: no plotly chart after {what} (issue 4 asks for charts here)")
     return out
@@ -445,6 +454,11 @@ def test_first_deep_link_after_start(browser):
     with StreamlitServer(ARTIFACTS / "streamlit_first_link.log") as srv:
         with opened(browser, srv.url + target.route) as (page, runs):
             wait_charts(page)
+            # plotly.js was asked for by the page's Link header (pages/_chart.PreloadPlotly) and fetched once
+            fetched = page.evaluate("() => performance.getEntriesByType('resource').map(e => e.name)")
+            assert [u for u in fetched if u.endswith("/" + CHART_CHUNK)] == [srv.url + "/static/js/" + CHART_CHUNK]
+            link = page.request.get(srv.url + target.route).headers.get("link", "")
+            assert CHART_CHUNK in link and "modulepreload" in link
             page.wait_for_timeout(500)
             dialogs = page.evaluate(PAGE_NOT_FOUND_JS)
             assert not dialogs, f"first deep link {target.route}: {dialogs[0]!r}"

@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app_harness import ROOT, chart_elements
-from pages import _chart
+from pages import _chart, _streamlit_chunks
 
 
 def test_streamlit_ships_the_plotly_chunk_that_sets_window_plotly():
@@ -90,3 +90,39 @@ def pio_json(spec) -> str:
     import plotly.io as pio
 
     return pio.json.to_json_plotly(spec)
+
+
+def _served(middleware, content_type: bytes, scope_type: str = "http") -> list:
+    """The messages an ASGI app answering with content_type sends through middleware."""
+    import asyncio
+
+    async def app(scope, receive, send):
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", content_type)]})
+        await send({"type": "http.response.body", "body": b"x"})
+
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(middleware(app)({"type": scope_type, "path": "/learning-to-forget"}, None, send))
+    return sent
+
+
+def test_html_pages_ask_the_browser_to_fetch_plotly_at_once():
+    """The Link header names the chunk at the URL pages/_chunks.js imports (Streamlit's static/js), on HTML only."""
+    html = _served(_chart.PreloadPlotly, b"text/html; charset=utf-8")
+    links = [v for k, v in html[0]["headers"] if k == b"link"]
+    assert links == [f"</static/js/{_chart.CHUNK}>; rel=modulepreload".encode()]
+    assert (_streamlit_chunks.JS_DIR / _chart.CHUNK).is_file()
+    assert html[1]["body"] == b"x"
+    for other in (b"application/javascript", b"application/json"):
+        assert all(k != b"link" for k, _ in _served(_chart.PreloadPlotly, other)[0]["headers"])
+    assert all(k != b"link" for k, _ in _served(lambda app: _chart.PreloadPlotly(app, chunk=None),
+                                                 b"text/html")[0]["headers"])
+
+
+def test_a_chart_holds_the_height_of_the_figure_it_will_draw():
+    from pages._chart import _height
+    assert _height(go.Figure(layout=dict(height=333))) == 333
+    assert _height(go.Figure()) == _chart.PLOTLY_DEFAULT_HEIGHT
