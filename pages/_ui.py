@@ -43,6 +43,7 @@ value back into the URL (one rerun). Valid values are left to Streamlit's own bi
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
 
 import streamlit as st
@@ -308,6 +309,25 @@ def bullets(sentences, container=None) -> None:
     sentences = list(sentences)
     if sentences:
         (container or st).markdown("\n".join(f"- {s}" for s in sentences))
+
+
+KEY_NUMBERS_CSS = (
+    "<style>.lab-numbers{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr));gap:.75rem 1.5rem;"
+    "margin:.25rem 0 1rem}.lab-numbers .label,.lab-numbers .note{font-size:.875rem;color:rgba(49,51,63,.7);"
+    "line-height:1.35}.lab-numbers .value{font-size:1.75rem;line-height:1.25;overflow-wrap:anywhere}</style>")
+
+
+def key_numbers(items, container=None) -> None:
+    """Key numbers, each (label, value) or (label, value, note), as one element: a grid that wraps its labels
+    where st.metric would cut them ("RNN spectral radi…" on a projector) and one element to re-render per rerun
+    instead of a row of columns and metrics. Every text is escaped."""
+    cells = []
+    for label, value, *note in items:
+        cells.append(f'<div><div class="label">{html.escape(str(label))}</div>'
+                     f'<div class="value">{html.escape(str(value))}</div>'
+                     + (f'<div class="note">{html.escape(str(note[0]))}</div>' if note and note[0] else "") + "</div>")
+    if cells:
+        (container or st).html(KEY_NUMBERS_CSS + '<div class="lab-numbers">' + "".join(cells) + "</div>")
 
 
 def show_error(exc: BaseException, what: str = "", container=None) -> None:

@@ -17,8 +17,8 @@ from lstm_core.narration import comparison as comparison_text
 from lstm_core.narration import vanishing as vanishing_text
 from lstm_core.training import registry
 from pages import _presets as presets
-from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, bullets, caption, plot, show_error, TRAINED_RESULT, trained_result,
-                      url_notes_banner)
+from pages._ui import (begin_page, bound_select, bound_slider, bound_toggle, bullets, caption, key_numbers, plot, show_error,
+                      TRAINED_RESULT, trained_result, url_notes_banner)
 
 C = style.ARCH_COLORS
 DEFAULT = vanishing.Settings()
@@ -150,11 +150,10 @@ words = dict(tokens=getattr(view, "tokens", None) or None)      # trained models
 
 
 url_notes_banner()
-m = st.columns(4)
-m[0].metric("RNN spectral radius ρ(W_hh)", f"{rnn.spectral_radius:.2f}")
-m[1].metric("LSTM mean forget gate f", f"{lstm.mean_forget:.2f}")
-m[2].metric(f"RNN ‖∂L/∂h‖ over {steps} steps", vanishing_text.decades_text(rnn.grad_h))
-m[3].metric(f"LSTM ‖∂L/∂c‖ over {steps} steps", vanishing_text.decades_text(lstm.grad_c))
+key_numbers([("RNN spectral radius ρ(W_hh)", f"{rnn.spectral_radius:.2f}"),
+             ("LSTM mean forget gate f", f"{lstm.mean_forget:.2f}"),
+             (f"RNN ‖∂L/∂h‖ over {steps} steps", vanishing_text.decades_text(rnn.grad_h)),
+             (f"LSTM ‖∂L/∂c‖ over {steps} steps", vanishing_text.decades_text(lstm.grad_c))])
 for problem in (rnn.problem, lstm.problem):
     if problem:
         st.warning(problem, icon=":material/warning:")
@@ -213,13 +212,8 @@ plot(vanishing_figures.log_curves_vs_distance(series, colors=colors, dashes=dash
                                               + (f" (clipped at max norm {lstm.max_norm:g})" if clip else ""),
                                               **words),
      key="clip")
-n = st.columns(2)
-n[0].metric("RNN ‖∂L/∂θ‖ before clipping", vanishing_text.number_text(rnn.total_norm),
-            delta=f"× {rnn.clip_factor:.3g} after clipping" if clip else None, delta_color="off",
-            delta_arrow="off")
-n[1].metric("LSTM ‖∂L/∂θ‖ before clipping", vanishing_text.number_text(lstm.total_norm),
-            delta=f"× {lstm.clip_factor:.3g} after clipping" if clip else None, delta_color="off",
-            delta_arrow="off")
+key_numbers([(f"{model.arch.upper()} ‖∂L/∂θ‖ before clipping", vanishing_text.number_text(model.total_norm),
+              f"× {model.clip_factor:.3g} after clipping" if clip else None) for model in (rnn, lstm)])
 if clip:
     bullets(view.clip_sentences)
 else:

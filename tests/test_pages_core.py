@@ -1,6 +1,7 @@
 """AppTest for the Home, Cell anatomy and Vanishing gradients pages: render, react, survive hostile URLs,
 and reproduce a shared URL's view."""
 
+import html
 import json
 import os
 from urllib.parse import parse_qs
@@ -12,6 +13,7 @@ from app_harness import chart_elements, equation_lines, markdown_lines
 from lstm_core.figures import vanishing as vanishing_figures
 from lstm_core.experiments import anatomy, vanishing, vanishing_trained
 from lstm_core.narration import comparison as comparison_text
+from lstm_core.narration import vanishing as vanishing_text
 from pages import _presets as presets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -183,8 +185,30 @@ def test_gradients_defaults_show_the_computed_sentences():
     no_errors(at)
     assert len(charts(at)) == 3 and not at.warning
     shown = markdown_lines(at)
-    for sentence in vanishing.compare(vanishing.Settings()).sentences:
+    view = vanishing.compare(vanishing.Settings())
+    for sentence in view.sentences:
         assert f"- {sentence}" in shown
+    numbers = " ".join(e.proto.body for e in at.get("html") if "lab-numbers" in e.proto.body)
+    steps = len(view.rnn.grad_h) - 1
+    for label, value in [("RNN spectral radius ρ(W_hh)", f"{view.rnn.spectral_radius:.2f}"),
+                         ("LSTM mean forget gate f", f"{view.lstm.mean_forget:.2f}"),
+                         (f"RNN ‖∂L/∂h‖ over {steps} steps", vanishing_text.decades_text(view.rnn.grad_h)),
+                         ("LSTM ‖∂L/∂θ‖ before clipping", vanishing_text.number_text(view.lstm.total_norm))]:
+        assert f'<div class="label">{html.escape(label)}</div><div class="value">{html.escape(value)}</div>' in numbers
+    assert "after clipping" not in numbers                   # clipping off: no clip factor beside the norms
+    at.toggle(key=presets.VANISHING_KEYS["clip"]).set_value(True).run()
+    numbers = " ".join(e.proto.body for e in at.get("html") if "lab-numbers" in e.proto.body)
+    assert numbers.count("after clipping") == 2
+
+
+def test_key_numbers_escape_every_text():
+    at = AppTest.from_string(
+        "from pages._ui import key_numbers\n"
+        "key_numbers([('<b>label</b>', '1 < 2', '<script>x</script>'), ('plain', 3)])")
+    at.run()
+    body = at.get("html")[0].proto.body
+    assert "&lt;b&gt;label&lt;/b&gt;" in body and "1 &lt; 2" in body and "&lt;script&gt;" in body
+    assert "<script>" not in body and body.count('class="value"') == 2 and body.count('class="note"') == 1
 
 
 def test_gradients_every_widget_changes_the_figures():
