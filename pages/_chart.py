@@ -57,11 +57,15 @@ def _typed(node):
     (plotly's own converter and rules), into new dicts and lists: to_dict() deep-copies the whole figure first
     to convert it in place, most of the JSON time of a page with many charts (Learning to forget: 11)."""
     if isinstance(node, dict):
-        return {k: v if is_skipped_key(k) else to_typed_array_spec(v) if is_homogeneous_array(v) else _typed(v)
-                for k, v in node.items()}
+        # a plain value (most of a layout: a shape's every field) is what the converter would leave as it is
+        return {k: v if isinstance(v, _PLAIN) or is_skipped_key(k) else to_typed_array_spec(v)
+                if is_homogeneous_array(v) else _typed(v) for k, v in node.items()}
     if isinstance(node, (list, tuple)):
-        return [_typed(v) for v in node]
+        return [v if isinstance(v, _PLAIN) else _typed(v) for v in node]
     return node
+
+
+_PLAIN = (str, int, float, type(None))
 
 
 def figure_json(fig) -> str:
