@@ -8,8 +8,9 @@
   thread's trainings leave memory behind) and one torch thread per rerun (sessions share the cores fairly);
 - adds a Link header to every HTML page it sends (pages/_chart.PreloadPlotly): the browser fetches plotly.js
   while Streamlit's frontend starts;
-- starts lstm_core.warmup in the background: imports, the precomputed analyses, an optimizer step, then
-  gc.freeze() (see its docstring), so the first visitor does not wait for them; it pauses while a page runs.
+- runs lstm_core.warmup's first steps (imports, gc.freeze(), Learning to forget's opening view) and starts the
+  rest in the background: the precomputed analyses, an optimizer step, then gc.freeze() again (see its
+  docstring), so the first visitor does not wait for them; it pauses while a page runs.
 
 Every session then runs this file as its script (`__name__ == "__main__"`): the page config, an element
 that starts loading plotly.js in the browser at once (pages/_chart.py), and the navigation between the pages

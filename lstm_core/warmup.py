@@ -1,10 +1,13 @@
-"""Once per server process, in the background, at low priority: load what the pages need, then freeze it.
+"""Once per server process: load what the pages need, then freeze it. The EAGER steps run at startup, before the
+server accepts anyone (~0.6 s); the rest in the background, at low priority.
 
-    warmup.start()            # app.py, at startup; returns at once
+    warmup.start()            # app.py, at startup: the EAGER steps, then the rest in a thread
     with warmup.visitor():    # app.py, around each script run: no warm-up step starts while one runs
 
-1. Profile the scripted time loops (lstm_core.cells.variant_kernels.warm); import every module the pages use;
-   freeze (2.) what exists then.
+1. EAGER: profile the scripted time loops (lstm_core.cells.variant_kernels.warm); import every module the
+   pages use; freeze (2.) what exists then; read Learning to forget's opening view (its default stream
+   length, ~0.3 s: the only opening view computed rather than stored). Run while a first visitor's browser
+   fetched Streamlit's scripts, they held the interpreter the server sends those scripts from.
 2. gc.freeze(): Streamlit runs a full gc.collect() after every script run (runner.postScriptGC).
    With torch, plotly and pandas loaded that walks ~250k long-lived objects: ~140-250 ms of every
    rerun on our 2-core machine. Frozen, they are skipped (a collection then takes a few ms); what sessions
@@ -15,12 +18,12 @@
    optimizer step (trainer.preload: torch imports torch._dynamo, sympy and mpmath on an optimizer's first
    step, ~1 s; only training needs it, so it comes last); then freeze again.
 A visitor comes first: the warm-up shares the interpreter (one GIL) with the visitors' script runs and the
-2 cores with their browsers, so after the first freeze a step starts only once no visitor's page has run for
+2 cores with their browsers, so after the EAGER steps a step starts only once no visitor's page has run for
 QUIET_S (the browser draws what it was sent meanwhile) and at least QUIET_S after the start (a link opened
 at once is loading the app in the browser then); a step waits at most YIELD_S, so a busy class cannot keep it
 from ever finishing.
 A step that fails is logged and skipped; at interpreter exit the running step finishes and the rest is
-skipped. The first visitor's page waits for none of it."""
+skipped. The first visitor's page waits for none of the background steps."""
 
 from __future__ import annotations
 
@@ -54,7 +57,8 @@ _running = 0                    # visitors' script runs in progress
 _quiet_since = time.monotonic() # when the last one ended (at first: the start)
 QUIET_S = 2.0                   # how long no page must have run before a step starts
 YIELD_S = 6.0                   # the longest a step waits for that
-EAGER = ("scripted kernels", "imports", "first freeze")    # what every visitor's run needs: these never wait
+# what every visitor's run needs, and Learning to forget's opening view: these never wait
+EAGER = ("scripted kernels", "imports", "first freeze", "learning to forget opening")
 
 
 def _steps():
@@ -65,6 +69,8 @@ def _steps():
     # most long-lived objects exist now (torch, plotly, pandas): freeze them already, so the reruns of early
     # visitors skip them too instead of waiting for the end of the warm-up
     yield "first freeze", _freeze
+    # the one page whose opening view is computed, not stored (~0.3 s): read before a server accepts anyone
+    yield "learning to forget opening", lambda: [learning_to_forget.run(k) for k in learning_to_forget.MODELS]
     yield "home page curves", vanishing.carousel_contrast
     yield "shipped accuracy by distance", lambda: shipped_measures.shipped_profiles(registry.SHIPPED)
     yield "baselines", lambda: shipped_measures.reference_baselines(d, baselines.REFERENCE_N)
@@ -79,9 +85,12 @@ def _steps():
     yield "optimizer step", trainer.preload
 
 
-def _run_steps() -> None:
-    """Every step; its generator and closures are gone when this returns (nothing of them gets frozen)."""
+def _run_steps(eager: bool | None = None) -> None:
+    """Every step (eager=True: the EAGER ones only, False: all but those); its generator and closures are gone
+    when this returns (nothing of them gets frozen)."""
     for name, step in _steps():
+        if eager is not None and (name in EAGER) != eager:
+            continue
         if name not in EAGER:
             _wait_for_visitors()
         if _stopping.is_set():
@@ -131,11 +140,11 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def run() -> int:
-    """Do the warm-up here and now; returns how many objects were frozen. A step that fails is logged and
-    skipped (its page computes it when asked); the freeze happens whatever failed, since without it every
-    rerun of every session pays a full garbage collection."""
-    _run_steps()
+def run(eager: bool | None = None) -> int:
+    """Do the warm-up here and now (eager as in _run_steps); returns how many objects were frozen. A step that
+    fails is logged and skipped (its page computes it when asked); the freeze happens whatever failed, since
+    without it every rerun of every session pays a full garbage collection."""
+    _run_steps(eager)
     _freeze()
     return gc.get_freeze_count()
 
@@ -152,7 +161,7 @@ def _lower_priority() -> None:
 def _run_logged() -> None:
     _lower_priority()
     try:
-        _LOG.info("warm-up done: %d objects frozen out of the garbage collector", run())
+        _LOG.info("warm-up done: %d objects frozen out of the garbage collector", run(eager=False))
     except Exception:  # noqa: BLE001 - a failed warm-up only costs speed; the pages load what they need
         _LOG.exception("warm-up failed")
 
@@ -168,10 +177,14 @@ def _stop_at_exit() -> None:
 
 
 def start() -> threading.Thread:
-    """Start the warm-up in a daemon thread, once per process (later calls return the same thread)."""
+    """Once per process (later calls return the same thread): the EAGER steps here and now, then the others in
+    a daemon thread. At a server's startup (app.py) the EAGER steps are done before it accepts anyone: run
+    while the first visitor's browser fetches Streamlit's scripts, they held the interpreter the server
+    sends those scripts from (~0.3 s on a first visit)."""
     global _thread, _quiet_since
     with _lock:
         if _thread is None:
+            _run_steps(eager=True)
             _quiet_since = time.monotonic()
             _thread = threading.Thread(target=_run_logged, name="lstm-lab-warmup", daemon=True)
             _thread.start()

@@ -196,8 +196,8 @@ with st.expander("Vocabulary: the words the models know"):
                + ". Any other word is read as its class by shape: "
                + ", ".join(lexicon.UNK_CLASSES) + ".")
     if hits:
-        st.dataframe({"word": [w for w, _ in hits], "what it is": [k for _, k in hits]},
-                     hide_index=True, width="stretch")
+        # a static table (scrolling past 360 px): no data grid for the browser to load on a first visit
+        st.table({"word": [w for w, _ in hits], "what it is": [k for _, k in hits]}, hide_index=True, height=360)
 
 
 # ---------------------------------------------------------------------------- time cursor + plots

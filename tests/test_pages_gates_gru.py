@@ -118,7 +118,7 @@ def test_without_the_lstm_the_gru_units_are_followed():
     assert follow.value == ins.traces["gru"].top_units(2)
     for u in follow.value:
         assert insp.describe_unit(ins, u, "gru") in texts(at)
-    table = at.table[0]
+    table = next(t for t in at.table if "quantity" in t.value.columns)      # the vocabulary is a table too
     assert "z (update gate)" in str(table.value) and "n (candidate)" in str(table.value)
 
 
@@ -167,3 +167,11 @@ def test_a_trained_gru_from_train_and_compare_is_shown():
     shown = texts(at)
     assert re.search(r"\*\*GRU\*\*: trained on Train and compare", shown)
     assert len(charts(at)["got_gru"]["data"][0]["y"]) == res.runs["gru"].config.hidden
+
+
+def test_the_vocabulary_table_lists_what_the_search_finds():
+    at = open_page()
+    at.text_input(key="got_vocab").set_value("mice").run()
+    assert_clean(at)
+    vocab = next(t for t in at.table if "word" in t.value.columns)
+    assert "mice" in list(vocab.value["word"]) and len(vocab.value) <= 200

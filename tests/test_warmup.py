@@ -109,3 +109,16 @@ def test_a_visitor_that_never_leaves_delays_a_step_by_at_most_yield_s(monkeypatc
         warmup._run_steps()
         assert started == ["a"] and 0.15 < time.monotonic() - t0 < 10
     assert warmup._wait_for_visitors(0)       # both runs counted out
+
+
+def test_eager_steps_and_the_others_split_the_steps(monkeypatch):
+    """start() runs the EAGER steps before it returns (a server does them before it accepts anyone) and the
+    thread the others; together they are every step, each once."""
+    ran = []
+    monkeypatch.setattr(warmup, "_steps", lambda: iter([(name, lambda n=name: ran.append(n))
+                                                        for name in ("late", *warmup.EAGER, "later")]))
+    monkeypatch.setattr(warmup, "QUIET_S", 0.0)
+    warmup._run_steps(eager=True)
+    assert ran == list(warmup.EAGER)
+    warmup._run_steps(eager=False)
+    assert ran == [*warmup.EAGER, "late", "later"]
