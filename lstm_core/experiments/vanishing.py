@@ -280,7 +280,7 @@ def measure(cell, x, loss_fn, *, label: str | None = None, loss_step: int | None
             radius = float("nan")                    # no single recurrent matrix to speak of
         else:
             act = "tanh" if cell.nonlinearity == "tanh" else "relu"
-            gain_name = f"∏ ‖diag({act}′) W_hh‖ (running product)"
+            gain_name = f"∏ ‖diag({act}′) W_hh‖"           # a running product: ∏ says so
             mean_forget = None
             if (end + 1) * cell.hidden_size ** 3 <= jacobian_budget:
                 step_norm, running = _jacobian_norms_chunked(cell, np.asarray(tr.pre_hidden, dtype=np.float64), end)
