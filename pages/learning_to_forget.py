@@ -6,7 +6,6 @@ glass core over the test stream, cached per model and stream length) -> figures 
 lstm_core.figures.learning_to_forget; every sentence from lstm_core.narration.learning_to_forget.
 """
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from lstm_core.experiments import learning_to_forget as lf
@@ -129,16 +128,18 @@ caption("Each point: the share of verbs predicted right in one tenth of the stre
 with st.expander("Three seeds, the recipe and the training time"):
     try:
         s = summary()
-        rows = []
+        lines = []
         for k in lf.MODELS:
-            row = {"model": lff.LABELS[k]}
-            for name, shown in (("acc_carry", "accuracy, carried"), ("acc_reset", "accuracy, reset"),
-                                ("cell_first", "mean |c|, first tenth"), ("cell_last", "mean |c|, last tenth"),
-                                ("train_seconds", "training (s)")):
+            spread = {}
+            for name in ("acc_carry", "acc_reset", "cell_first", "cell_last", "train_seconds"):
                 m, sd, n_seeds = lf.seed_spread(s, k, name)
-                row[shown] = f"{m:.3g} ± {sd:.2g}"
-            rows.append(row)
-        st.table(pd.DataFrame(rows).set_index("model"))    # static: no data grid to load for three rows
+                spread[name] = f"{m:.3g} ± {sd:.2g}"
+            # one line per model, not a table: it wraps on a phone, where six columns did not fit
+            lines.append(f"**{lff.LABELS[k]}**: accuracy {spread['acc_carry']} with the state carried, "
+                         f"{spread['acc_reset']} reset at each sentence; mean |c| {spread['cell_first']} in the "
+                         f"first tenth of the stream, {spread['cell_last']} in the last; training "
+                         f"{spread['train_seconds']} s")
+        bullets(lines)
         st.caption(f"Mean ± standard deviation over {n_seeds} seeds, on a test stream of "
                    f"{s['test_stream']['sentences']} sentences ({s['test_stream']['tokens']} tokens); "
                    f"{s['machine']}. Seed 0 is the model shown above. Regenerate: `{s['command']}`.")

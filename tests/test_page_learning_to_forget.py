@@ -6,7 +6,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_harness import chart_elements
+from app_harness import chart_elements, markdown_lines
 from lstm_core.experiments import learning_to_forget as lf
 from lstm_core.figures import learning_to_forget as lff
 from lstm_core.narration import learning_to_forget as say
@@ -46,7 +46,12 @@ def test_defaults_render_the_core_sentences_and_every_widget_changes_the_view():
     assert say.verdict(stats) in said
     for k in lf.MODELS:
         assert say.growth(k, stats[k]) in said and say.accuracy(k, stats[k]) in said
-    assert len(at.table) == 1 and list(at.table[0].value.index) == [lff.LABELS[k] for k in lf.MODELS]
+    summary = lf.load_summary()
+    for k in lf.MODELS:                                   # each model's seed spread, computed from the summary
+        spread = [("{:.3g} ± {:.2g}".format(*lf.seed_spread(summary, k, name)[:2]))
+                  for name in ("acc_carry", "acc_reset", "cell_first", "cell_last", "train_seconds")]
+        line = next(x for x in markdown_lines(at) if x.startswith(f"- **{lff.LABELS[k]}**:"))
+        assert all(v in line for v in spread), (line, spread)
 
     before = [json.dumps(c) for c in specs(at)]
     at.selectbox(key="lf_models").set_value("forget-gate LSTM and 1997 cell").run()
