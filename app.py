@@ -53,8 +53,14 @@ if __name__ == "__main__":
     preload_plotly()        # first: the browser starts fetching plotly.js (4.7 MB) as early as it can
     # Page-link labels wrap instead of being cut mid-word (Streamlit sets nowrap with an ellipsis that is not
     # drawn, because the text sits in a block child). Found by tests/test_browser.py's clip check.
+    # An element waiting for its rerun fades as Streamlit fades it (to 0.33 over 1 s, after 0.5 s), by an
+    # animation instead of a transition: every element started a transition on every rerun and cancelled it
+    # when its new version arrived, two events each (~10 ms of every slider move in the browser); an animation
+    # still waiting out its delay is simply dropped.
     st.html("<style>[data-testid='stMain'] [data-testid='stPageLink-NavLink'] * "
-            "{ white-space: normal; overflow: visible; }</style>")
+            "{ white-space: normal; overflow: visible; }"
+            ".stElementContainer[data-stale='true'] { transition: none; opacity: 1; "
+            "animation: lab-stale 1s ease-in 0.5s forwards; } @keyframes lab-stale { to { opacity: 0.33; } }</style>")
     pages = st.navigation([
         st.Page("pages/home.py", title="LSTM Lab", icon=":material/home:", default=True),
         st.Page("pages/cell_anatomy.py", title="Cell anatomy", icon=":material/biotech:", url_path="cell-anatomy"),

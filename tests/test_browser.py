@@ -476,6 +476,24 @@ def test_first_deep_link_after_start(browser):
         assert srv.uncaught_errors() == 0, srv.log_tail(60)
 
 
+def test_a_stale_element_fades_as_streamlit_fades_it_without_a_transition(browser, server):
+    """app.py replaces Streamlit's stale-element transition by an animation with its timing: an element
+    waiting for its rerun has no transition (no start and cancel events on every rerun), fades to 0.33 after
+    0.5 s, and is opaque again when it is fresh."""
+    with opened(browser, server.url + "/vanishing-gradients") as (page, _):
+        wait_charts(page)
+        mark = """(stale) => { const e = [...document.querySelectorAll('[data-testid="stMain"] .stElementContainer')]
+            .find(x => x.offsetParent !== null);   // a shown one: a hidden element does not animate
+          if (stale) e.setAttribute('data-stale', 'true'); else e.removeAttribute('data-stale');
+          const c = getComputedStyle(e);
+          return {transition: c.transitionDuration, animation: c.animationName, opacity: parseFloat(c.opacity)}; }"""
+        early = page.evaluate(mark, True)
+        assert early["transition"] == "0s" and early["animation"] == "lab-stale" and early["opacity"] == 1
+        page.wait_for_timeout(1800)
+        assert abs(page.evaluate(mark, True)["opacity"] - 0.33) < 0.01
+        assert page.evaluate(mark, False)["opacity"] == 1
+
+
 def test_server_logged_no_uncaught_exception(server):
     """Runs last in this module: the server saw no uncaught script exception during the visits."""
     assert server.uncaught_errors() == 0, f"server log has uncaught exceptions:\n{server.log_tail(60)}"
