@@ -205,7 +205,7 @@ def test_fused_trace_equals_the_loop_on_every_field(name, dtype):
 
 
 def test_auto_takes_the_scripted_loop_only_without_a_loss(monkeypatch):
-    m, g = pair("V")
+    _, g = pair("V")
     x = torch.randn(1, 6, 3, dtype=torch.float64)
     loss = head(5, torch.float64)
     with pytest.raises(ValueError, match="with a loss"):
