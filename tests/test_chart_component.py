@@ -122,6 +122,15 @@ def test_html_pages_ask_the_browser_to_fetch_plotly_at_once():
                                                  b"text/html")[0]["headers"])
 
 
+def test_the_preload_link_follows_the_servers_base_path(monkeypatch):
+    """Behind a proxy path (server.baseUrlPath) Streamlit serves its scripts under it: so does the link."""
+    from streamlit import config
+    real = config.get_option
+    monkeypatch.setattr(config, "get_option", lambda name: "/lab/" if name == "server.baseUrlPath" else real(name))
+    links = [v for k, v in _served(_chart.PreloadPlotly, b"text/html")[0]["headers"] if k == b"link"]
+    assert links == [f"</lab/static/js/{_chart.CHUNK}>; rel=modulepreload".encode()]
+
+
 def test_a_chart_holds_the_height_of_the_figure_it_will_draw():
     from pages._chart import _height
     assert _height(go.Figure(layout=dict(height=333))) == 333
