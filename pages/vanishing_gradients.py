@@ -179,11 +179,12 @@ with left:
 with right:
     with np.errstate(all="ignore"):
         ratio = rnn.grad_h / rnn.grad_h[0]
+    bound = f"RNN: {rnn.gain_name}, upper bound"
     plot(vanishing_figures.log_curves_vs_distance(
         {"LSTM: ∏ f_k (mean over units)": shown(lstm, lstm.gain),
-         f"RNN: {rnn.gain_name}, upper bound": shown(rnn, rnn.gain if rnn.gain is not None else ratio * np.nan),
+         bound: shown(rnn, rnn.gain if rnn.gain is not None else ratio * np.nan),
          "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": shown(rnn, ratio)},
-        colors={"LSTM: ∏ f_k (mean over units)": C["lstm"], f"RNN: {rnn.gain_name}, upper bound": C["rnn"],
+        colors={"LSTM: ∏ f_k (mean over units)": C["lstm"], bound: C["rnn"],
                 "RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": C["rnn"]},
         dashes={"RNN: measured ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖": "dot"},
         title="Why: the factors multiplied on the way back", yaxis_title="gain (log scale)", **words), key="why")
