@@ -5,7 +5,8 @@
   the process's first session is a legacy multipage run, and a first visitor who opens a shared deep link
   (e.g. /cell-anatomy?...) gets a false "Page not found" dialog over an inert page (streamlit#9624);
 - limits glibc to two malloc arenas and maps big blocks (lstm_core.malloc: otherwise every session
-  thread's trainings leave memory behind) and one torch thread per rerun (sessions share the cores fairly);
+  thread's trainings leave memory behind), and torch and numpy's BLAS to one thread (lstm_core.threads:
+  sessions share the cores fairly, and no idle BLAS thread spins on a core the others need);
 - adds a Link header to every HTML page it sends (pages/_chart.PreloadPlotly): the browser fetches plotly.js
   while Streamlit's frontend starts;
 - runs lstm_core.warmup's first steps (imports, gc.freeze(), Learning to forget's opening view) and starts the
@@ -19,11 +20,10 @@ in pages/.
 import contextlib
 
 import streamlit as st
-import torch
 from starlette.middleware import Middleware
 from streamlit.runtime.pages_manager import PagesManager
 
-from lstm_core import malloc, warmup
+from lstm_core import malloc, threads, warmup
 from pages._chart import PreloadPlotly, preload_plotly
 
 
@@ -33,9 +33,9 @@ def process_setup() -> int:
     without the st.App."""
     malloc.limit_arenas(2)
     malloc.map_big_blocks()
-    torch.set_num_threads(1)
+    counts = threads.limit_to_one()
     warmup.start()
-    return torch.get_num_threads()
+    return max(counts.values())
 
 
 @contextlib.asynccontextmanager
