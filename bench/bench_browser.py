@@ -17,6 +17,8 @@ equations, metrics) changed; "done" = the last of those changes (the quiet windo
 counted). Breakdown per rerun:
   key->send   keydown until the browser sent the rerun request (widget debounce / commit)
   script      the server's script run(s) in that window (bench/timed_server.py log, "ms")
+  cpu         the server process's CPU time during those runs, all threads (more than `script` when
+              threads beside the script's compute at the same time; less when the script waited for a core)
   ->fin       keydown until the script_finished message arrived in the page
   render      script_finished arrival until done (drawing after the last message)
   KB / dl     websocket bytes received (Playwright framereceived) and delta messages in the rerun;
@@ -124,24 +126,25 @@ def page_now(page) -> float:
 
 
 def server_ms(log_path: Path, a_ms: float, b_ms: float) -> tuple:
-    """Sum of server script-run ms (and their count) that ended in [a, b] (epoch ms)."""
+    """Sums of server script-run ms and of the server's CPU ms during them, and their count, for the runs
+    that ended in [a, b] (epoch ms)."""
     try:
         lines = log_path.read_text().splitlines()
     except OSError:
-        return float("nan"), 0
+        return float("nan"), float("nan"), 0
     runs = [json.loads(x) for x in lines if x.strip()]
     hit = [r for r in runs if a_ms <= 1e3 * r["t"] <= b_ms + 50]
-    return sum(r["ms"] for r in hit), len(hit)
+    return sum(r["ms"] for r in hit), sum(r.get("process_cpu_ms", float("nan")) for r in hit), len(hit)
 
 
-def record(kind, page_name, label, res, frames, script, n_runs):
+def record(kind, page_name, label, res, frames, script, server_cpu, n_runs):
     t_in = res["input"]
     return dict(kind=kind, page=page_name, slider=label, total_ms=res["done"] - t_in,
                 send_ms=(res["sent"] - t_in) if res["sent"] else None,
                 fin_ms=res["finished"] - t_in, render_ms=res["done"] - res["finished"],
                 afterplot_ms=(res["last_afterplot"] - t_in) if res["last_afterplot"] else None,
                 text_ms=(res["last_text"] - t_in) if res["last_text"] else None,
-                script_ms=script, server_runs=n_runs, charts_redrawn=res["charts_redrawn"],
+                script_ms=script, server_cpu_ms=server_cpu, server_runs=n_runs, charts_redrawn=res["charts_redrawn"],
                 charts_visible=res["charts_visible"], kb=frames["bytes"] / 1024, frames=frames["frames"],
                 deltas=frames["deltas"], plotly_kb=frames["plotly_bytes"] / 1024,
                 by_element_kb={k: round(v / 1024, 1) for k, v in frames["by_element"].items()})
@@ -278,7 +281,7 @@ def report(records, errors, wall, args) -> list:
              f"chart (plotly_afterplot / DOM) or elsewhere in the main area; times end at the last change",
              f"moves per slider {args.moves}, measured from {args.warm:g} s after the server start (warm-up), "
              f"wall {wall:.0f} s", ""]
-    head = (f"{'page':<20} {'what':<34} {'n':>3} {'p50':>6} {'p95':>6} | {'key>send':>8} {'script':>7} {'>fin':>6} "
+    head = (f"{'page':<20} {'what':<34} {'n':>3} {'p50':>6} {'p95':>6} | {'key>send':>8} {'script':>7} {'cpu':>5} {'>fin':>6} "
             f"{'render':>7} {'plotAP':>7} {'text':>6} | {'KB':>7} {'plotKB':>7} {'dl':>4} {'charts':>7}")
     lines += ["all times ms (medians, except p95); plotAP / text = input -> last plotly_afterplot / last other "
               "main-area change", head, "-" * len(head)]
@@ -290,7 +293,8 @@ def report(records, errors, wall, args) -> list:
         tot = [r["total_ms"] for r in rs]
         charts = f"{np.median([r['charts_redrawn'] for r in rs]):.0f}/{np.median([r['charts_visible'] for r in rs]):.0f}"
         lines.append(f"{page:<20} {what[:34]:<34} {len(rs):>3} {pct(tot, 50):>6.0f} {pct(tot, 95):>6.0f} | "
-                     f"{med(rs, 'send_ms'):>8.0f} {med(rs, 'script_ms'):>7.0f} {med(rs, 'fin_ms'):>6.0f} "
+                     f"{med(rs, 'send_ms'):>8.0f} {med(rs, 'script_ms'):>7.0f} {med(rs, 'server_cpu_ms'):>5.0f} "
+                     f"{med(rs, 'fin_ms'):>6.0f} "
                      f"{med(rs, 'render_ms'):>7.0f} {med(rs, 'afterplot_ms'):>7.0f} {med(rs, 'text_ms'):>6.0f} | "
                      f"{med(rs, 'kb'):>7.1f} {med(rs, 'plotly_kb'):>7.1f} {med(rs, 'deltas'):>4.0f} {charts:>7}")
     lines.append("")

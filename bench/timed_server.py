@@ -7,7 +7,9 @@ Appends one JSON line per script run to $LSTM_LAB_RUN_LOG:
    taken -> script body -> Streamlit's end-of-run work incl. runner.postScriptGC), "after_ms": that
    end-of-run work alone, "fragment": true for a fragment-only rerun, "page": the page's name,
    "gc_objects": objects the garbage collector tracks after the run (frozen ones excluded),
-   "wait_ms": from the server receiving the rerun request to the script thread starting it}.
+   "wait_ms": from the server receiving the rerun request to the script thread starting it,
+   "thread_cpu_ms": CPU time of the script thread in the run, "process_cpu_ms": CPU time of the whole server
+   process meanwhile (every thread: the model measurements' pool, the event loop sending, library threads)}.
 This is what the server contributes to a slider move; bench/load_test.py --server-timing reads it.
 """
 
@@ -51,7 +53,7 @@ def _timed_backmsg(self, msg):
 
 def _timed_run(self, rerun_data):
     _after.ms = 0.0
-    t0 = time.perf_counter()
+    t0, thread0, process0 = time.perf_counter(), time.thread_time(), time.process_time()
     received, _received["t"] = _received["t"], None
     wait_ms = None if received is None else 1e3 * (t0 - received)
     try:
@@ -59,7 +61,9 @@ def _timed_run(self, rerun_data):
     finally:
         _write({"t": time.time(), "ms": 1e3 * (time.perf_counter() - t0), "after_ms": _after.ms,
                 "fragment": bool(rerun_data.fragment_id_queue), "page": rerun_data.page_name or "",
-                "gc_objects": len(gc.get_objects()), "wait_ms": wait_ms})
+                "gc_objects": len(gc.get_objects()), "wait_ms": wait_ms,
+                "thread_cpu_ms": 1e3 * (time.thread_time() - thread0),
+                "process_cpu_ms": 1e3 * (time.process_time() - process0)})
 
 
 sr.ScriptRunner._run_script = _timed_run
