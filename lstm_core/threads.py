@@ -9,7 +9,7 @@ call, its idle threads spin waiting for the next one. On a 2-core machine an SVD
 the same wall time with two threads as with one and twice the CPU. On *Vanishing gradients* (the RNN's
 Jacobian norms, spectral radii) that spinning took the core the browser needed: a slider move's rerun used
 25-90 ms of the server's CPU for 12 ms of script, and slider -> repaint p95 was 145-171 ms; with one thread,
-116-123 ms (bench/bench_browser.py, browser and server on one 2-core machine). threadpoolctl finds every
+110-131 ms in 6 runs (bench/bench_browser.py, browser and server on one 2-core machine). threadpoolctl finds every
 BLAS and OpenMP library loaded in the process and sets its limit at run time, after numpy is imported.
 """
 from __future__ import annotations
