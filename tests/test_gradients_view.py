@@ -428,7 +428,7 @@ def test_comparison_view_measures_train_and_compare_models(tiny_results):
     loss = ((m.readout(hs[-1])[:, 0] - y.double()) ** 2).mean()
     ref = np.array([float(g.norm()) for g in torch.autograd.grad(loss, hs)])[::-1]   # by distance from the loss
     np.testing.assert_allclose(view.rnn.grad_h, ref, rtol=1e-7, atol=1e-300)
-    assert view.rnn.loss == pytest.approx(float(loss), rel=1e-9)
+    assert view.rnn.loss == pytest.approx(loss.item(), rel=1e-9)
     assert view.tokens is None and view.task == "adding" and view.clip_sentences
     text = " ".join(view.sentences)
     assert f"LSTM L = {view.lstm.loss:.3g}, RNN L = {view.rnn.loss:.3g}" in text and "squared error" in text
