@@ -144,8 +144,8 @@ def record(kind, page_name, label, res, frames, script, server_cpu, n_runs):
                 fin_ms=res["finished"] - t_in, render_ms=res["done"] - res["finished"],
                 afterplot_ms=(res["last_afterplot"] - t_in) if res["last_afterplot"] else None,
                 text_ms=(res["last_text"] - t_in) if res["last_text"] else None,
-                script_ms=script, server_cpu_ms=server_cpu, server_runs=n_runs, charts_redrawn=res["charts_redrawn"],
-                charts_visible=res["charts_visible"], kb=frames["bytes"] / 1024, frames=frames["frames"],
+                script_ms=script, server_cpu_ms=server_cpu, server_runs=n_runs,
+                charts_redrawn=res["charts_redrawn"], charts_visible=res["charts_visible"], kb=frames["bytes"] / 1024, frames=frames["frames"],
                 deltas=frames["deltas"], plotly_kb=frames["plotly_bytes"] / 1024,
                 by_element_kb={k: round(v / 1024, 1) for k, v in frames["by_element"].items()})
 
@@ -281,8 +281,8 @@ def report(records, errors, wall, args) -> list:
              f"chart (plotly_afterplot / DOM) or elsewhere in the main area; times end at the last change",
              f"moves per slider {args.moves}, measured from {args.warm:g} s after the server start (warm-up), "
              f"wall {wall:.0f} s", ""]
-    head = (f"{'page':<20} {'what':<34} {'n':>3} {'p50':>6} {'p95':>6} | {'key>send':>8} {'script':>7} {'cpu':>5} {'>fin':>6} "
-            f"{'render':>7} {'plotAP':>7} {'text':>6} | {'KB':>7} {'plotKB':>7} {'dl':>4} {'charts':>7}")
+    head = (f"{'page':<20} {'what':<34} {'n':>3} {'p50':>6} {'p95':>6} | {'key>send':>8} {'script':>7} {'cpu':>5} "
+            f"{'>fin':>6} {'render':>7} {'plotAP':>7} {'text':>6} | {'KB':>7} {'plotKB':>7} {'dl':>4} {'charts':>7}")
     lines += ["all times ms (medians, except p95); plotAP / text = input -> last plotly_afterplot / last other "
               "main-area change", head, "-" * len(head)]
     groups = defaultdict(list)
