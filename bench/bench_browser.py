@@ -145,8 +145,8 @@ def record(kind, page_name, label, res, frames, script, server_cpu, n_runs):
                 afterplot_ms=(res["last_afterplot"] - t_in) if res["last_afterplot"] else None,
                 text_ms=(res["last_text"] - t_in) if res["last_text"] else None,
                 script_ms=script, server_cpu_ms=server_cpu, server_runs=n_runs,
-                charts_redrawn=res["charts_redrawn"], charts_visible=res["charts_visible"], kb=frames["bytes"] / 1024, frames=frames["frames"],
-                deltas=frames["deltas"], plotly_kb=frames["plotly_bytes"] / 1024,
+                charts_redrawn=res["charts_redrawn"], charts_visible=res["charts_visible"],
+                kb=frames["bytes"] / 1024, frames=frames["frames"], deltas=frames["deltas"], plotly_kb=frames["plotly_bytes"] / 1024,
                 by_element_kb={k: round(v / 1024, 1) for k, v in frames["by_element"].items()})
 
 
@@ -293,8 +293,8 @@ def report(records, errors, wall, args) -> list:
         tot = [r["total_ms"] for r in rs]
         charts = f"{np.median([r['charts_redrawn'] for r in rs]):.0f}/{np.median([r['charts_visible'] for r in rs]):.0f}"
         lines.append(f"{page:<20} {what[:34]:<34} {len(rs):>3} {pct(tot, 50):>6.0f} {pct(tot, 95):>6.0f} | "
-                     f"{med(rs, 'send_ms'):>8.0f} {med(rs, 'script_ms'):>7.0f} {med(rs, 'server_cpu_ms'):>5.0f} "
-                     f"{med(rs, 'fin_ms'):>6.0f} "
+                     f"{med(rs, 'send_ms'):>8.0f} {med(rs, 'script_ms'):>7.0f} "
+                     f"{med(rs, 'server_cpu_ms'):>5.0f} {med(rs, 'fin_ms'):>6.0f} "
                      f"{med(rs, 'render_ms'):>7.0f} {med(rs, 'afterplot_ms'):>7.0f} {med(rs, 'text_ms'):>6.0f} | "
                      f"{med(rs, 'kb'):>7.1f} {med(rs, 'plotly_kb'):>7.1f} {med(rs, 'deltas'):>4.0f} {charts:>7}")
     lines.append("")
