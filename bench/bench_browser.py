@@ -146,7 +146,8 @@ def record(kind, page_name, label, res, frames, script, server_cpu, n_runs):
                 text_ms=(res["last_text"] - t_in) if res["last_text"] else None,
                 script_ms=script, server_cpu_ms=server_cpu, server_runs=n_runs,
                 charts_redrawn=res["charts_redrawn"], charts_visible=res["charts_visible"],
-                kb=frames["bytes"] / 1024, frames=frames["frames"], deltas=frames["deltas"], plotly_kb=frames["plotly_bytes"] / 1024,
+                kb=frames["bytes"] / 1024, frames=frames["frames"], deltas=frames["deltas"],
+                plotly_kb=frames["plotly_bytes"] / 1024,
                 by_element_kb={k: round(v / 1024, 1) for k, v in frames["by_element"].items()})
 
 
