@@ -79,7 +79,7 @@ def test_stack_loss_on_every_step_matches_autograd():
     w = torch.randn(4, dtype=torch.float64)
     tr = GlassStack.from_torch(m).trace(x, loss_fn=lambda out: (out @ w).pow(2).sum(), loss_step="all")
     out, _ = m(x)
-    assert abs(tr.loss - float((out @ w).pow(2).sum())) < 1e-9
+    assert abs(tr.loss - (out @ w).pow(2).sum().item()) < 1e-9
     # dL/dh of the top layer's last step has no path through later steps: the loss's own gradient there
     np.testing.assert_allclose(tr[1, 0].grad_hidden[:, -1], (2 * (out[:, -1] @ w)[:, None] * w).detach().numpy(),
                                atol=1e-9)
