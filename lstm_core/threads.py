@@ -1,6 +1,6 @@
 """One thread per computation: torch's and the BLAS libraries' own thread pools limited to one thread.
 
-    threads.limit_to_one()   # app.py, at startup -> {library: threads} after the limit
+    threads.limit_to_one()   # app.py, at startup -> {library file: threads} after the limit
 
 Streamlit runs each session's script in its own thread, so a classroom's sessions already spread over the
 cores; a library that also splits one matrix product over every core makes them compete. torch has its own
@@ -14,6 +14,8 @@ BLAS and OpenMP library loaded in the process and sets its limit at run time, af
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy  # noqa: F401 - loads numpy's OpenBLAS, so the limit below reaches it
 import threadpoolctl
 import torch
@@ -21,9 +23,10 @@ import torch
 
 def limit_to_one() -> dict:
     """torch.set_num_threads(1) and every loaded BLAS / OpenMP pool to one thread, for the whole process.
-    Returns {library's internal name: its thread count now} (torch as "torch")."""
+    Returns {library's file: its thread count now} (torch as "torch"): by file, since numpy's and scipy's
+    OpenBLAS share threadpoolctl's internal name and prefix."""
     torch.set_num_threads(1)
     threadpoolctl.threadpool_limits(1)
-    counts = {lib["internal_api"] + ":" + lib["prefix"]: lib["num_threads"] for lib in threadpoolctl.threadpool_info()}
+    counts = {Path(lib["filepath"]).name: lib["num_threads"] for lib in threadpoolctl.threadpool_info()}
     counts["torch"] = torch.get_num_threads()
     return counts
